@@ -1,0 +1,67 @@
+"""The demo clinic: MedlinePlus health topics loaded as articles through the same store as the API."""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy.orm import Session
+
+from articles import store
+from articles.schemas import ArticleIn
+from service.sites import Site
+
+MEDLINEPLUS_CREDIT = "Source: MedlinePlus, National Library of Medicine"
+#: Demo publication dates count back one day per topic from this date, so "newest" is stable between loads.
+DEMO_EPOCH = datetime(2025, 10, 1, 9, 0, tzinfo=timezone.utc)
+
+
+@dataclass
+class LoadReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def read_topics(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def topic_to_article(topic: dict[str, Any], position: int) -> ArticleIn:
+    """One MedlinePlus topic as an article: content as the body, synonyms as the summary,
+    groups as categories, MeSH terms as tags."""
+    synonyms = topic.get("synonyms") or []
+    return ArticleIn(
+        url=topic["url"],
+        guid=f"medlineplus:{topic['id']}",
+        title=topic["title"],
+        summary="Also called: " + ", ".join(synonyms) if synonyms else None,
+        body_html=f"<p>{html.escape(topic.get('content') or '')}</p>",
+        credit=MEDLINEPLUS_CREDIT,
+        tags=topic.get("mesh_terms") or [],
+        categories=topic.get("groups") or [],
+        published_at=DEMO_EPOCH - timedelta(days=position),
+        status="published",
+    )
+
+
+def load_topics(db: Session, site: Site, path: Path) -> tuple[LoadReport, dict[str, int]]:
+    """Load every topic of ``path`` into ``site``; returns counts and topic id → article id."""
+    report = LoadReport()
+    topic_ids: dict[str, int] = {}
+    for position, topic in enumerate(read_topics(path)):
+        result = store.upsert_article(db, site, topic_to_article(topic, position), source="demo")
+        topic_ids[str(topic["id"])] = result.article.id
+        if result.created:
+            report.created += 1
+        elif result.changed:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return report, topic_ids

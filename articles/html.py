@@ -1,0 +1,54 @@
+"""Article HTML: sanitised once when stored (nh3), and turned into plain text for search and summaries."""
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dl", "dt", "em",
+    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p",
+    "pre", "q", "s", "small", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+_WHITESPACE = re.compile(r"\s+")
+_BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|blockquote|pre|dd|dt|figcaption)>|<br\s*/?>", re.IGNORECASE)
+
+
+def sanitize_html(raw: str) -> str:
+    """Keep safe formatting; drop scripts, styles, iframes, event handlers and javascript: URLs."""
+    return nh3.clean(
+        raw or "",
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML fragment, entities decoded, whitespace collapsed."""
+    spaced = _BLOCK_END.sub(lambda m: m.group(0) + " ", markup or "")
+    text = nh3.clean(spaced, tags=set(), clean_content_tags={"script", "style", "iframe", "noscript", "template"})
+    return _WHITESPACE.sub(" ", html.unescape(text)).strip()
+
+
+def summarize(text: str, limit: int = 240) -> str:
+    """The first sentences of ``text`` that fit in ``limit`` characters, cut at a word otherwise."""
+    text = _WHITESPACE.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    if sentence_end > limit // 2:
+        return cut[: sentence_end + 1]
+    return cut.rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -1,0 +1,228 @@
+"""Writing and reading a site's articles. Views and jobs call these; nothing here knows about HTTP."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import and_, delete, exists, select
+from sqlalchemy.orm import Session
+
+from articles.html import html_to_text, sanitize_html, summarize
+from articles.models import Article, ArticleLabel
+from articles.schemas import ArticleIn, ArticlePatch
+from articles.urls import url_key
+from service.db import utcnow
+from service.errors import ApiError
+from service.sites import Site
+
+log = logging.getLogger(__name__)
+
+HASHED_FIELDS = ("url", "guid", "title", "summary", "body_html", "author", "credit", "image_url", "tags", "categories",
+                 "published_at", "medically_reviewed_at", "status")
+
+
+@dataclass
+class WriteResult:
+    article: Article
+    created: bool
+    changed: bool
+
+
+@dataclass
+class ArticleFilters:
+    status: str | None = None
+    tag: str | None = None
+    category: str | None = None
+    updated_since: datetime | None = None
+
+
+def content_hash(values: dict[str, Any]) -> str:
+    """A fingerprint of what an article says; an unchanged hash means a write can be skipped."""
+    material = {name: values.get(name) for name in HASHED_FIELDS}
+    encoded = json.dumps(material, sort_keys=True, default=lambda v: v.isoformat(), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _prepared(data: ArticleIn) -> dict[str, Any]:
+    """Validated input made ready to store: HTML sanitised, text and summary derived."""
+    values = data.model_dump()
+    values["body_html"] = sanitize_html(values["body_html"])
+    values["body_text"] = html_to_text(values["body_html"])
+    if not values.get("summary"):
+        values["summary"] = summarize(values["body_text"])
+    return values
+
+
+def _set_labels(article: Article, tags: list[str], categories: list[str]) -> None:
+    wanted = [("tag", name, i) for i, name in enumerate(tags)] + [("category", n, i) for i, n in enumerate(categories)]
+    article.labels = [ArticleLabel(kind=kind, name=name, position=pos) for kind, name, pos in wanted]
+
+
+def _apply(article: Article, values: dict[str, Any], source: str) -> None:
+    now = utcnow()
+    article.canonical_url = values["url"]
+    article.url_key = url_key(values["url"])
+    for name in ("guid", "title", "summary", "body_html", "body_text", "author", "credit", "image_url",
+                 "medically_reviewed_at", "status"):
+        setattr(article, name, values[name])
+    article.published_at = values["published_at"] or article.published_at or (
+        now if values["status"] == "published" else None)
+    article.updated_at = values["updated_at"] or now
+    article.content_hash = content_hash(values)
+    if source in ("api", "admin") and article.id is not None:
+        article.edited_at = now
+    _set_labels(article, values["tags"], values["categories"])
+
+
+def _values_of(article: Article) -> dict[str, Any]:
+    values = {name: getattr(article, name) for name in HASHED_FIELDS if name not in ("url", "tags", "categories")}
+    values.update(url=article.canonical_url, tags=article.tags, categories=article.categories,
+                  updated_at=None, body_text=article.body_text)
+    return values
+
+
+def find_by_url(db: Session, site: Site, canonical_url: str) -> Article | None:
+    return db.scalar(select(Article).where(Article.site_id == site.id, Article.canonical_url == canonical_url))
+
+
+def _check_url_free(db: Session, site: Site, canonical_url: str, article_id: int | None) -> None:
+    other = find_by_url(db, site, canonical_url)
+    if other is not None and other.id != article_id:
+        raise ApiError(409, "url_conflict", f"Article {other.id} already has this URL.", {"url": "already used"})
+
+
+def upsert_article(db: Session, site: Site, data: ArticleIn, source: str = "api") -> WriteResult:
+    """Create the article, or update the one with the same canonical URL. Flushes, does not commit."""
+    values = _prepared(data)
+    article = find_by_url(db, site, values["url"])
+    if article is None:
+        article = Article(site_id=site.id, source=source, created_at=utcnow())
+        _apply(article, values, source)
+        db.add(article)
+        db.flush()
+        after_write(db, site, article)
+        return WriteResult(article, created=True, changed=True)
+    if article.content_hash == content_hash(values):
+        return WriteResult(article, created=False, changed=False)
+    _apply(article, values, source)
+    db.flush()
+    after_write(db, site, article)
+    return WriteResult(article, created=False, changed=True)
+
+
+def get_article(db: Session, site: Site, article_id: int) -> Article:
+    """The site's article; 404 when there is none, 403 when it belongs to another site."""
+    article = db.get(Article, article_id)
+    if article is None:
+        raise ApiError(404, "unknown_article", f"No article {article_id}.")
+    if article.site_id != site.id:
+        raise ApiError(403, "other_site", "This article belongs to another site.")
+    return article
+
+
+def replace_article(db: Session, site: Site, article_id: int, data: ArticleIn, source: str = "api") -> Article:
+    article = get_article(db, site, article_id)
+    values = _prepared(data)
+    _check_url_free(db, site, values["url"], article.id)
+    if article.content_hash != content_hash(values):
+        _apply(article, values, source)
+        db.flush()
+        after_write(db, site, article)
+    return article
+
+
+def patch_article(db: Session, site: Site, article_id: int, patch: ArticlePatch, source: str = "api") -> Article:
+    article = get_article(db, site, article_id)
+    merged = _values_of(article)
+    merged.update({name: getattr(patch, name) for name in patch.model_fields_set})
+    if "body_html" in patch.model_fields_set and "summary" not in patch.model_fields_set:
+        merged["summary"] = None
+    if merged.get("body_html") is None:
+        merged["body_html"] = ""
+    for name in ("tags", "categories"):
+        merged[name] = merged.get(name) or []
+    full = ArticleIn.model_validate({k: v for k, v in merged.items() if k in ArticleIn.model_fields})
+    return replace_article(db, site, article_id, full, source)
+
+
+def retire_article(db: Session, site: Site, article_id: int) -> Article:
+    article = get_article(db, site, article_id)
+    if article.status != "retired":
+        article.status = "retired"
+        article.updated_at = utcnow()
+        article.content_hash = content_hash(_values_of(article))
+        db.flush()
+        after_write(db, site, article)
+    return article
+
+
+def purge_article(db: Session, site: Site, article_id: int) -> None:
+    article = get_article(db, site, article_id)
+    before_purge(db, site, article)
+    db.delete(article)
+    db.flush()
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"a:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind != "a":
+            raise ValueError
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from None
+
+
+def _label_filter(kind: str, name: str) -> Any:
+    return exists().where(and_(ArticleLabel.article_id == Article.id, ArticleLabel.kind == kind,
+                               ArticleLabel.name == name))
+
+
+def list_articles(db: Session, site: Site, filters: ArticleFilters, after_id: int = 0,
+                  limit: int = 50) -> tuple[list[Article], int | None]:
+    """A page of the site's articles in id order, and the id to continue after (None on the last page)."""
+    query = select(Article).where(Article.site_id == site.id, Article.id > after_id)
+    if filters.status:
+        query = query.where(Article.status == filters.status)
+    if filters.tag:
+        query = query.where(_label_filter("tag", filters.tag))
+    if filters.category:
+        query = query.where(_label_filter("category", filters.category))
+    if filters.updated_since:
+        query = query.where(Article.updated_at >= filters.updated_since)
+    rows = list(db.scalars(query.order_by(Article.id).limit(limit + 1)))
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].id
+    return rows, None
+
+
+def articles_by_ids(db: Session, site: Site, ids: Iterable[int]) -> dict[int, Article]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = db.scalars(select(Article).where(Article.site_id == site.id, Article.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
+def delete_site_articles(db: Session, site: Site) -> None:
+    db.execute(delete(Article).where(Article.site_id == site.id))
+
+
+def after_write(db: Session, site: Site, article: Article) -> None:
+    """Keep what depends on an article current after it was created or changed (related lists)."""
+    log.debug("article %s of site %s written (status %s)", article.id, site.slug, article.status)
+
+
+def before_purge(db: Session, site: Site, article: Article) -> None:
+    """Take an article out of what depends on it before it is deleted."""
+    log.info("article %s of site %s purged", article.id, site.slug)

@@ -1,0 +1,68 @@
+"""One error format: JSON ``{"error": {"code", "message", "fields"}}`` for API callers, a page for people."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+API_PREFIXES = ("/api/", "/healthz")
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a stable machine code, a message, and optional per-field messages."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        return {"error": error}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(API_PREFIXES) or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(err: ApiError) -> Response | tuple[Any, int]:
+    if wants_json():
+        response = jsonify(err.body())
+        response.status_code = err.status
+        return response
+    return render_template("error.html", status=err.status, message=err.message), err.status
+
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type",
+               422: "invalid", 429: "too_many_requests"}
+
+
+def _http_error(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    message = exc.description or exc.name
+    if status == 413:
+        message = "The request body is larger than this service accepts."
+    response = error_response(ApiError(status, _HTTP_CODES.get(status, "http_error"), message))
+    if status == 405 and isinstance(response, Response) and exc.valid_methods:  # type: ignore[attr-defined]
+        response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
+def _unexpected(exc: Exception) -> Any:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(ApiError(500, "internal_error", "Something went wrong on our side; it has been logged."))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, error_response)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,79 @@
+"""Sites: one clinic each. Every article, subscriber and key belongs to one site."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from service.db import Base, UTCDateTime, utcnow
+from service.errors import ApiError
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+ORIGIN_PATTERN = re.compile(r"^https?://[a-z0-9.-]+(?::\d{1,5})?$")
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+#: Per-site options and their defaults; stored in Site.settings, read with Site.setting().
+DEFAULT_SITE_SETTINGS: dict[str, Any] = {
+    "related_fallback": True,
+    "click_counting": False,
+    "overwrite_editor_edits": False,
+}
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    logo_url: Mapped[str | None] = mapped_column(String(2000))
+    brand_colour: Mapped[str] = mapped_column(String(7), default="#0b6e4f")
+    postal_address: Mapped[str] = mapped_column(Text, default="")
+    from_email: Mapped[str | None] = mapped_column(String(320))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def setting(self, name: str) -> Any:
+        return (self.settings or {}).get(name, DEFAULT_SITE_SETTINGS[name])
+
+
+def validate_slug(slug: str) -> str:
+    if not SLUG_PATTERN.match(slug or ""):
+        raise ApiError(422, "invalid_slug", "A site slug is 1-64 lower-case letters, digits and hyphens.")
+    return slug
+
+
+def validate_origin(origin: str) -> str:
+    origin = origin.strip().rstrip("/").lower()
+    if not ORIGIN_PATTERN.match(origin):
+        raise ApiError(422, "invalid_origin", f"Not an origin (scheme://host[:port]): {origin!r}")
+    return origin
+
+
+def create_site(db: Session, slug: str, name: str, origins: list[str] | None = None, **branding: Any) -> Site:
+    """Create a site; a taken slug is a 409."""
+    validate_slug(slug)
+    if not name.strip():
+        raise ApiError(422, "invalid_name", "A site needs a name.")
+    if db.scalar(select(Site.id).where(Site.slug == slug)) is not None:
+        raise ApiError(409, "site_exists", f"A site with slug {slug!r} already exists.")
+    if "brand_colour" in branding and not COLOUR_PATTERN.match(branding["brand_colour"] or ""):
+        raise ApiError(422, "invalid_colour", "Brand colour is #rrggbb.")
+    site = Site(slug=slug, name=name.strip(), allowed_origins=[validate_origin(o) for o in origins or []],
+                settings={}, **branding)
+    db.add(site)
+    db.flush()
+    return site
+
+
+def site_by_slug(db: Session, slug: str) -> Site:
+    """The site named ``slug``, or a 404."""
+    site = db.scalar(select(Site).where(Site.slug == slug))
+    if site is None:
+        raise ApiError(404, "unknown_site", f"No site {slug!r}.")
+    return site
