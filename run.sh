@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Start Clinic Reads with the demo clinic on SQLite: http://127.0.0.1:8000 (PORT=... to change).
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/bootstrap.sh requirements.txt
+export FLASK_APP=wsgi
+PORT="${PORT:-8000}"
+HOST="${HOST:-127.0.0.1}"
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$HOST:$PORT}"
+VAR_DIR="${VAR_DIR:-$PWD/var}"
+mkdir -p "$VAR_DIR"
+
+flask db upgrade
+flask demo load --origin "http://$HOST:$PORT" --origin "http://localhost:$PORT"
+KEY_FILE="$VAR_DIR/demo-api-key"
+if [ ! -s "$KEY_FILE" ]; then
+  (umask 077; flask keys create demo --name "demo key (run.sh)" | tail -n 1 > "$KEY_FILE")
+fi
+
+cat <<INFO
+
+Clinic Reads is starting on $PUBLIC_BASE_URL
+  health:        $PUBLIC_BASE_URL/healthz
+  editors' API:  $PUBLIC_BASE_URL/api/v1/articles   (Authorization: Bearer <key>)
+  demo API key:  $(cat "$KEY_FILE")
+  try:           curl -H "Authorization: Bearer $(cat "$KEY_FILE")" "$PUBLIC_BASE_URL/api/v1/articles?limit=3"
+
+INFO
+
+exec gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --access-logfile - wsgi:app

@@ -1,0 +1,56 @@
+"""The CLI, through Flask's runner, on both engines."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask.testing import FlaskCliRunner
+
+from tests.conftest import SHARED_DATA
+
+
+def small_topics(tmp_path: Path, count: int = 25) -> Path:
+    lines = (SHARED_DATA / "medlineplus" / "topics.jsonl").read_text(encoding="utf-8").splitlines()[:count]
+    path = tmp_path / "topics.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_site_and_key_lifecycle(runner: FlaskCliRunner, client) -> None:  # type: ignore[no-untyped-def]
+    created = runner.invoke(args=["sites", "create", "north-clinic", "North Clinic", "--origin", "https://north.example/"])
+    assert created.exit_code == 0, created.output
+    assert "north-clinic" in runner.invoke(args=["sites", "list"]).output
+    duplicate = runner.invoke(args=["sites", "create", "north-clinic", "Again"])
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    bad = runner.invoke(args=["sites", "create", "Not A Slug", "X"])
+    assert bad.exit_code != 0
+
+    key_out = runner.invoke(args=["keys", "create", "north-clinic", "--name", "website"]).output
+    plain = key_out.strip().splitlines()[-1]
+    assert plain.startswith("cr_")
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/articles", headers=headers).status_code == 200
+    listing = runner.invoke(args=["keys", "list", "north-clinic"]).output
+    assert plain not in listing and "last used" in listing and "website" in listing
+    key_id = listing.split("\t", 1)[0]
+    assert runner.invoke(args=["keys", "revoke", key_id]).exit_code == 0
+    assert client.get("/api/v1/articles", headers=headers).status_code == 401
+    assert runner.invoke(args=["keys", "create", "no-such-site"]).exit_code != 0
+
+
+def test_demo_load_twice_changes_nothing(runner: FlaskCliRunner, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    topics = small_topics(tmp_path)
+    first = runner.invoke(args=["demo", "load", "--topics", str(topics)])
+    assert first.exit_code == 0, first.output
+    assert "25 created" in first.output
+    second = runner.invoke(args=["demo", "load", "--topics", str(topics)])
+    assert "0 created, 0 updated, 25 unchanged" in second.output
+
+    plain = runner.invoke(args=["keys", "create", "demo"]).output.strip().splitlines()[-1]
+    items = client.get("/api/v1/articles?limit=200", headers={"Authorization": f"Bearer {plain}"}).get_json()["items"]
+    assert len(items) == 25
+    a1c = next(a for a in items if a["title"] == "A1C")
+    assert a1c["summary"] == "Also called: Glycohemoglobin, HbA1C, Hemoglobin A1C test"
+    assert a1c["categories"] == ["Diagnostic Tests", "Diabetes Mellitus"]
+    assert a1c["tags"] == ["Glycated Hemoglobin"]
+    assert a1c["credit"] == "Source: MedlinePlus, National Library of Medicine"
+    assert a1c["url"] == "https://medlineplus.gov/a1c.html"
