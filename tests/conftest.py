@@ -117,6 +117,14 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def sqlite_app(sqlite_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a SQLite file only (browser tests, slow end-to-end tests)."""
+    application = make_test_app(sqlite_url, tmp_path / "var")
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
@@ -156,6 +164,9 @@ def site_a(app: Flask) -> SiteWithKey:
 @pytest.fixture
 def site_b(app: Flask) -> SiteWithKey:
     return add_site(app, "clinic-b", origins=["https://clinic-b.example"])
+
+
+pytest_plugins = ["tests.live"]
 
 
 def article_payload(**overrides: Any) -> dict[str, Any]:
