@@ -1,0 +1,41 @@
+"""OutboxBackend: each message becomes one .eml file in a folder (development, tests)."""
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from pathlib import Path
+
+from .base import Backend, SendResult, log, recipient_domain
+
+
+class OutboxBackend(Backend):
+    """Write each message to ``folder`` as ``<UTC time>-<random>.eml`` (atomically)."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+
+    def send(self, msg: EmailMessage) -> SendResult:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        final = self.folder / f"{stamp}-{secrets.token_hex(6)}.eml"
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".eml.tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(msg.as_bytes(policy=SMTP_POLICY))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+        message_id = msg.get("Message-ID")
+        log.info("mail written to outbox message_id=%s domain=%s file=%s",
+                 message_id, recipient_domain(msg), final.name)
+        return SendResult(ok=True, message_id=message_id)
