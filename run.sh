@@ -16,6 +16,12 @@ KEY_FILE="$VAR_DIR/demo-api-key"
 if [ ! -s "$KEY_FILE" ]; then
   (umask 077; flask keys create demo --name "demo key (run.sh)" | tail -n 1 > "$KEY_FILE")
 fi
+EDITOR_FILE="$VAR_DIR/demo-editor-password"
+if [ ! -s "$EDITOR_FILE" ]; then
+  (umask 077; python -c "import secrets; print(secrets.token_urlsafe(12))" > "$EDITOR_FILE")
+  flask editors create demo editor@clinic.example --role admin --name "Demo editor" --password-stdin < "$EDITOR_FILE" \
+    || flask editors password editor@clinic.example --password-stdin < "$EDITOR_FILE"
+fi
 
 cat <<INFO
 
@@ -23,8 +29,18 @@ Clinic Reads is starting on $PUBLIC_BASE_URL
   health:        $PUBLIC_BASE_URL/healthz
   editors' API:  $PUBLIC_BASE_URL/api/v1/articles   (Authorization: Bearer <key>)
   demo API key:  $(cat "$KEY_FILE")
+  admin pages:   $PUBLIC_BASE_URL/admin/   (editor@clinic.example / $(cat "$EDITOR_FILE"))
   try:           curl -H "Authorization: Bearer $(cat "$KEY_FILE")" "$PUBLIC_BASE_URL/api/v1/articles?limit=3"
 
 INFO
 
-exec gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --access-logfile - wsgi:app
+# The scheduler runs in its own process beside the web workers (never inside them); both stop when run.sh exits.
+flask jobs run &
+SCHEDULER_PID=$!
+gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --access-logfile - wsgi:app &
+WEB_PID=$!
+stop_services() { kill -TERM "$WEB_PID" "$SCHEDULER_PID" 2>/dev/null || true; wait "$WEB_PID" "$SCHEDULER_PID" 2>/dev/null || true; }
+trap stop_services EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+wait "$WEB_PID"

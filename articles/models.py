@@ -85,6 +85,9 @@ class RelatedList(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     items: Mapped[list[dict]] = mapped_column(JSON, default=list)
     version: Mapped[str] = mapped_column(String(32))
+    #: the lowest raw score among the stored neighbours (0 while fewer than the maximum are stored):
+    #: a new article with a higher similarity enters this list.
+    threshold: Mapped[float] = mapped_column(Float, default=0.0)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -121,3 +124,28 @@ class NeverPairRule(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     tag_a: Mapped[str] = mapped_column(String(100))
     tag_b: Mapped[str] = mapped_column(String(100))
+
+
+class RelatedIndexState(Base):
+    """Which saved TF-IDF index file is current for a site, and how far the change log had been applied to it."""
+
+    __tablename__ = "related_index_state"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(40))
+    log_mark: Mapped[int] = mapped_column(Integer, default=0)
+    fitted_count: Mapped[int] = mapped_column(Integer, default=0)
+    changed_since_fit: Mapped[int] = mapped_column(Integer, default=0)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RelatedIndexLog(Base):
+    """Articles written since the last fit, in order: every process replays them onto its in-memory index."""
+
+    __tablename__ = "related_index_log"
+    # AUTOINCREMENT on SQLite: ids must never be reused after the log is pruned
+    __table_args__ = (Index("ix_related_index_log_site_id_id", "site_id", "id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(Integer)

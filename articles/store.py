@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.orm import Session
 
+from articles import related
 from articles.html import html_to_text, sanitize_html, summarize
 from articles.models import Article, ArticleLabel
 from articles.schemas import ArticleIn, ArticlePatch
@@ -163,9 +164,11 @@ def retire_article(db: Session, site: Site, article_id: int) -> Article:
 
 def purge_article(db: Session, site: Site, article_id: int) -> None:
     article = get_article(db, site, article_id)
-    before_purge(db, site, article)
+    showing = related.lists_showing(db, article.id)
     db.delete(article)
     db.flush()
+    related.after_purge(db, site, article_id, showing)
+    log.info("article %s of site %s purged", article_id, site.slug)
 
 
 def encode_cursor(last_id: int) -> str:
@@ -221,8 +224,4 @@ def delete_site_articles(db: Session, site: Site) -> None:
 def after_write(db: Session, site: Site, article: Article) -> None:
     """Keep what depends on an article current after it was created or changed (related lists)."""
     log.debug("article %s of site %s written (status %s)", article.id, site.slug, article.status)
-
-
-def before_purge(db: Session, site: Site, article: Article) -> None:
-    """Take an article out of what depends on it before it is deleted."""
-    log.info("article %s of site %s purged", article.id, site.slug)
+    related.after_write(db, site, article)

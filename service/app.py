@@ -8,7 +8,8 @@ from typing import Any, Mapping
 from flask import Flask, g, jsonify, request
 from sqlalchemy import text
 
-from service import cli, db, errors
+from jobs import cli as jobs_cli
+from service import cli, csrf, db, errors
 from service.config import load_settings
 
 log = logging.getLogger("service.requests")
@@ -45,9 +46,32 @@ def _register_health(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import admin
     from articles.api import bp as articles_api
+    from articles.feeds.api import init_app as init_feeds
+    from articles.related_api import bp as related_api
+    from articles.widget import init_app as init_widget
 
     app.register_blueprint(articles_api)
+    app.register_blueprint(related_api)
+    init_widget(app)
+    init_feeds(app)
+    admin.init_app(app)
+    _register_newsletter(app)
+
+
+def _register_newsletter(app: Flask) -> None:
+    from newsletter.api import bp as newsletter_api
+    from newsletter.cli import subscribers_cli
+    from newsletter.digest_api import bp as digest_api
+    from newsletter.digest_cli import digests_cli
+    from newsletter.views import bp as newsletter_public
+
+    app.register_blueprint(newsletter_public)
+    app.register_blueprint(newsletter_api)
+    app.register_blueprint(digest_api)
+    app.cli.add_command(subscribers_cli)
+    app.cli.add_command(digests_cli)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -59,7 +83,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    jobs_cli.init_app(app)
     _log_requests(app)
     _register_health(app)
     _register_blueprints(app)
+    csrf.init_app(app)  # after the blueprints: it exempts those under /api/
     return app

@@ -110,18 +110,22 @@ def keys_revoke(key_id: int) -> None:
               show_default=True)
 def demo_load(topics: Path, slug: str, origins: tuple[str, ...]) -> None:
     """Create the demo clinic and load MedlinePlus topics into it; loading twice changes nothing."""
+    from articles import related
     from articles.demo import load_topics
 
     with database.new_session() as db:
         site = db.scalar(select(Site).where(Site.slug == slug)) or create_site(
             db, slug, "Riverside Family Clinic (demo)", list(origins),
             postal_address="100 Riverside Way, Springfield, ST 00000", from_email="news@clinic.example")
-        report, _ = load_topics(db, site, topics)
+        with related.deferred(db, site):
+            report, _ = load_topics(db, site, topics)
         db.commit()
         click.echo(f"demo site {slug}: {report.created} created, {report.updated} updated, "
                    f"{report.unchanged} unchanged")
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, sites_cli, keys_cli, demo_cli):
+    from articles.related_cli import recommender_cli
+
+    for group in (db_cli, sites_cli, keys_cli, demo_cli, recommender_cli):
         app.cli.add_command(group)

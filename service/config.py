@@ -19,7 +19,12 @@ class Setting:
     name: str
     default: Any
     help: str
-    cast: type = str
+    cast: Any = str
+
+
+def _flag(raw: str) -> bool:
+    """An on/off setting from the environment: true/1/yes/on, anything else is off."""
+    return raw.strip().lower() in ("1", "true", "yes", "on")
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -28,6 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", "", "Signs tokens and sessions; empty means generated once into <VAR_DIR>/secret_key."),
     Setting("LOG_LEVEL", "INFO", "Python logging level for the service's own loggers."),
     Setting("PUBLIC_BASE_URL", "http://127.0.0.1:8000", "Public address of this service, used in email links and the widget snippet."),
+    Setting("ADMIN_SESSION_HOURS", 8.0, "How long an editor stays signed in to the admin pages, in hours.", float),
     Setting("MAX_BODY_BYTES", 10 * 1024 * 1024, "Largest request body accepted, in bytes (413 above).", int),
     Setting("MAIL_BACKEND", "outbox", "outbox (one .eml file per message under <VAR_DIR>/outbox) or smtp."),
     Setting("MAIL_OUTBOX_DIR", "", "Outbox folder; empty means <VAR_DIR>/outbox."),
@@ -36,7 +42,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_SECURITY", "none", "none, starttls or tls."),
     Setting("SMTP_USERNAME", "", "SMTP login name; empty means no AUTH."),
     Setting("SMTP_PASSWORD", "", "SMTP password."),
+    Setting("PENDING_EXPIRY_DAYS", 7, "Days a sign-up may stay unconfirmed before it is purged.", int),
+    Setting("CONFIRM_TOKEN_MAX_AGE_S", 7 * 24 * 3600, "Seconds a confirmation link stays valid.", int),
+    Setting("LINK_TOKEN_MAX_AGE_S", 365 * 24 * 3600, "Seconds the preferences and unsubscribe links in emails stay valid.", int),
+    Setting("CONFIRM_RESEND_INTERVAL_S", 600, "Least seconds between two confirmation emails to one address.", int),
     Setting("SMTP_RATE_LIMIT", 0.0, "Most messages a second sent over SMTP; 0 means no limit.", float),
+    Setting("FEEDS_ALLOW_PRIVATE_HOSTS", False, "Allow feed URLs on localhost or private/loopback/link-local IPs (true/false).", _flag),
+    Setting("FEEDS_FETCH_TIMEOUT", 10.0, "Total seconds one feed fetch may take (connect, redirects, body).", float),
+    Setting("FEEDS_MAX_BYTES", 5 * 1024 * 1024, "Largest feed body accepted, in bytes (after decompression).", int),
+    Setting("FEEDS_PER_RUN", 50, "Most feeds one polling run fetches (the oldest due first).", int),
 )
 
 

@@ -17,9 +17,17 @@ COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 #: Per-site options and their defaults; stored in Site.settings, read with Site.setting().
 DEFAULT_SITE_SETTINGS: dict[str, Any] = {
+    "digest_max_items": 5,
+    "digest_min_score": 0.05,
+    "digest_send_newest_anyway": False,
     "related_fallback": True,
+    "related_min_score": 0.05,
+    "related_diversity": None,  # MMR lambda (e.g. 0.8) or None for pure similarity order
+    "related_reviewed_within_months": None,
     "click_counting": False,
     "overwrite_editor_edits": False,
+    "store_consent_ip": False,  # keep the sign-up IP address with a subscriber's consent record
+    "unsubscribe_mailto": "",  # an address in List-Unsubscribe that a person reads; empty: URL only
 }
 
 

@@ -1,0 +1,87 @@
+"""Flask-WTF forms of the admin pages. Every form carries a CSRF token.
+
+Article fields are validated by ``articles.schemas.ArticleIn`` (the one validation step for articles);
+these forms only carry the values and show the errors next to their fields.
+"""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+from admin.auth import MIN_PASSWORD_LENGTH
+from admin.models import ROLES
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+
+class ArticleForm(FlaskForm):
+    title = StringField("Title")
+    url = StringField("Address (URL) on your website", description="The page where this article is published.")
+    summary = TextAreaField("Summary", description="Optional; taken from the body when left empty.")
+    body_html = TextAreaField("Body (HTML)", description="Scripts, styles and embedded frames are removed.")
+    author = StringField("Author")
+    credit = StringField("Credit line", description="e.g. Source: MedlinePlus, National Library of Medicine")
+    image_url = StringField("Image URL")
+    tags = StringField("Tags", description="Separate with commas.")
+    categories = StringField("Categories", description="Separate with commas.")
+    published_at = StringField("Published", description="Date and time in UTC, e.g. 2026-03-01T09:30.")
+    medically_reviewed_at = StringField("Medically reviewed", description="Date and time in UTC (optional).")
+    status = SelectField("Status", choices=[SelectChoice(s, s.title()) for s in ("published", "draft", "retired")])
+
+
+class SettingsForm(FlaskForm):
+    allowed_origins = TextAreaField(
+        "Websites allowed to show the widget",
+        description="One origin a line, e.g. https://www.yourclinic.example (no path).")
+    logo_url = StringField("Logo URL", validators=[Optional(), Length(max=2000)])
+    brand_colour = StringField("Brand colour", validators=[
+        DataRequired("Enter a colour."), Regexp(r"^#[0-9a-fA-F]{6}$", message="Enter a colour as #rrggbb.")],
+        description="As #rrggbb, e.g. #0b6e4f.")
+    postal_address = TextAreaField("Postal address", description="Printed at the foot of every email.")
+    from_email = EmailField("From address", validators=[Optional(), Email("Enter a valid email address.")])
+    reply_to = EmailField("Reply-to address", validators=[Optional(), Email("Enter a valid email address.")])
+    related_fallback = BooleanField("When an article has no related links, show the latest articles instead")
+    click_counting = BooleanField("Count clicks on related links")
+
+
+class KeyForm(FlaskForm):
+    name = StringField("What is the key for?", validators=[Length(max=200)],
+                       description="e.g. Website CMS. Helps you recognise it later.")
+
+
+class NeverPairForm(FlaskForm):
+    tag_a = StringField("Tag", validators=[DataRequired("Enter a tag."), Length(max=100)])
+    tag_b = StringField("Never beside tag", validators=[DataRequired("Enter the other tag."), Length(max=100)])
+
+
+class PinForm(FlaskForm):
+    target_id = StringField("Article number", validators=[
+        DataRequired("Enter an article number."), Regexp(r"^\d{1,10}$", message="Enter a number, e.g. 42.")],
+        description="The number shown in the articles list.")
+
+
+class EditorForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter an email address."), Email("Enter a valid email.")])
+    name = StringField("Name", validators=[Length(max=200)])
+    role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES])
+    password = PasswordField("Initial password", validators=[
+        DataRequired("Enter a password."), Length(min=MIN_PASSWORD_LENGTH,
+                                                  message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")])
+    confirm = PasswordField("Repeat the password", validators=[EqualTo("password", "The passwords differ.")])
+
+
+class FeedForm(FlaskForm):
+    url = StringField("Feed URL", validators=[DataRequired("Enter the feed's address."), Length(max=2000)],
+                      description="The RSS, Atom or JSON Feed address, e.g. https://www.yourclinic.example/feed.xml")
+    interval_minutes = StringField("Check every (minutes)", default="30", validators=[
+        DataRequired("Enter a number of minutes."), Regexp(r"^\d{1,5}$", message="Enter a number of minutes, e.g. 30.")],
+        description="Between 5 and 1440 (a day).")
+
+
+class SubscriberLookupForm(FlaskForm):
+    subscriber = StringField("Subscriber number or email", validators=[
+        DataRequired("Enter a subscriber number or email address."), Length(max=320)])

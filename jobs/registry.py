@@ -1,0 +1,131 @@
+"""The scheduled jobs, declared as data with stable ids (the ids are the keys of the persistent job store).
+
+Each job names its task (``jobs.tasks:...``, a few lines around one domain function) and the domain function it
+``requires``. A job is scheduled only when both import: the domain functions are landing one by one, and a job
+whose function is missing is reported "not available yet" instead of failing every run.
+
+Why each job's misfire grace time and coalescing (a run is "misfired" when it could not start on time: the
+scheduler was down or restarting, or the host was suspended):
+
+- ``send_due_digests`` (every 5 min): coalesce, grace 5 min. A run picks every subscriber due *now* and the
+  send ledger makes repeats no-ops, so after downtime one catch-up run is right and several would be waste;
+  a run later than one period is simply replaced by the next one.
+- ``poll_feeds`` (every minute): coalesce, grace 30 s. Feeds keep their own due times; a late poll is worth
+  nothing because the next one is at most a minute away.
+- ``refit_indexes`` (03:30 UTC nightly): coalesce, grace 3 h. A restart or deploy around 03:30 should not
+  cost a day's refit, but beyond ~06:30 the refit would compete with clinic hours; incremental updates keep
+  related lists current until the next night.
+- ``purge_pending_subscribers`` (hourly): coalesce, grace 30 min. Idempotent housekeeping; late is harmless
+  and one run covers any number of missed ones.
+
+Every job has ``max_instances=1`` (set by the scheduler): a run that overruns its interval delays the next one
+rather than racing it.
+
+Tests and operators can add jobs with ``CLINIC_READS_EXTRA_JOBS="module:ATTRIBUTE[,module:ATTRIBUTE]"``, each
+attribute an iterable of ``JobSpec`` (read when the registry is asked, never at import).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from datetime import timezone
+from typing import Any, Callable, Iterable, Mapping
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+EXTRA_JOBS_ENV = "CLINIC_READS_EXTRA_JOBS"
+TRIGGERS = {"interval": IntervalTrigger, "cron": CronTrigger}
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job. ``func`` and ``requires`` are ``"module:function"`` references."""
+
+    id: str
+    func: str
+    trigger: str
+    trigger_args: Mapping[str, Any]
+    misfire_grace_time: int
+    coalesce: bool
+    description: str
+    requires: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.trigger not in TRIGGERS:
+            raise ValueError(f"job {self.id}: unknown trigger {self.trigger!r} (use {', '.join(TRIGGERS)})")
+        for ref in filter(None, (self.func, self.requires)):
+            if ref.count(":") != 1:
+                raise ValueError(f"job {self.id}: {ref!r} is not a 'module:function' reference")
+
+    def build_trigger(self) -> BaseTrigger:
+        """A fresh APScheduler trigger in UTC."""
+        return TRIGGERS[self.trigger](**self.trigger_args, timezone=timezone.utc)
+
+    def describe_trigger(self) -> str:
+        if self.trigger == "interval":
+            parts = [f"{n} {unit[:-1] if n == 1 else unit}" for unit, n in self.trigger_args.items()]
+            return "every " + " ".join(parts)
+        return "cron " + " ".join(f"{k}={v}" for k, v in self.trigger_args.items()) + " UTC"
+
+
+DECLARED: tuple[JobSpec, ...] = (
+    JobSpec("send_due_digests", "jobs.tasks:send_due_digests", "interval", {"minutes": 5},
+            misfire_grace_time=5 * 60, coalesce=True, requires="newsletter.digests:send_due_digests",
+            description="Send the email digests that are due (the send ledger makes repeats no-ops)."),
+    JobSpec("poll_feeds", "jobs.tasks:poll_feeds", "interval", {"minutes": 1},
+            misfire_grace_time=30, coalesce=True, requires="articles.feeds.polling:poll_due_feeds",
+            description="Fetch the article feeds that are due and import new or changed articles."),
+    JobSpec("refit_indexes", "jobs.tasks:refit_indexes", "cron", {"hour": 3, "minute": 30},
+            misfire_grace_time=3 * 60 * 60, coalesce=True, requires="articles.related:refit_all_sites",
+            description="Refit every site's TF-IDF index and rebuild its related lists."),
+    JobSpec("purge_pending_subscribers", "jobs.tasks:purge_pending_subscribers", "interval", {"hours": 1},
+            misfire_grace_time=30 * 60, coalesce=True, requires="newsletter.subscriptions:purge_expired_pending",
+            description="Delete sign-ups never confirmed within the confirmation window."),
+)
+
+
+def resolve(ref: str) -> Callable[..., Any]:
+    """Import ``"module:function"`` (raises ImportError or AttributeError)."""
+    module_name, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module_name), name)
+
+
+def _extra_specs(environ: Mapping[str, str]) -> list[JobSpec]:
+    specs: list[JobSpec] = []
+    for ref in filter(None, (part.strip() for part in environ.get(EXTRA_JOBS_ENV, "").split(","))):
+        try:
+            found = resolve(ref)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"{EXTRA_JOBS_ENV}: cannot import {ref}: {exc}") from exc
+        specs.extend(found)
+    return specs
+
+
+def declared_specs(environ: Mapping[str, str] | None = None) -> list[JobSpec]:
+    """Every declared job: ``DECLARED`` plus those named by CLINIC_READS_EXTRA_JOBS."""
+    specs = [*DECLARED, *_extra_specs(os.environ if environ is None else environ)]
+    seen: set[str] = set()
+    for spec in specs:
+        if not isinstance(spec, JobSpec):
+            raise ValueError(f"{EXTRA_JOBS_ENV}: {spec!r} is not a JobSpec")
+        if spec.id in seen:
+            raise ValueError(f"job id {spec.id!r} is declared twice")
+        seen.add(spec.id)
+    return specs
+
+
+def unavailable_reason(spec: JobSpec) -> str | None:
+    """None when the job's task and domain function import; otherwise why not."""
+    for ref in filter(None, (spec.requires, spec.func)):
+        try:
+            resolve(ref)
+        except (ImportError, AttributeError) as exc:
+            return f"{ref}: {exc}"
+    return None
+
+
+def find_spec(job_id: str, specs: Iterable[JobSpec]) -> JobSpec | None:
+    return next((spec for spec in specs if spec.id == job_id), None)

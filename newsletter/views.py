@@ -1,0 +1,244 @@
+"""Public newsletter pages and the sign-up endpoint.
+
+- ``GET /newsletter/<site>/form``: an embeddable sign-up form (HTML fragment); ``GET /newsletter/<site>``: the same
+  form on a page of its own.
+- ``POST /api/v1/sites/<site>/subscribe``: JSON or form-encoded; always 202 "check your inbox" for a valid
+  address, whether it is new, pending, confirmed or suppressed (no enumeration).
+- ``/newsletter/<site>/confirm/<token>``: GET shows a button, POST confirms. A button rather than confirming on
+  GET because mail scanners and link previews open links by themselves.
+- ``/newsletter/<site>/preferences/<token>``: the preferences form (CSRF-protected).
+- ``/newsletter/<site>/unsubscribe/<token>`` and ``.../one-click``: GET shows a button, POST unsubscribes at once
+  (the one-click URL is the ``List-Unsubscribe`` target: RFC 8058 POST, no cookie or CSRF token).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import IntegrityError
+
+from newsletter import notify, subscriptions
+from newsletter.inputs import Preferences, parse_preference_change, parse_signup, time_zones
+from newsletter.models import FREQUENCIES, WEEKDAYS, Subscriber
+from newsletter.tokens import TokenError
+from service import db as database
+from service.csrf import csrf
+from service.db import utcnow
+from service.errors import ApiError
+from service.http import json_body
+from service.sites import COLOUR_PATTERN, Site, site_by_slug
+
+log = logging.getLogger(__name__)
+bp = Blueprint("newsletter_public", __name__, template_folder="templates")
+
+ACCEPTED_MESSAGE = ("Thank you. Please check your inbox: if this address can receive our emails, a message "
+                    "with a link to confirm your subscription is on its way.")
+FIELD_LABELS = {"email": "Email address", "topics": "Topics", "interest_text": "Other interests",
+                "frequency": "How often", "weekday": "Day", "hour": "Time", "time_zone": "Time zone",
+                "paused": "Pause", "source": "Form"}
+
+
+def _theme(site: Site) -> dict[str, str]:
+    """The brand colour and a readable text colour on it (WCAG contrast, as the emails do)."""
+    colour = (site.brand_colour or "").lower()
+    if not COLOUR_PATTERN.match(colour):
+        colour = "#0b6e4f"
+    channels = []
+    for i in (1, 3, 5):
+        v = int(colour[i:i + 2], 16) / 255
+        channels.append(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
+    lum = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    return {"colour": colour, "on_colour": "#111111" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "#ffffff"}
+
+
+def _page(template: str, site: Site, status: int = 200, **context: Any) -> ResponseReturnValue:
+    context.setdefault("labels", FIELD_LABELS)
+    response = current_app.make_response((render_template(template, site=site, theme=_theme(site), **context),
+                                          status))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # tokens are in these URLs
+    return response
+
+
+def _message(site: Site, heading: str, *paragraphs: str, status: int = 200, **context: Any) -> ResponseReturnValue:
+    return _page("newsletter/message.html", site, status, heading=heading, paragraphs=paragraphs, **context)
+
+
+def _base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+
+# -- sign-up ---------------------------------------------------------------------------------------------------
+
+def _fragment(site: Site) -> str:
+    topics = subscriptions.site_topics(database.session(), site)
+    return render_template("newsletter/form_fragment.html", site=site, theme=_theme(site), topics=topics,
+                           frequencies=FREQUENCIES, action=f"{_base_url()}/api/v1/sites/{site.slug}/subscribe")
+
+
+@bp.get("/newsletter/<slug>/form")
+def form_fragment(slug: str) -> ResponseReturnValue:
+    site = site_by_slug(database.session(), slug)
+    response = current_app.make_response(_fragment(site))
+    response.headers["Access-Control-Allow-Origin"] = "*"  # public markup; lets a clinic's page fetch it
+    return response
+
+
+@bp.get("/newsletter/<slug>")
+def signup_page(slug: str) -> ResponseReturnValue:
+    site = site_by_slug(database.session(), slug)
+    return _page("newsletter/signup_page.html", site, fragment=_fragment(site))
+
+
+def _wants_page() -> bool:
+    """A browser posting the embedded form gets a page; API clients (and Accept: */*) get JSON."""
+    return not request.is_json and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def _signup_data() -> dict[str, Any]:
+    if request.is_json:
+        return json_body()
+    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise ApiError(415, "unsupported_media_type", "Send JSON or a form (application/x-www-form-urlencoded).")
+    data: dict[str, Any] = {k: v for k, v in request.form.items() if k != "topics"}
+    data["topics"] = request.form.getlist("topics")
+    return data
+
+
+@bp.post("/api/v1/sites/<slug>/subscribe")
+def subscribe(slug: str) -> ResponseReturnValue:
+    db = database.session()
+    site = site_by_slug(db, slug)
+    try:
+        signup = parse_signup(_signup_data(), subscriptions.site_topics(db, site), strict=request.is_json)
+    except ApiError as err:
+        if _wants_page() and err.status == 422:
+            return _message(site, "Please check your answers", status=422, errors=err.fields,
+                            link_url=_back_link(site), link_label="Go back")
+        raise
+    now = utcnow()
+    ip = request.remote_addr if site.setting("store_consent_ip") else None
+    interval = current_app.config["CONFIRM_RESEND_INTERVAL_S"]
+    try:
+        result = subscriptions.request_subscription(db, site, signup, now, ip, interval)
+        db.commit()
+    except IntegrityError:  # the same new address signed up twice at once: the other request created it
+        db.rollback()
+        result = subscriptions.request_subscription(db, site, signup, now, ip, interval)
+        db.commit()
+    if result.send_confirmation and result.subscriber is not None:
+        if not notify.send_confirmation(current_app.config, result.subscriber, now):
+            subscriptions.confirmation_failed(result.subscriber)
+            db.commit()
+    log.info("sign-up for site %s: %s", site.slug, result.outcome)
+    if _wants_page():
+        return _message(site, "Check your inbox", ACCEPTED_MESSAGE, status=202)
+    return jsonify({"status": "accepted", "message": ACCEPTED_MESSAGE}), 202
+
+
+def _back_link(site: Site) -> str:
+    referrer = request.referrer or ""
+    return referrer if referrer.startswith(("https://", "http://")) else f"{_base_url()}/newsletter/{site.slug}"
+
+
+# -- links from emails -------------------------------------------------------------------------------------------
+
+def _resolve(slug: str, purpose: str, token: str) -> tuple[Site, Subscriber | None, ResponseReturnValue | None]:
+    """The site and the token's subscriber, or a clear error page (400/404) when the link cannot be used."""
+    db = database.session()
+    site = site_by_slug(db, slug)
+    max_age = current_app.config["CONFIRM_TOKEN_MAX_AGE_S" if purpose == "confirm" else "LINK_TOKEN_MAX_AGE_S"]
+    try:
+        subscriber = subscriptions.subscriber_from_token(db, site, purpose, token, current_app.config["SECRET_KEY"],
+                                                         max_age)
+    except TokenError as err:
+        log.info("%s link refused for site %s: %s", purpose, site.slug, err.reason)
+        hint = ("Sign up again to get a new confirmation link." if purpose == "confirm" and err.reason == "expired"
+                else "Use the most recent email from us, or sign up again.")
+        page = _message(site, "This link cannot be used", err.message, hint, status=err.status,
+                        link_url=f"{_base_url()}/newsletter/{site.slug}", link_label="Sign up")
+        return site, None, page
+    return site, subscriber, None
+
+
+@bp.route("/newsletter/<slug>/confirm/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def confirm(slug: str, token: str) -> ResponseReturnValue:
+    site, subscriber, problem = _resolve(slug, "confirm", token)
+    if problem is not None or subscriber is None:
+        return problem
+    if request.method == "GET":
+        if subscriber.status == "confirmed":
+            return _message(site, "You are subscribed", f"Your subscription to {site.name} is already confirmed.")
+        if subscriber.status != "pending":
+            return _no_subscription(site)
+        return _page("newsletter/confirm.html", site)
+    if not subscriptions.confirm(subscriber, utcnow()):
+        return _no_subscription(site)
+    database.session().commit()
+    log.info("subscriber %s of site %s confirmed", subscriber.id, site.slug)
+    links = subscriptions.links_for(subscriber, _base_url(), current_app.config["SECRET_KEY"])
+    return _message(site, "Thank you: you are subscribed", f"You will receive reading from {site.name} by email.",
+                    link_url=links["preferences_url"], link_label="Choose your topics and when we write")
+
+
+def _no_subscription(site: Site) -> ResponseReturnValue:
+    return _message(site, "You are not subscribed", "This address is not subscribed at the moment.",
+                    link_url=f"{_base_url()}/newsletter/{site.slug}", link_label="Sign up again")
+
+
+@bp.route("/newsletter/<slug>/unsubscribe/<token>", methods=["GET", "POST"])
+@bp.route("/newsletter/<slug>/unsubscribe/<token>/one-click", methods=["GET", "POST"], endpoint="one_click")
+@csrf.exempt
+def unsubscribe(slug: str, token: str) -> ResponseReturnValue:
+    site, subscriber, problem = _resolve(slug, "unsubscribe", token)
+    if problem is not None or subscriber is None:
+        return problem
+    if request.method == "GET":
+        links = subscriptions.links_for(subscriber, _base_url(), current_app.config["SECRET_KEY"])
+        return _page("newsletter/unsubscribe.html", site, action=request.path, preferences_url=links["preferences_url"])
+    subscriptions.unsubscribe(subscriber, utcnow())
+    database.session().commit()
+    log.info("subscriber %s of site %s unsubscribed (%s)", subscriber.id, site.slug,
+             "one-click" if request.form.get("List-Unsubscribe") == "One-Click" else "page")
+    return _message(site, "You are unsubscribed", f"We will not email you again from {site.name}.",
+                    "Changed your mind? You can sign up again at any time.",
+                    link_url=f"{_base_url()}/newsletter/{site.slug}", link_label="Sign up again")
+
+
+@bp.route("/newsletter/<slug>/preferences/<token>", methods=["GET", "POST"])
+def preferences(slug: str, token: str) -> ResponseReturnValue:
+    site, subscriber, problem = _resolve(slug, "preferences", token)
+    if problem is not None or subscriber is None:
+        return problem
+    if subscriber.status not in ("pending", "confirmed"):
+        return _no_subscription(site)
+    db = database.session()
+    topics = subscriptions.site_topics(db, site)
+    prefs, errors, saved, status = subscriptions.preferences_of(subscriber), {}, False, 200
+    if request.method == "POST":
+        data: dict[str, Any] = {k: v for k, v in request.form.items() if k not in ("topics", "csrf_token")}
+        data["topics"] = request.form.getlist("topics")
+        data["paused"] = "paused" in request.form
+        try:
+            prefs = parse_preference_change(data, topics + subscriber.topics, prefs)
+        except ApiError as err:
+            errors, status = err.fields, 422
+        else:
+            subscriptions.update_preferences(subscriber, prefs)
+            db.commit()
+            saved = True
+            log.info("subscriber %s of site %s changed preferences", subscriber.id, site.slug)
+    return _preferences_page(site, subscriber, prefs, topics, errors, saved, status)
+
+
+def _preferences_page(site: Site, subscriber: Subscriber, prefs: Preferences, topics: list[str],
+                      errors: dict[str, str], saved: bool, status: int) -> ResponseReturnValue:
+    links = subscriptions.links_for(subscriber, _base_url(), current_app.config["SECRET_KEY"])
+    shown_topics = sorted(set(topics) | set(subscriber.topics), key=str.casefold)
+    zones = sorted(time_zones())
+    return _page("newsletter/preferences.html", site, status, subscriber=subscriber, prefs=prefs, topics=shown_topics,
+                 errors=errors, saved=saved, frequencies=FREQUENCIES, weekdays=WEEKDAYS, zones=zones,
+                 unsubscribe_url=links["unsubscribe_url"])

@@ -1,0 +1,20 @@
+"""The plain value the recommender indexes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article as the recommender sees it.
+
+    ``body`` is plain text: callers holding HTML convert it first with
+    :func:`recommender.text.html_to_text`.
+    """
+
+    id: int
+    title: str
+    summary: str = ""
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()

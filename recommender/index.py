@@ -1,0 +1,321 @@
+"""The related-articles index: TF-IDF over weighted fields, cosine similarity.
+
+Usage::
+
+    index = RelatedIndex().fit(documents)
+    index.related(42, k=20)            # [Neighbour(id=7, score=0.61), ...]
+    index.add(new_doc)                 # no refit: uses the fitted vocabulary
+    ids, scores = index.similarities(new_doc.id)
+    index.save("var/related.joblib"); RelatedIndex.load("var/related.joblib")
+
+Rows live in two blocks: ``main`` (built by :meth:`fit` / :meth:`compact`,
+with an inverted copy so one document's similarity row only touches the
+postings of its own terms) and a small growable block of rows added since.
+Removed rows are masked out and dropped at the next compaction.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted
+
+from recommender import explain as _explain
+from recommender.document import Document
+from recommender.fields import FieldVectorizer
+from recommender.rows import RowStore
+from recommender.topk import Neighbour, TopK, chunked_top_k, top_k_1d, top_k_rows
+
+FORMAT_VERSION = 1
+#: title/summary/body multiply term counts in the shared text vector; tags and
+#: categories are the share of their label blocks next to the text block's 1.
+#: Chosen on the MedlinePlus dev links (see the tuning log in the issue note).
+DEFAULT_FIELD_WEIGHTS = {"title": 2.0, "summary": 1.0, "body": 1.0, "tags": 0.2,
+                         "categories": 0.1}
+
+
+class IndexFormatError(ValueError):
+    """A saved index file is not one this version of the code can read."""
+
+
+class RelatedIndex(BaseEstimator):
+    """TF-IDF cosine index of :class:`~recommender.document.Document`.
+
+    Parameters
+    ----------
+    field_weights : see :data:`DEFAULT_FIELD_WEIGHTS` and
+        :mod:`recommender.fields` (None: the defaults).
+    ngram_range : word n-grams of the text vector.  Unigrams by default:
+        bigrams lowered nDCG@5 on the dev links and multiply memory.
+    min_df, sublinear_tf : as in scikit-learn's ``TfidfVectorizer`` (min_df
+        applies to the text vector; every tag and category is kept).
+    idf_power : exponent of the text vector's idf (2 favours rare shared terms).
+    merge_every : added rows kept in the growable block before they are
+        merged into the main block (amortises the O(N) merge).
+    """
+
+    def __init__(self, field_weights: dict[str, float] | None = None,
+                 ngram_range: tuple[int, int] = (1, 1), min_df: int | float = 2,
+                 sublinear_tf: bool = True, idf_power: float = 2.0,
+                 merge_every: int = 20_000) -> None:
+        self.field_weights = field_weights
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.sublinear_tf = sublinear_tf
+        self.idf_power = idf_power
+        self.merge_every = merge_every
+
+    # ----------------------------------------------------------------- fitting
+    def fit(self, docs: Iterable[Document], y: None = None) -> "RelatedIndex":
+        docs = list(docs)
+        _check_unique(docs)
+        self.weights_ = dict(self.field_weights or DEFAULT_FIELD_WEIGHTS)
+        self.vectorizer_ = FieldVectorizer(self.weights_, tuple(self.ngram_range), self.min_df,
+                                           self.sublinear_tf, self.idf_power)
+        matrix = self.vectorizer_.fit_transform(docs)
+        self._names = self.vectorizer_.feature_names()
+        self.surface_ = _explain.surface_forms(self._names)
+        self._set_main(matrix,
+                       np.array([d.id for d in docs], dtype=np.int64))
+        return self
+
+    def _set_main(self, matrix: sp.csr_matrix, ids: np.ndarray) -> None:
+        self.n_features_ = matrix.shape[1]
+        self.main_ = matrix.tocsr()
+        self.main_t_ = self.main_.T.tocsr()
+        self.extra_ = RowStore(self.n_features_)
+        self._row_ids = ids.copy()
+        self._alive = np.ones(len(ids), dtype=bool)
+        self._row_of = {int(i): r for r, i in enumerate(ids)}
+
+    @property
+    def ids_(self) -> np.ndarray:
+        """Ids of the indexed documents, in row order."""
+        check_is_fitted(self)
+        n = self._n_rows
+        return self._row_ids[:n][self._alive[:n]]
+
+    @property
+    def _n_rows(self) -> int:
+        return self.main_.shape[0] + self.extra_.n_rows
+
+    def __len__(self) -> int:
+        check_is_fitted(self)
+        return len(self._row_of)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return hasattr(self, "vectorizer_") and doc_id in self._row_of
+
+    # ------------------------------------------------------------ incremental
+    def add(self, doc: Document) -> "RelatedIndex":
+        """Index a new document with the fitted vocabulary (no refit)."""
+        check_is_fitted(self)
+        if doc.id in self._row_of:
+            raise ValueError(f"document {doc.id} is already indexed; use update()")
+        row = self.vectorizer_.transform([doc])
+        n = self._n_rows
+        if n + 1 > len(self._row_ids):
+            size = 2 * len(self._row_ids) + 1
+            self._row_ids = np.resize(self._row_ids, size)
+            self._alive = np.resize(self._alive, size)
+        self.extra_.append(row)
+        self._row_ids[n], self._alive[n] = doc.id, True
+        self._row_of[doc.id] = n
+        if self.extra_.n_rows >= self.merge_every:
+            self.compact()
+        return self
+
+    def update(self, doc: Document) -> "RelatedIndex":
+        """Re-index a changed document (it must already be indexed)."""
+        self.remove(doc.id)
+        return self.add(doc)
+
+    def remove(self, doc_id: int) -> "RelatedIndex":
+        check_is_fitted(self)
+        row = self._row(doc_id)
+        self._alive[row] = False
+        del self._row_of[doc_id]
+        return self
+
+    def compact(self) -> "RelatedIndex":
+        """Merge added rows into the main block and drop removed rows (O(N))."""
+        check_is_fitted(self)
+        n = self._n_rows
+        alive = self._alive[:n]
+        if self.extra_.n_rows == 0 and alive.all():
+            return self
+        matrix = sp.vstack([self.main_, self.extra_.matrix()], format="csr")[alive]
+        self._set_main(matrix, self._row_ids[:n][alive])
+        return self
+
+    # ------------------------------------------------------------ similarity
+    def _row(self, doc_id: int) -> int:
+        try:
+            return self._row_of[doc_id]
+        except KeyError:
+            raise KeyError(f"document {doc_id} is not indexed") from None
+
+    def _vector(self, doc_id: int) -> sp.csr_matrix:
+        row = self._row(doc_id)
+        n_main = self.main_.shape[0]
+        return self.main_[row] if row < n_main else self.extra_.row(row - n_main)
+
+    def vectors(self, doc_ids: Iterable[int]) -> sp.csr_matrix:
+        """The L2-normalised vectors of ``doc_ids``, one row each, in that order."""
+        check_is_fitted(self)
+        return self._rows_matrix(doc_ids)
+
+    def _rows_matrix(self, doc_ids: Iterable[int]) -> sp.csr_matrix:
+        """The vectors of ``doc_ids`` in that order, without copying the index."""
+        rows = np.array([self._row(int(i)) for i in doc_ids], dtype=np.int64)
+        n_main = self.main_.shape[0]
+        in_main = rows < n_main
+        if in_main.all():
+            return self.main_[rows]
+        stacked = sp.vstack([self.main_[rows[in_main]],
+                             self.extra_.matrix()[rows[~in_main] - n_main]], format="csr")
+        placed = np.concatenate([np.flatnonzero(in_main), np.flatnonzero(~in_main)])
+        return stacked[np.argsort(placed)]
+
+    def _scores(self, vector: sp.csr_matrix) -> np.ndarray:
+        """Cosine of ``vector`` with every row (dead rows included)."""
+        # Gather the postings of the vector's own terms, then one C matvec:
+        # O(postings touched), never O(all non-zeros).
+        main = self.main_t_[vector.indices].T @ vector.data
+        if not self.extra_.n_rows:
+            return main
+        extra = (self.extra_.matrix() @ vector.T).toarray().ravel()
+        return np.concatenate([main, extra])
+
+    def similarities(self, doc_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of every other indexed document and their cosine to ``doc_id``."""
+        check_is_fitted(self)
+        scores = self._scores(self._vector(doc_id))
+        mask = self._alive[:self._n_rows].copy()
+        mask[self._row(doc_id)] = False
+        return self._row_ids[:self._n_rows][mask], scores[mask]
+
+    def related(self, doc_id: int, k: int = 20) -> list[Neighbour]:
+        """The ``k`` most similar other documents (score > 0), best first."""
+        ids, scores = self.similarities(doc_id)
+        return top_k_1d(ids, scores, k, positive_only=True)
+
+    def all_pairs_topk(self, k: int = 20, chunk: int = 1024) -> TopK:
+        """Every document's ``k`` nearest neighbours (for a full rebuild).
+
+        Chunked sparse product ``X[rows] @ X.T`` with argpartition per block;
+        the block is capped at about 16M cells to bound memory.
+        """
+        check_is_fitted(self)
+        self.compact()
+        n = self.main_.shape[0]
+        chunk = max(1, min(chunk, (1 << 24) // max(n, 1)))
+        cols, vals = chunked_top_k(self.main_, self.main_t_, k, chunk, exclude_diagonal=True)
+        ids = self._row_ids[:n]
+        neighbours = np.where(cols >= 0, ids[np.maximum(cols, 0)], -1)
+        return TopK(ids.copy(), neighbours, vals)
+
+    # --------------------------------------------------------------- queries
+    def query_vector(self, terms: Iterable[str] | str) -> sp.csr_matrix:
+        """A 1 x n_features profile: each term (topic, phrase) counts equally."""
+        return self.query_vectors([terms])
+
+    def query_vectors(self, profiles: Iterable[Iterable[str] | str]) -> sp.csr_matrix:
+        """Many profiles in one pass (n_profiles x n_features, L2-normalised)."""
+        check_is_fitted(self)
+        groups = [[p] if isinstance(p, str) else list(p) for p in profiles]
+        flat = [t for g in groups for t in g]
+        owner = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+        terms = self.vectorizer_.transform_query(flat) if flat \
+            else sp.csr_matrix((0, self.n_features_), dtype=np.float32)
+        member = sp.csr_matrix((np.ones(len(flat), np.float32), (owner, np.arange(len(flat)))),
+                               shape=(len(groups), len(flat)))
+        return normalize(member @ terms).astype(np.float32)
+
+    def rank(self, query_vector: sp.spmatrix, candidate_ids: Iterable[int],
+             k: int | None = None) -> list[Neighbour]:
+        """Candidates ordered by cosine to the profile (zeros included), best first."""
+        check_is_fitted(self)
+        ids = np.asarray(list(candidate_ids), dtype=np.int64)
+        if not len(ids):
+            return []
+        scores = (self._rows_matrix(ids) @ sp.csr_matrix(query_vector).T).toarray().ravel()
+        return top_k_1d(ids, scores, k, positive_only=False)
+
+    def rank_many(self, query_matrix: sp.spmatrix, candidate_ids: Iterable[int],
+                  k: int = 10, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` candidates for every profile row: (ids, scores), each of
+        shape (n_profiles, min(k, n_candidates)), best first.
+
+        One sparse product per block of profiles (100k profiles x 1,000
+        articles take a few seconds), no Python work per pair.
+        """
+        check_is_fitted(self)
+        ids = np.asarray(list(candidate_ids), dtype=np.int64)
+        cand_t = self._rows_matrix(ids).T.tocsr()
+        q = sp.csr_matrix(query_matrix, dtype=np.float32)
+        k = min(k, len(ids))
+        out_ids = np.empty((q.shape[0], k), dtype=np.int64)
+        out_scores = np.empty((q.shape[0], k), dtype=np.float32)
+        for lo in range(0, q.shape[0], chunk):
+            block = (q[lo:lo + chunk] @ cand_t).toarray()
+            cols, vals = top_k_rows(block, k)
+            out_ids[lo:lo + chunk], out_scores[lo:lo + chunk] = ids[cols], vals
+        return out_ids, out_scores
+
+    # --------------------------------------------------------------- explain
+    def explain(self, doc_id: int, other_id: int, n: int = 3) -> list[str]:
+        """The ``n`` terms contributing most to the two documents' cosine."""
+        check_is_fitted(self)
+        return self._top_terms(self._vector(doc_id), self._vector(other_id), n)
+
+    def explain_many(self, doc_id: int, other_ids: Iterable[int], n: int = 3) -> list[list[str]]:
+        """:meth:`explain` for several other documents at once (one sparse product)."""
+        check_is_fitted(self)
+        product = self.vectors(other_ids).multiply(self._vector(doc_id)).tocsr()
+        return [_explain.top_terms(product.indices[lo:hi], product.data[lo:hi], self._names, self.surface_, n)
+                for lo, hi in zip(product.indptr[:-1], product.indptr[1:])]
+
+    def explain_query(self, query_vector: sp.spmatrix, doc_id: int, n: int = 3) -> list[str]:
+        check_is_fitted(self)
+        return self._top_terms(sp.csr_matrix(query_vector), self._vector(doc_id), n)
+
+    def _top_terms(self, a: sp.csr_matrix, b: sp.csr_matrix, n: int) -> list[str]:
+        product = a.multiply(b).tocsr()
+        return _explain.top_terms(product.indices, product.data, self._names, self.surface_, n)
+
+    # ----------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> None:
+        """Write the fitted index (compacted) with joblib."""
+        check_is_fitted(self)
+        self.compact()
+        state = {"vectorizer": self.vectorizer_, "weights": self.weights_,
+                 "surface": self.surface_, "matrix": self.main_, "ids": self.ids_}
+        joblib.dump({"format_version": FORMAT_VERSION, "params": self.get_params(),
+                     "state": state}, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RelatedIndex":
+        """Read a file written by :meth:`save`. Only load files you wrote:
+        joblib files can run code when read."""
+        data = joblib.load(path)
+        version = data.get("format_version") if isinstance(data, dict) else None
+        if version != FORMAT_VERSION:
+            raise IndexFormatError(
+                f"{path} holds a related-index of format {version!r}; this code reads "
+                f"format {FORMAT_VERSION}. Rebuild the index (refit) to replace it.")
+        index, state = cls(**data["params"]), data["state"]
+        index.vectorizer_, index.weights_ = state["vectorizer"], state["weights"]
+        index.surface_, index._names = state["surface"], index.vectorizer_.feature_names()
+        index._set_main(state["matrix"], state["ids"])
+        return index
+
+
+def _check_unique(docs: list[Document]) -> None:
+    if len({d.id for d in docs}) != len(docs):
+        raise ValueError("document ids must be unique")

@@ -1,0 +1,195 @@
+"""Text handling: HTML to plain text, tokenising and the analysers.
+
+The analysers are small picklable classes (not closures) so that a fitted
+index can be saved with joblib.
+"""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Iterable
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from recommender.synonyms import SYNONYMS
+
+LABEL_SEPARATOR = "\x1f"
+_TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
+_SPACE_RE = re.compile(r"[ \t\r\f\v]+")
+_NEWLINES_RE = re.compile(r"\s*\n\s*")
+_DROP_TAGS = frozenset({"script", "style", "template", "noscript", "head"})
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table td th "
+    "tr ul".split()
+)
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._dropping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _DROP_TAGS:
+            self._dropping += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP_TAGS:
+            self._dropping = max(0, self._dropping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._dropping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML fragment.
+
+    Script and style contents are dropped, entities decoded, block elements
+    become line breaks and runs of whitespace collapse to one space (or one
+    newline between blocks).
+    """
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    text = _SPACE_RE.sub(" ", "".join(parser.parts).replace("\xa0", " "))
+    return _NEWLINES_RE.sub("\n", text).strip()
+
+
+def fold(word: str) -> str:
+    """Light, predictable suffix folding (an S-stemmer, after Harman 1991).
+
+    Only plural endings are folded: "allergies" -> "allergy", "infections" ->
+    "infection".  Words ending in -is/-us/-ss/-ys (arthritis, virus, illness)
+    are left alone; aggressive stemming merges unrelated medical words.
+    """
+    cached = _FOLD_CACHE.get(word)
+    if cached is None:
+        cached = _fold(word)
+        if len(_FOLD_CACHE) < 1_000_000:
+            _FOLD_CACHE[word] = cached
+    return cached
+
+
+_FOLD_CACHE: dict[str, str] = {}
+
+
+def _fold(word: str) -> str:
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("is", "us", "ss", "ys")):
+        return word
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    return word[:-1]
+
+
+def _phrase_table(synonyms: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...], list[str]]]]:
+    table: dict[str, list] = {}
+    for phrase, canonical in synonyms.items():
+        words = tuple(_TOKEN_RE.findall(phrase))
+        table.setdefault(words[0], []).append((words, _TOKEN_RE.findall(canonical)))
+    for entries in table.values():
+        entries.sort(key=lambda e: -len(e[0]))  # longest phrase first
+    return table
+
+
+_PHRASES = _phrase_table(SYNONYMS)
+
+
+def replace_phrases(tokens: list[str]) -> list[str]:
+    """Rewrite every known variant (see :mod:`recommender.synonyms`) to its
+    canonical form, longest phrase first."""
+    if _PHRASES.keys().isdisjoint(tokens):
+        return tokens
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for words, canonical in _PHRASES.get(tokens[i], ()):
+            if tuple(tokens[i:i + len(words)]) == words:
+                out.extend(canonical)
+                i += len(words)
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+#: scikit-learn's English stop words, less those that name a body part or a medical idea
+#: ("back pain", "side effects", "blood thinners", "thick skin"); the rest carry no topic.
+STOP_WORDS = ENGLISH_STOP_WORDS - {"back", "side", "thin", "thick"}
+
+
+def words(text: str, synonyms: bool = True, folding: bool = True) -> list[str]:
+    """Lower-cased tokens, synonyms made canonical, stop words and bare
+    numbers dropped, plurals folded."""
+    tokens = _TOKEN_RE.findall(text.lower())
+    if synonyms:
+        tokens = replace_phrases(tokens)
+    tokens = [t for t in tokens if t not in STOP_WORDS and not t.isdigit()]
+    if folding:
+        cache = _FOLD_CACHE
+        tokens = [cache.get(t) or fold(t) for t in tokens]
+    return tokens
+
+
+def ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
+    """Word n-grams joined by a space, as scikit-learn builds them."""
+    low, high = ngram_range
+    out = list(tokens) if low == 1 else []
+    for n in range(max(2, low), high + 1):
+        out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return out
+
+
+class TextAnalyzer:
+    """Analyser for prose fields: synonyms, tokens, stop words, folding, n-grams."""
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 1), synonyms: bool = True,
+                 folding: bool = True) -> None:
+        self.ngram_range = tuple(ngram_range)
+        self.synonyms = synonyms
+        self.folding = folding
+
+    def __call__(self, text: str) -> list[str]:
+        return ngrams(words(text, self.synonyms, self.folding), self.ngram_range)
+
+
+class LabelAnalyzer:
+    """Analyser for tags and categories.
+
+    Each label yields one whole-label feature (``"=diabetes mellitus"``) so an
+    exact shared label counts strongly, plus its folded words so
+    "Diabetes Mellitus, Type 2" still overlaps "Diabetes Mellitus".
+    Labels arrive joined by :data:`LABEL_SEPARATOR`.
+    """
+
+    def __init__(self, words: bool = True) -> None:
+        self.words = words
+
+    def __call__(self, joined: str) -> list[str]:
+        out: list[str] = []
+        for label in joined.split(LABEL_SEPARATOR):
+            tokens = words(label)
+            if not tokens:
+                continue
+            out.append("=" + " ".join(tokens))
+            if self.words:
+                out.extend(tokens)
+        return out
+
+
+def join_labels(labels: Iterable[str]) -> str:
+    """Join labels for :class:`LabelAnalyzer`."""
+    return LABEL_SEPARATOR.join(labels)

@@ -1,0 +1,80 @@
+"""Vectorised top-k selection helpers (argpartition, no Python loop per row)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class TopK:
+    """Neighbours of many rows at once: row ``i`` of ``neighbours``/``scores``
+    belongs to ``ids[i]``; missing places hold id -1 and score 0."""
+
+    ids: np.ndarray
+    neighbours: np.ndarray
+    scores: np.ndarray
+
+    def as_dict(self) -> dict[int, list[Neighbour]]:
+        return {
+            int(doc_id): [Neighbour(int(n), float(s)) for n, s in zip(ns, ss) if n >= 0]
+            for doc_id, ns, ss in zip(self.ids, self.neighbours, self.scores)
+        }
+
+
+def top_k_1d(ids: np.ndarray, scores: np.ndarray, k: int | None,
+             positive_only: bool) -> list[Neighbour]:
+    """The k best (id, score) pairs, best first, ties broken by smaller id."""
+    if positive_only:
+        keep = scores > 0
+        ids, scores = ids[keep], scores[keep]
+    if k is not None and k < len(scores):
+        part = np.argpartition(-scores, k - 1)[:k]
+        ids, scores = ids[part], scores[part]
+    order = np.lexsort((ids, -scores))
+    return [Neighbour(int(i), float(s)) for i, s in zip(ids[order], scores[order])]
+
+
+def top_k_rows(dense: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column positions and values of each row's k largest entries, sorted."""
+    k = min(k, dense.shape[1])
+    if k == 0:
+        empty = np.empty((dense.shape[0], 0))
+        return empty.astype(np.int64), empty.astype(dense.dtype)
+    if k < dense.shape[1]:
+        part = np.argpartition(-dense, k - 1, axis=1)[:, :k]
+    else:
+        part = np.broadcast_to(np.arange(k), dense.shape).copy()
+    vals = np.take_along_axis(dense, part, axis=1)
+    order = np.argsort(-vals, axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1), np.take_along_axis(vals, order, axis=1)
+
+
+def chunked_top_k(left: sp.csr_matrix, right_t: sp.csr_matrix, k: int, chunk: int,
+                  exclude_diagonal: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k of ``left @ right_t`` per row, computed a block of rows at a time.
+
+    Each block is one sparse matrix product, densified only block-wise, so
+    memory stays at ``chunk x n_columns`` floats.
+    """
+    n, m = left.shape[0], right_t.shape[1]
+    k = min(k, m)
+    cols = np.full((n, k), -1, dtype=np.int64)
+    vals = np.zeros((n, k), dtype=np.float32)
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        block = (left[lo:hi] @ right_t).toarray()
+        if exclude_diagonal:
+            rows = np.arange(hi - lo)
+            block[rows, lo + rows] = 0
+        c, v = top_k_rows(block, k)
+        c[v <= 0] = -1
+        cols[lo:hi], vals[lo:hi] = c, np.maximum(v, 0)
+    return cols, vals

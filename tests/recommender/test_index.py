@@ -1,0 +1,204 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
+
+from recommender.document import Document
+from recommender.index import FORMAT_VERSION, IndexFormatError, RelatedIndex
+
+
+@pytest.fixture
+def index(corpus):
+    return RelatedIndex(min_df=1).fit(corpus)
+
+
+def test_related_finds_the_topical_neighbour_and_never_itself(index):
+    related = index.related(1, k=5)
+    assert related[0].id == 2
+    assert 1 not in [n.id for n in related]
+    assert [n.score for n in related] == sorted((n.score for n in related), reverse=True)
+    assert index.related(3, k=1)[0].id == 4
+    assert index.related(5, k=1)[0].id == 6
+
+
+def test_related_k_limits_and_skips_zero_scores(index):
+    assert len(index.related(1, k=1)) == 1
+    assert all(n.score > 0 for n in index.related(1, k=10))
+
+
+def test_methods_need_a_fitted_index():
+    with pytest.raises(NotFittedError):
+        RelatedIndex().related(1)
+    assert 1 not in RelatedIndex()
+
+
+def test_len_contains_ids(index):
+    assert len(index) == 6
+    assert 3 in index and 99 not in index
+    assert list(index.ids_) == [1, 2, 3, 4, 5, 6]
+
+
+def test_fit_rejects_duplicate_ids(corpus):
+    with pytest.raises(ValueError, match="unique"):
+        RelatedIndex(min_df=1).fit(corpus + [corpus[0]])
+
+
+def test_similarities_cover_every_other_document(index):
+    ids, scores = index.similarities(3)
+    assert sorted(ids) == [1, 2, 4, 5, 6]
+    assert scores[list(ids).index(4)] == pytest.approx(index.related(3, 1)[0].score)
+
+
+def test_add_without_refit_uses_fitted_vocabulary(corpus):
+    index = RelatedIndex(min_df=1).fit(corpus)
+    vocabulary = index.vectorizer_.feature_names().copy()
+    index.add(Document(7, "Knee Injuries", body="Knee sprains hurt the ligament; zygomorphic."))
+    assert 7 in index and len(index) == 7
+    assert list(index.vectorizer_.feature_names()) == list(vocabulary)
+    assert index.related(7, k=2)[0].id in {5, 6}
+    assert 7 in [n.id for n in index.related(6, k=3)]
+
+
+def test_add_matches_fit_on_same_vocabulary(corpus):
+    grown = RelatedIndex(min_df=1).fit(corpus[:5]).add(corpus[5])
+    ids, scores = grown.similarities(6)
+    other = RelatedIndex(min_df=1).fit(corpus[:5])
+    other.vectorizer_ = grown.vectorizer_
+    expected = (other.vectorizer_.transform(corpus[:5]) @ other.vectorizer_.transform([corpus[5]]).T)
+    np.testing.assert_allclose(scores, expected.toarray().ravel(), rtol=1e-5)
+
+
+def test_add_rejects_known_id(index, corpus):
+    with pytest.raises(ValueError, match="update"):
+        index.add(corpus[0])
+
+
+def test_update_changes_the_neighbours(index):
+    index.update(Document(5, "Heart Attack Recovery", body="After a heart attack, cardiac rehab "
+                          "helps the heart muscle.", categories=("Heart and Circulation",)))
+    assert index.related(5, k=1)[0].id in {3, 4}
+    assert len(index) == 6
+
+
+def test_remove_drops_document_everywhere(index):
+    index.remove(2)
+    assert 2 not in index and len(index) == 5
+    assert 2 not in [n.id for n in index.related(1, k=10)]
+    assert 2 not in index.similarities(1)[0]
+    with pytest.raises(KeyError):
+        index.related(2)
+    with pytest.raises(KeyError):
+        index.remove(2)
+
+
+def test_compaction_keeps_results(corpus):
+    index = RelatedIndex(min_df=1, merge_every=2).fit(corpus[:3])
+    for doc in corpus[3:]:
+        index.add(doc)  # merges after every second add
+    index.remove(4)
+    before = {i: index.related(i, 5) for i in index.ids_}
+    index.compact()
+    assert index.extra_.n_rows == 0
+    for i in index.ids_:
+        assert [n.id for n in index.related(i, 5)] == [n.id for n in before[i]]
+        np.testing.assert_allclose([n.score for n in index.related(i, 5)],
+                                   [n.score for n in before[i]], rtol=1e-6)
+
+
+def test_explain_shows_surface_words(index):
+    terms = index.explain(1, 2, n=3)
+    assert "diabetes" in terms
+    assert "diabete" not in terms
+    assert len(terms) <= 3
+
+
+def test_query_vector_rank_and_explain_query(index):
+    q = index.query_vector(["heart attack", "chest pain"])
+    ranked = index.rank(q, [1, 3, 5, 4])
+    assert [n.id for n in ranked][:2] in ([3, 4], [4, 3])
+    assert len(index.rank(q, [1, 3, 5, 4], k=2)) == 2
+    assert "chest pain" not in index.explain_query(q, 3)  # unigram features
+    assert "chest" in index.explain_query(q, 3, n=5)
+
+
+def test_rank_many_agrees_with_rank(index):
+    profiles = [["diabetes"], "ankle sprain", ["heart attack", "insulin"]]
+    matrix = index.query_vectors(profiles)
+    ids, scores = index.rank_many(matrix, [1, 2, 3, 4, 5, 6], k=3, chunk=2)
+    assert ids.shape == scores.shape == (3, 3)
+    for row, profile in enumerate(profiles):
+        expected = index.rank(index.query_vector(profile), [1, 2, 3, 4, 5, 6], k=3)
+        np.testing.assert_allclose(scores[row], [n.score for n in expected], rtol=1e-5)
+        assert set(ids[row][scores[row] > 0]) == {n.id for n in expected if n.score > 0}
+
+
+def test_all_pairs_topk_matches_related(index):
+    index.add(Document(7, "Knee Injuries", body="Knee sprains hurt the ligament."))
+    top = index.all_pairs_topk(k=3, chunk=2).as_dict()
+    assert set(top) == set(index.ids_)
+    for doc_id, neighbours in top.items():
+        expected = index.related(doc_id, 3)
+        assert [n.id for n in neighbours] == [n.id for n in expected]
+
+
+def test_save_and_load_round_trip(index, tmp_path):
+    index.add(Document(7, "Knee Injuries", body="Knee sprains hurt the ligament."))
+    path = tmp_path / "index.joblib"
+    index.save(path)
+    loaded = RelatedIndex.load(path)
+    assert list(loaded.ids_) == list(index.ids_)
+    assert loaded.related(7, 3) == index.related(7, 3)
+    assert loaded.explain(1, 2) == index.explain(1, 2)
+    assert loaded.get_params() == index.get_params()
+
+
+def test_load_refuses_another_format_version(index, tmp_path):
+    import joblib
+    path = tmp_path / "old.joblib"
+    joblib.dump({"format_version": FORMAT_VERSION + 1, "params": {}, "state": {}}, path)
+    with pytest.raises(IndexFormatError, match="format"):
+        RelatedIndex.load(path)
+
+
+def test_field_weights_are_validated(corpus):
+    with pytest.raises(ValueError, match="unknown"):
+        RelatedIndex(field_weights={"heading": 1.0}).fit(corpus)
+    with pytest.raises(ValueError, match=">= 1"):
+        RelatedIndex(field_weights={"title": 0.5, "body": 1}).fit(corpus)
+
+
+def test_title_weight_pulls_title_matches_up():
+    docs = [
+        Document(1, "Asthma", body="Breathing problems and wheezing."),
+        Document(2, "Asthma in Children", body="Kids cough at night."),
+        Document(3, "Night Cough", body="Breathing problems wheezing asthma."),
+        Document(4, "Other", body="Kids night."),
+    ]
+    plain = RelatedIndex(min_df=1, field_weights={"title": 1, "body": 1}).fit(docs)
+    heavy = RelatedIndex(min_df=1, field_weights={"title": 5, "body": 1}).fit(docs)
+    def score(ix, other):
+        ids, scores = ix.similarities(1)
+        return scores[list(ids).index(other)]
+    assert score(heavy, 2) / score(heavy, 3) > score(plain, 2) / score(plain, 3)
+
+
+def test_query_vectors_are_unit_length(index):
+    m = index.query_vectors(["diabetes", ["heart", "ankle"]])
+    assert sp.issparse(m)
+    np.testing.assert_allclose(sp.linalg.norm(m, axis=1), 1, rtol=1e-5)
+
+
+def test_fit_and_transform_paths_agree(corpus):
+    index = RelatedIndex(min_df=1).fit(corpus)
+    again = index.vectorizer_.transform(corpus)
+    np.testing.assert_allclose(index.main_.toarray(), again.toarray(), rtol=1e-5, atol=1e-7)
+
+
+def test_rank_mixes_fitted_and_added_candidates_in_any_order(index):
+    index.add(Document(7, "Heart Failure", body="The heart muscle pumps weakly; chest pain."))
+    q = index.query_vector("heart muscle")
+    by_rank = {n.id: n.score for n in index.rank(q, [7, 1, 3])}
+    assert set(by_rank) == {1, 3, 7}
+    for doc_id in (7, 1, 3):
+        assert by_rank[doc_id] == pytest.approx(index.rank(q, [doc_id])[0].score)
+    assert by_rank[1] < min(by_rank[3], by_rank[7])
