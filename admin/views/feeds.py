@@ -18,7 +18,8 @@ from admin.views.common import apply_api_error
 from articles.feeds import sources
 from articles.feeds.models import FeedPoll
 from articles.feeds.polling import poll_feed
-from articles.feeds.sources import FeedIn, FeedPatch, parse_feed_model
+from articles.feeds.sources import FeedIn, FeedPatch
+from articles.schemas import parse_model
 from service import db as database
 from service.db import utcnow
 from service.errors import ApiError
@@ -48,7 +49,7 @@ def feeds(site: Site) -> Any:
         return _feeds_page(site, form, 422)
     db = database.session()
     try:
-        data = parse_feed_model(FeedIn, {"url": form.url.data, "interval_minutes": minutes})
+        data = parse_model(FeedIn, {"url": form.url.data, "interval_minutes": minutes})
         feed = sources.add_feed(db, site, data, allow_private=bool(current_app.config.get("FEEDS_ALLOW_PRIVATE_HOSTS")))
     except ApiError as err:
         db.rollback()

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from articles.feeds import sources
 from articles.feeds.models import FeedPoll, FeedSource
 from articles.feeds.polling import poll_feed
-from articles.feeds.sources import FeedIn, FeedPatch, parse_feed_model
+from articles.feeds.sources import FeedIn, FeedPatch
+from articles.schemas import parse_model
 from service import db as database
 from service.auth import require_api_key
 from service.db import utcnow
@@ -52,7 +53,7 @@ def _allow_private() -> bool:
 @bp.post("")
 @require_api_key
 def add() -> Any:
-    data = parse_feed_model(FeedIn, json_body())
+    data = parse_model(FeedIn, json_body())
     db = database.session()
     feed = sources.add_feed(db, g.site, data, allow_private=_allow_private())
     db.commit()
@@ -79,7 +80,7 @@ def show(feed_id: int) -> Any:
 @bp.patch("/<int:feed_id>")
 @require_api_key
 def change(feed_id: int) -> Any:
-    patch = parse_feed_model(FeedPatch, json_body())
+    patch = parse_model(FeedPatch, json_body())
     db = database.session()
     feed = sources.update_feed(db, g.site, feed_id, patch)
     db.commit()

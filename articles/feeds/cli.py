@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from articles.feeds import sources
 from articles.feeds.polling import poll_due_feeds
+from articles.schemas import parse_model
 from service import db as database
 from service.db import utcnow
 from service.errors import ApiError
@@ -39,7 +40,7 @@ def feeds_add(slug: str, url: str, interval_minutes: int, title: str | None) -> 
     with database.new_session() as db:
         try:
             site = site_by_slug(db, slug)
-            data = sources.parse_feed_model(sources.FeedIn, {"url": url, "interval_minutes": interval_minutes,
+            data = parse_model(sources.FeedIn, {"url": url, "interval_minutes": interval_minutes,
                                                              "title": title})
             feed = sources.add_feed(db, site, data,
                                     allow_private=bool(current_app.config.get("FEEDS_ALLOW_PRIVATE_HOSTS")))

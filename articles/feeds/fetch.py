@@ -31,7 +31,7 @@ import http
 import http.client
 import socket
 from dataclasses import dataclass
-from typing import Literal
+from typing import Iterator, Literal
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -120,8 +120,8 @@ def _reason(status: int, reason: str | None) -> str:
     return f"HTTP {status} {reason}".rstrip()
 
 
-def _describe_connection_error(exc: BaseException, host: str | None = None) -> str:
-    """Turn a requests/urllib3/socket exception chain into a short message."""
+def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception behind it (reason, cause, context, args), each once."""
     seen: set[int] = set()
     stack: list[BaseException] = [exc]
     while stack:
@@ -129,34 +129,25 @@ def _describe_connection_error(exc: BaseException, host: str | None = None) -> s
         if id(cur) in seen:
             continue
         seen.add(id(cur))
+        yield cur
+        for nxt in (getattr(cur, "reason", None), cur.__cause__, cur.__context__, *getattr(cur, "args", ())):
+            if isinstance(nxt, BaseException):
+                stack.append(nxt)
+
+
+def _describe_connection_error(exc: BaseException, host: str | None = None) -> str:
+    """Turn a requests/urllib3/socket exception chain into a short message."""
+    for cur in _exception_chain(exc):
         if isinstance(cur, ConnectionRefusedError) or getattr(cur, "errno", None) == errno.ECONNREFUSED:
             return "connection refused"
         if isinstance(cur, urllib3.exceptions.NameResolutionError) or isinstance(cur, socket.gaierror):
             return f"could not resolve host name '{host}'" if host else "could not resolve host name"
-        if isinstance(cur, (requests.exceptions.SSLError, urllib3.exceptions.SSLError)):
-            return f"TLS/SSL error: {cur}"
-        if isinstance(cur, ConnectionResetError):
-            return "connection reset by server"
-        for nxt in (getattr(cur, "reason", None), cur.__cause__, cur.__context__, *getattr(cur, "args", ())):
-            if isinstance(nxt, BaseException):
-                stack.append(nxt)
     return f"connection failed: {exc}"
 
 
 def _is_timeout(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        cur = stack.pop()
-        if id(cur) in seen:
-            continue
-        seen.add(id(cur))
-        if isinstance(cur, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError, socket.timeout)):
-            return True
-        for nxt in (getattr(cur, "reason", None), cur.__cause__, cur.__context__, *getattr(cur, "args", ())):
-            if isinstance(nxt, BaseException):
-                stack.append(nxt)
-    return False
+    timeouts = (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError, socket.timeout)
+    return any(isinstance(cur, timeouts) for cur in _exception_chain(exc))
 
 
 def _underlying_socket(response: requests.Response) -> socket.socket | None:

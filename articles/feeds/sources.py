@@ -17,12 +17,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from articles.feeds.models import FeedSource
-from articles.schemas import field_errors
 from articles.urls import InvalidUrl, canonicalize_url
 from service.db import utcnow
 from service.errors import ApiError
@@ -90,15 +89,6 @@ def validate_feed_url(url: str, *, allow_private: bool) -> str:
         return check_feed_url(url, allow_private=allow_private)
     except ValueError as exc:
         raise ApiError(422, "invalid_feed_url", f"This feed URL cannot be used: {exc}", {"url": str(exc)}) from None
-
-
-def parse_feed_model(model: type[BaseModel], data: Any) -> Any:
-    if not isinstance(data, dict):
-        raise ApiError(422, "invalid_body", "The body must be a JSON object.")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ApiError(422, "invalid_fields", "Some fields are missing or invalid.", field_errors(exc)) from None
 
 
 def _find(db: Session, site: Site, url: str) -> FeedSource | None:
