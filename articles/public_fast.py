@@ -10,6 +10,9 @@ Flask, whose views give the full answer, error format and logging.
 from __future__ import annotations
 
 import re
+import threading
+import time
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
@@ -18,7 +21,7 @@ from werkzeug.http import parse_etags
 
 from articles.public_api import CACHE_CONTROL, DEFAULT_LIMIT, json_renderer, rendered
 from articles.public_db import Reader, read_engine
-from articles.public_read import Source, find_source
+from articles.public_read import find_source
 
 PATH = re.compile(r"^/api/v1/sites/([^/]+)/(?:related|articles/([0-9]{1,18})/related)$")
 Answer = tuple[str, list[tuple[str, str]], bytes]
@@ -38,12 +41,45 @@ def _args(environ: dict[str, Any]) -> tuple[str | None, int] | None:
     return url or None, limit
 
 
-def _headers(source: Source, etag: str, environ: dict[str, Any]) -> list[tuple[str, str]]:
-    headers = [("ETag", f'"{etag}"'), ("Cache-Control", CACHE_CONTROL), ("Vary", "Origin")]
+@dataclass(frozen=True)
+class Entry:
+    """An ordinary answer before the per-request parts (CORS header, 304) are decided."""
+
+    etag: str
+    body: bytes
+    allowed_origins: frozenset[str]
+    expires: float
+
+
+def _headers(entry: Entry, environ: dict[str, Any]) -> list[tuple[str, str]]:
+    headers = [("ETag", f'"{entry.etag}"'), ("Cache-Control", CACHE_CONTROL), ("Vary", "Origin")]
     origin = environ.get("HTTP_ORIGIN")
-    if origin and origin.rstrip("/").lower() in source.allowed_origins:
+    if origin and origin.rstrip("/").lower() in entry.allowed_origins:
         headers.append(("Access-Control-Allow-Origin", origin))
     return headers
+
+
+class MicroCache:
+    """Answers kept for a second or two per process: a burst of page views costs one database read.
+
+    Browsers and CDNs may keep these answers for minutes anyway (Cache-Control), so a list changed
+    by an editor shows up here at most ``WIDGET_MICROCACHE_SECONDS`` later; 0 turns it off.
+    """
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._data: dict[tuple[str, str], Entry] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str], now: float) -> Entry | None:
+        entry = self._data.get(key)
+        return entry if entry is not None and entry.expires > now else None
+
+    def put(self, key: tuple[str, str], entry: Entry) -> None:
+        with self._lock:
+            if len(self._data) >= self.size:
+                self._data.clear()
+            self._data[key] = entry
 
 
 class FastLane:
@@ -52,18 +88,30 @@ class FastLane:
     def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]):
         self.app = app
         self.wsgi_app = wsgi_app
+        self.micro = MicroCache()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET":
             match = PATH.match(environ.get("PATH_INFO", ""))
-            answer = self._answer(environ, match) if match else None
-            if answer is not None:
-                status, headers, body = answer
+            entry = self._entry(environ, match) if match else None
+            if entry is not None:
+                status, headers, body = _respond(entry, environ)
                 start_response(status, headers)
                 return [body]
         return self.wsgi_app(environ, start_response)
 
-    def _answer(self, environ: dict[str, Any], match: re.Match[str]) -> Answer | None:
+    def _entry(self, environ: dict[str, Any], match: re.Match[str]) -> Entry | None:
+        ttl = float(self.app.config["WIDGET_MICROCACHE_SECONDS"])
+        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        now = time.monotonic()
+        entry = self.micro.get(key, now) if ttl > 0 else None
+        if entry is None:
+            entry = self._read(environ, match, now + ttl)
+            if entry is not None and ttl > 0:
+                self.micro.put(key, entry)
+        return entry
+
+    def _read(self, environ: dict[str, Any], match: re.Match[str], expires: float) -> Entry | None:
         args = _args(environ)
         slug, article_id = match.group(1), match.group(2)
         if args is None or (article_id is None and args[0] is None):
@@ -74,13 +122,18 @@ class FastLane:
                 source = find_source(reader, slug, url=url) if article_id is None else \
                     find_source(reader, slug, article_id=int(article_id))
                 etag = source.etag(limit, "j")
-                headers = _headers(source, etag, environ)
-                if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(etag):
-                    return "304 NOT MODIFIED", headers, b""
                 body = rendered(reader, source, limit, "j", json_renderer(source), self.app.config)
         except Exception:  # noqa: BLE001 - not an ordinary answer: Flask's view answers (and logs) it in full
             return None
-        return "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers], body
+        return Entry(etag, body, frozenset(source.allowed_origins), expires)
+
+
+def _respond(entry: Entry, environ: dict[str, Any]) -> Answer:
+    headers = _headers(entry, environ)
+    if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(entry.etag):
+        return "304 NOT MODIFIED", headers, b""
+    return "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(entry.body))), *headers], \
+        entry.body
 
 
 def init_app(app: Flask) -> None:

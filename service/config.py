@@ -35,6 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_BASE_URL", "http://127.0.0.1:8000", "Public address of this service, used in email links and the widget snippet."),
     Setting("ADMIN_SESSION_HOURS", 8.0, "How long an editor stays signed in to the admin pages, in hours.", float),
     Setting("MAX_BODY_BYTES", 10 * 1024 * 1024, "Largest request body accepted, in bytes (413 above).", int),
+    Setting("WIDGET_MICROCACHE_SECONDS", 1.0, "How long each web process reuses a widget JSON answer (0: never).",
+            float),
     Setting("MAIL_BACKEND", "outbox", "outbox (one .eml file per message under <VAR_DIR>/outbox) or smtp."),
     Setting("MAIL_OUTBOX_DIR", "", "Outbox folder; empty means <VAR_DIR>/outbox."),
     Setting("SMTP_HOST", "127.0.0.1", "SMTP server host (MAIL_BACKEND=smtp)."),

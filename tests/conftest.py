@@ -105,7 +105,8 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 def make_test_app(database_url: str, var_dir: Path, **overrides: Any) -> Flask:
     config = {"DATABASE_URL": database_url, "VAR_DIR": str(var_dir), "SECRET_KEY": "test-secret",
-              "TESTING": True, "PUBLIC_BASE_URL": "http://service.test", **overrides}
+              "TESTING": True, "PUBLIC_BASE_URL": "http://service.test", "WIDGET_MICROCACHE_SECONDS": 0,
+              **overrides}
     return create_app(config)
 
 

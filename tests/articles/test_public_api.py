@@ -198,3 +198,22 @@ def test_fast_lane_answers_exactly_like_the_flask_view(app: Any, client: FlaskCl
     assert fast.head(by_id).status_code == 599 and len(passed_on) == 5
     huge = client.get("/api/v1/sites/clinic-a/articles/99999999999999/related")
     assert huge.status_code == 404 and huge.get_json()["error"]["code"] == "unknown_article"
+
+
+def test_micro_cache_reuses_an_answer_briefly(app: Any, client: FlaskClient, corpus: dict[str, int],
+                                              site_a: SiteWithKey) -> None:
+    app.config["WIDGET_MICROCACHE_SECONDS"] = 60
+    first = related(client, "clinic-a", url_of("knee-pain"))
+    client.put(f"/api/v1/articles/{corpus['knee-pain']}/pins", json={"ids": [corpus["sleep"]]}, headers=site_a.headers)
+    again = related(client, "clinic-a", url_of("knee-pain"), headers={"Origin": "https://clinic-a.example"})
+    assert again.get_json() == first.get_json()  # within the cache time: the same answer
+    assert again.headers["Access-Control-Allow-Origin"] == "https://clinic-a.example"  # CORS still per request
+    not_allowed = related(client, "clinic-a", url_of("knee-pain"), headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in not_allowed.headers
+    unchanged = related(client, "clinic-a", url_of("knee-pain"), headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304
+
+    app.config["WIDGET_MICROCACHE_SECONDS"] = 0
+    fresh = related(client, "clinic-a", url_of("knee-pain"))
+    assert fresh.get_json()["items"][0]["id"] == corpus["sleep"]
+    assert fresh.headers["ETag"] != first.headers["ETag"]
