@@ -15,8 +15,11 @@ from articles.schemas import ArticleIn
 from service.sites import Site
 
 MEDLINEPLUS_CREDIT = "Source: MedlinePlus, National Library of Medicine"
-#: Demo publication dates count back one day per topic from this date, so "newest" is stable between loads.
-DEMO_EPOCH = datetime(2025, 10, 1, 9, 0, tzinfo=timezone.utc)
+#: Demo articles are spread over the 60 days before the site's first demo load (the "demo epoch", kept in
+#: the site's settings so a second load computes the same dates and changes nothing), so digests for new
+#: subscribers find fresh articles in every topic, not only those early in the alphabet.
+SPREAD_HOURS = 60 * 24
+EPOCH_SETTING = "demo_epoch"
 
 
 @dataclass
@@ -33,7 +36,17 @@ def read_topics(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def topic_to_article(topic: dict[str, Any], position: int) -> ArticleIn:
+def demo_epoch(site: Site, now: datetime) -> datetime:
+    """The site's demo epoch, fixed (to the hour) at its first demo load."""
+    stored = (site.settings or {}).get(EPOCH_SETTING)
+    if stored:
+        return datetime.fromisoformat(stored)
+    epoch = now.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    site.settings = {**(site.settings or {}), EPOCH_SETTING: epoch.isoformat()}
+    return epoch
+
+
+def topic_to_article(topic: dict[str, Any], position: int, epoch: datetime) -> ArticleIn:
     """One MedlinePlus topic as an article: content as the body, synonyms as the summary,
     groups as categories, MeSH terms as tags."""
     synonyms = topic.get("synonyms") or []
@@ -46,7 +59,7 @@ def topic_to_article(topic: dict[str, Any], position: int) -> ArticleIn:
         credit=MEDLINEPLUS_CREDIT,
         tags=topic.get("mesh_terms") or [],
         categories=topic.get("groups") or [],
-        published_at=DEMO_EPOCH - timedelta(days=position),
+        published_at=epoch - timedelta(hours=(position * 37) % SPREAD_HOURS),
         status="published",
     )
 
@@ -55,8 +68,9 @@ def load_topics(db: Session, site: Site, path: Path) -> tuple[LoadReport, dict[s
     """Load every topic of ``path`` into ``site``; returns counts and topic id → article id."""
     report = LoadReport()
     topic_ids: dict[str, int] = {}
+    epoch = demo_epoch(site, datetime.now(timezone.utc))
     for position, topic in enumerate(read_topics(path)):
-        result = store.upsert_article(db, site, topic_to_article(topic, position), source="demo")
+        result = store.upsert_article(db, site, topic_to_article(topic, position, epoch), source="demo")
         topic_ids[str(topic["id"])] = result.article.id
         if result.created:
             report.created += 1

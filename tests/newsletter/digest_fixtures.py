@@ -37,7 +37,7 @@ def build_clinic(app: Flask, published_at: datetime, slug: str = "digest-clinic"
         ids = {}
         with related.deferred(db, site):
             for position, topic in enumerate(demo_topics()):
-                data = topic_to_article(topic, position).model_copy(update={"published_at": published_at})
+                data = topic_to_article(topic, position, published_at).model_copy(update={"published_at": published_at})
                 ids[topic["title"]] = store.upsert_article(db, site, data).article.id
         db.commit()
         return ids
