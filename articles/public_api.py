@@ -17,6 +17,7 @@ from articles.clicks import make_token
 from articles.public_db import Reader
 from articles.public_read import (NotServed, Source, body_cache, find_source, known_versions, public_items,
                                   site_origins, stored_items)
+from service.cors import apply_cors
 from service.errors import ApiError
 from service.http import int_arg
 
@@ -24,7 +25,6 @@ bp = Blueprint("public_api", __name__, url_prefix="/api/v1/sites/<slug>")
 
 DEFAULT_LIMIT = 4
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=3600"
-PREFLIGHT_MAX_AGE = "86400"
 
 
 def limit_arg() -> int:
@@ -77,20 +77,6 @@ def not_modified(etag: str) -> Response | None:
 def cacheable(response: Response, etag: str) -> Response:
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
-
-
-def apply_cors(response: Response) -> Response:
-    """Echo the Origin when it is one of the site's allowed origins; otherwise add no CORS headers."""
-    vary = response.headers.get("Vary")
-    response.headers["Vary"] = f"{vary}, Origin" if vary and "origin" not in vary.lower() else (vary or "Origin")
-    origin = request.headers.get("Origin")
-    if origin and origin.rstrip("/").lower() in g.get("cors_origins", ()):
-        response.headers["Access-Control-Allow-Origin"] = origin
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "If-None-Match, Accept"
-            response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
     return response
 
 

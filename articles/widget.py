@@ -18,9 +18,10 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from markupsafe import Markup
 
 from articles import clicks
-from articles.public_api import apply_cors, cacheable, limit_arg, load_source, not_modified, rendered
+from articles.public_api import cacheable, limit_arg, load_source, not_modified, rendered
 from articles.public_db import Reader
 from service import db as database
+from service.cors import apply_cors
 from service.errors import ApiError
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +24,7 @@ from newsletter.inputs import Preferences, parse_preference_change, parse_signup
 from newsletter.models import FREQUENCIES, WEEKDAYS, Subscriber
 from newsletter.tokens import TokenError
 from service import db as database
+from service.cors import apply_cors
 from service.csrf import csrf
 from service.db import utcnow
 from service.errors import ApiError
@@ -32,6 +33,13 @@ from service.sites import COLOUR_PATTERN, Site, site_by_slug
 
 log = logging.getLogger(__name__)
 bp = Blueprint("newsletter_public", __name__, template_folder="templates")
+
+
+@bp.after_request
+def _subscribe_cors(response: Response) -> Response:
+    if request.endpoint in ("newsletter_public.subscribe", "newsletter_public.subscribe_preflight"):
+        return apply_cors(response, methods="POST, OPTIONS", allow_headers="Content-Type, Accept")
+    return response
 
 ACCEPTED_MESSAGE = ("Thank you. Please check your inbox: if this address can receive our emails, a message "
                     "with a link to confirm your subscription is on its way.")
@@ -107,10 +115,18 @@ def _signup_data() -> dict[str, Any]:
     return data
 
 
+@bp.route("/api/v1/sites/<slug>/subscribe", methods=["OPTIONS"])
+def subscribe_preflight(slug: str) -> ResponseReturnValue:
+    """A browser on one of the site's allowed origins may POST the sign-up with ``fetch``."""
+    g.cors_origins = site_by_slug(database.session(), slug).allowed_origins or []
+    return current_app.response_class(status=204)
+
+
 @bp.post("/api/v1/sites/<slug>/subscribe")
 def subscribe(slug: str) -> ResponseReturnValue:
     db = database.session()
     site = site_by_slug(db, slug)
+    g.cors_origins = site.allowed_origins or []
     try:
         signup = parse_signup(_signup_data(), subscriptions.site_topics(db, site), strict=request.is_json)
     except ApiError as err:
