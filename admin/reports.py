@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from articles.feeds.models import FeedPoll, FeedSource
 from jobs.models import JobRun, last_runs, stored_next_run_times
 from jobs.registry import JobSpec, declared_specs, find_spec, unavailable_reason
-from newsletter.api import filtered_query
+from newsletter.export import filtered_query
 from newsletter.ledger import DigestRun
 from newsletter.models import Subscriber
 from service.sites import Site
@@ -36,7 +36,7 @@ def _escape_like(text: str) -> str:
 def subscriber_query(site: Site, status: str = "", email: str = "", exact: bool = False) -> Any:
     """The site's subscribers (oldest first) with a status filter and an email search (exact or prefix).
 
-    Built on the API's ``filtered_query``, so the page and its CSV export select the same rows.
+    Built on ``newsletter.export.filtered_query`` (as the API is), so the page and its CSV export select the same rows.
     """
     query = filtered_query(site.id, status or None)
     email = email.strip().lower()

@@ -13,24 +13,24 @@ from sqlalchemy.orm import Session
 
 
 def send_due_digests(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    from newsletter.digests import send_due_digests as send  # type: ignore[import-not-found]
+    from newsletter.digests import send_due_digests as send
 
     return send(db, now, config)
 
 
 def poll_feeds(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    from articles.feeds.polling import poll_due_feeds  # type: ignore[import-not-found]
+    from articles.feeds.polling import poll_due_feeds
 
     return poll_due_feeds(db, now, config)
 
 
 def refit_indexes(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    from articles.related import refit_all_sites  # type: ignore[import-not-found]
+    from articles.related import refit_all_sites
 
     return refit_all_sites(db)
 
 
 def purge_pending_subscribers(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    from newsletter.subscriptions import purge_expired_pending  # type: ignore[import-not-found]
+    from newsletter.subscriptions import purge_expired_pending
 
     return {"purged": purge_expired_pending(db, now)}

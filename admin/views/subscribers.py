@@ -15,7 +15,7 @@ from admin.auth import require_editor
 from admin.reports import site_subscriber, subscriber_page, subscriber_query
 from admin.views import bp
 from newsletter import subscriptions
-from newsletter.api import csv_response
+from newsletter.export import csv_response
 from newsletter.models import STATUSES, Subscriber
 from service import db as database
 from service.sites import Site

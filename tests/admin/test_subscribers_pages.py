@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from newsletter.api import CSV_COLUMNS
+from newsletter.export import CSV_COLUMNS
 from newsletter.inputs import Preferences, Signup
 from newsletter.models import Interest, Subscriber
 from newsletter.subscriptions import request_subscription, unsubscribe
