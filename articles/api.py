@@ -14,7 +14,7 @@ from articles.serialize import article_json
 from service import db as database
 from service.auth import require_api_key
 from service.errors import ApiError
-from service.http import bool_arg, choice_arg, datetime_arg, int_arg, json_body
+from service.http import bool_arg, choice_arg, datetime_arg, decode_cursor, encode_cursor, int_arg, json_body
 
 log = logging.getLogger(__name__)
 bp = Blueprint("articles_api", __name__, url_prefix="/api/v1/articles")
@@ -39,10 +39,10 @@ def list_() -> Any:
         status=choice_arg("status", STATUSES), tag=request.args.get("tag") or None,
         category=request.args.get("category") or None, updated_since=datetime_arg("updated_since"))
     cursor = request.args.get("cursor")
-    after_id = store.decode_cursor(cursor) if cursor else 0
+    after_id = decode_cursor("a", cursor) if cursor else 0
     rows, last_id = store.list_articles(database.session(), g.site, filters, after_id, int_arg("limit", 50, 1, 200))
     return jsonify({"items": [article_json(a) for a in rows],
-                    "next_cursor": store.encode_cursor(last_id) if last_id else None})
+                    "next_cursor": encode_cursor("a", last_id) if last_id else None})
 
 
 @bp.get("/<int:article_id>")

@@ -36,24 +36,24 @@ def show(article_id: int) -> Any:
                     "items": items})
 
 
+def _put_rules(article_id: int, setter: Any) -> Any:
+    db = database.session()
+    article = store.get_article(db, g.site, article_id)
+    setter(db, g.site, article, _ids_body())
+    db.commit()
+    return _answer(db, article)
+
+
 @bp.put("/articles/<int:article_id>/pins")
 @require_api_key
 def put_pins(article_id: int) -> Any:
-    db = database.session()
-    article = store.get_article(db, g.site, article_id)
-    related.set_pins(db, g.site, article, _ids_body())
-    db.commit()
-    return _answer(db, article)
+    return _put_rules(article_id, related.set_pins)
 
 
 @bp.put("/articles/<int:article_id>/blocks")
 @require_api_key
 def put_blocks(article_id: int) -> Any:
-    db = database.session()
-    article = store.get_article(db, g.site, article_id)
-    related.set_blocks(db, g.site, article, _ids_body())
-    db.commit()
-    return _answer(db, article)
+    return _put_rules(article_id, related.set_blocks)
 
 
 def _rule_json(rule: Any) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """Writing and reading a site's articles. Views and jobs call these; nothing here knows about HTTP."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
@@ -169,21 +168,6 @@ def purge_article(db: Session, site: Site, article_id: int) -> None:
     db.flush()
     related.after_purge(db, site, article_id, showing)
     log.info("article %s of site %s purged", article_id, site.slug)
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"a:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = raw.partition(":")
-        if kind != "a":
-            raise ValueError
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from None
 
 
 def _label_filter(kind: str, name: str) -> Any:

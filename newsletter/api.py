@@ -9,36 +9,22 @@
 """
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.sql import Select
 
 from newsletter import subscriptions
-from newsletter.export import csv_response, filtered_query, iso, subscriber_json
+from articles.serialize import iso
+from newsletter.export import csv_response, filtered_query, subscriber_json
 from newsletter.inputs import InvalidEmail
 from newsletter.models import FREQUENCIES, STATUSES, Subscriber
 from service import db as database
 from service.auth import require_api_key
 from service.errors import ApiError
-from service.http import choice_arg, int_arg, json_body
+from service.http import choice_arg, decode_cursor, encode_cursor, int_arg, json_body
 
 bp = Blueprint("newsletter_api", __name__, url_prefix="/api/v1")
-
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"s:{last_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
-        if kind != "s":
-            raise ValueError
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from None
-
 
 def _filtered() -> Select[tuple[Subscriber]]:
     return filtered_query(g.site.id, choice_arg("status", STATUSES), choice_arg("frequency", FREQUENCIES),
@@ -53,12 +39,12 @@ def list_subscribers() -> Any:
     query = _filtered()
     cursor = request.args.get("cursor")
     if cursor:
-        query = query.where(Subscriber.id > _decode_cursor(cursor))
+        query = query.where(Subscriber.id > decode_cursor("s", cursor))
     rows = list(db.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return jsonify({"items": [subscriber_json(s) for s in rows],
-                    "next_cursor": _encode_cursor(rows[-1].id) if more else None,
+                    "next_cursor": encode_cursor("s", rows[-1].id) if more else None,
                     "counts": subscriptions.status_counts(db, g.site)})
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from articles import related_index
 from articles.models import Article
 from newsletter import compose, ledger
-from newsletter.mail import MailBackendError, SendResult, build_message, make_backend
+from newsletter.mail import Branding, MailBackendError, SendResult, build_message, make_backend
 from newsletter.models import Subscriber
 from newsletter.notify import branding_for
 from newsletter.schedule import Period, current_period, due_period
@@ -75,12 +75,13 @@ def compose_for(db: Session, site: Site, due: Sequence[Due], now: datetime) -> l
 
 
 def digest_message(site: Site, subscriber: Subscriber, picks: Sequence[compose.Pick], config: Mapping[str, Any],
-                   now: datetime, to: str | None = None) -> Any:
+                   now: datetime, to: str | None = None, branding: Branding | None = None) -> Any:
+    """The digest email; a sending run passes the site's ``branding`` it built once for all its messages."""
     base_url, secret = config["PUBLIC_BASE_URL"], config["SECRET_KEY"]
     links = links_for(subscriber, base_url, secret)
     items = [{"title": p.article.title, "url": p.article.url, "summary": p.article.summary,
               "image_url": p.article.image_url, "reason": p.reason, "credit": p.article.credit} for p in picks]
-    return build_message("digest", branding_for(site, base_url), to or subscriber.email,
+    return build_message("digest", branding or branding_for(site, base_url), to or subscriber.email,
                          {"items": items, "preferences_url": links["preferences_url"]},
                          links["one_click_url"], links["mailto"], now=now)
 
@@ -147,10 +148,11 @@ def send_site_digests(db: Session, site: Site, now: datetime, config: Mapping[st
     report.row.due = len(due)
     composed = {c.subscriber_id: c for c in compose_for(db, site, due, now)}
     if due:
+        branding = branding_for(site, config["PUBLIC_BASE_URL"])
         with make_backend(config) as backend:
             for item in due:
                 if not _send_one(db, site, item, composed[item.subscriber.id], backend, config, now,
-                                 claim_timeout, report):
+                                 claim_timeout, report, branding):
                     break
     result = report.save(utcnow())
     log.info("digests for site %s: %s", site.slug, result)
@@ -158,7 +160,7 @@ def send_site_digests(db: Session, site: Site, now: datetime, config: Mapping[st
 
 
 def _send_one(db: Session, site: Site, item: Due, digest: compose.Composed, backend: Any, config: Mapping[str, Any],
-              now: datetime, claim_timeout: timedelta, report: RunReport) -> bool:
+              now: datetime, claim_timeout: timedelta, report: RunReport, branding: Branding) -> bool:
     """Claim, send and record one digest; False when the mail system is down (stop the batch)."""
     row = ledger.claim(db, site.id, item.subscriber.id, item.period.key, claim_timeout)
     if row is None:
@@ -168,7 +170,7 @@ def _send_one(db: Session, site: Site, item: Due, digest: compose.Composed, back
         report.count("skipped", digest.skipped)
         return True
     try:
-        result = backend.send(digest_message(site, item.subscriber, digest.picks, config, now))
+        result = backend.send(digest_message(site, item.subscriber, digest.picks, config, now, branding=branding))
     except MailBackendError as exc:
         ledger.finish(db, row, ledger.FAILED, detail=f"mail system: {exc}")
         report.count("failed", "mail_system")

@@ -9,6 +9,7 @@ from flask import Response, stream_with_context
 from sqlalchemy import exists, select
 from sqlalchemy.sql import Select
 
+from articles.serialize import iso
 from newsletter.models import Interest, Subscriber
 from service import db as database
 
@@ -17,10 +18,6 @@ CSV_COLUMNS = ("id", "email", "status", "frequency", "weekday", "hour", "time_zo
                "consent_ip", "bounce_count", "last_digest_at")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
-
-
-def iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def subscriber_json(s: Subscriber) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Reading request input the same way everywhere: JSON bodies and query parameters, with clear errors."""
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timezone
 from typing import Any
 
@@ -62,3 +63,19 @@ def bool_arg(name: str) -> bool:
     if raw in ("1", "true", "yes"):
         return True
     raise ApiError(400, "invalid_parameter", f"'{name}' must be true or false.", {name: "not a boolean"})
+
+
+def encode_cursor(kind: str, last_id: int) -> str:
+    """An opaque page cursor: the last id of a page, tagged with what it pages through."""
+    return base64.urlsafe_b64encode(f"{kind}:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str) -> int:
+    """The id a cursor of ``kind`` continues after; 400 for anything this API did not give out."""
+    try:
+        tag, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+        if tag != kind:
+            raise ValueError
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from None
