@@ -1,3 +1,3 @@
-from service.app import create_app
+from clinicreads.app import create_app
 
 app = create_app()

@@ -5,15 +5,17 @@ limit (``MAX_FAILURES`` per email and address in ``WINDOW``) holds across web wo
 cookie carries only the editor's id and a fingerprint of their password hash: changing a password
 or disabling an editor ends their sessions.
 """
+
 from __future__ import annotations
 
 import functools
 import hashlib
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, abort, g, redirect, request, session, url_for
@@ -39,6 +41,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 # --- accounts -------------------------------------------------------------------------------------------
 
+
 def normalize_email(email: str) -> str:
     """A valid address, lower-cased; 422 otherwise."""
     try:
@@ -62,8 +65,9 @@ def create_editor(db: Session, site: Site, email: str, password: str, role: str 
     check_password(password)
     if db.scalar(select(Editor.id).where(Editor.email == email)) is not None:
         raise ApiError(409, "editor_exists", "An editor with this email already exists.", {"email": "already used"})
-    editor = Editor(site_id=site.id, email=email, name=name.strip(), role=role,
-                    password_hash=generate_password_hash(password))
+    editor = Editor(
+        site_id=site.id, email=email, name=name.strip(), role=role, password_hash=generate_password_hash(password)
+    )
     db.add(editor)
     db.flush()
     log.info("editor %s created for site %s with role %s", editor.id, site.slug, role)
@@ -98,6 +102,7 @@ def editor_by_email(db: Session, email: str) -> Editor | None:
 
 # --- sign-in and throttling -----------------------------------------------------------------------------
 
+
 @dataclass
 class Throttled(Exception):
     """Too many failed sign-ins; ``minutes`` until the next try is accepted."""
@@ -109,8 +114,7 @@ def _retry_minutes(db: Session, email: str, ip: str) -> int | None:
     """Minutes until sign-in is accepted again for ``email`` from ``ip``, or None when it is now."""
     since = utcnow() - WINDOW
     recent = (LoginFailure.ip == ip) & (LoginFailure.at >= since)
-    pair = db.execute(select(func.count(), func.min(LoginFailure.at))
-                      .where(recent, LoginFailure.email == email)).one()
+    pair = db.execute(select(func.count(), func.min(LoginFailure.at)).where(recent, LoginFailure.email == email)).one()
     per_ip = db.execute(select(func.count(), func.min(LoginFailure.at)).where(recent)).one()
     checks = ((pair, MAX_FAILURES), (per_ip, MAX_FAILURES_PER_IP))
     blocking = [oldest for (count, oldest), limit in checks if count >= limit]
@@ -147,6 +151,7 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> Editor | No
 
 
 # --- sessions ---------------------------------------------------------------------------------------------
+
 
 def _fingerprint(editor: Editor) -> str:
     return hashlib.sha256(editor.password_hash.encode()).hexdigest()[:16]

@@ -1,4 +1,5 @@
 """``flask --app wsgi editors ...``: editors' accounts from the command line (the first admin, resets)."""
+
 from __future__ import annotations
 
 import sys

@@ -3,6 +3,7 @@
 Article fields are validated by ``articles.schemas.ArticleIn`` (the one validation step for articles);
 these forms only carry the values and show the errors next to their fields.
 """
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -36,11 +37,17 @@ class ArticleForm(FlaskForm):
 class SettingsForm(FlaskForm):
     allowed_origins = TextAreaField(
         "Websites allowed to show the widget",
-        description="One origin a line, e.g. https://www.yourclinic.example (no path).")
+        description="One origin a line, e.g. https://www.yourclinic.example (no path).",
+    )
     logo_url = StringField("Logo URL", validators=[Optional(), Length(max=2000)])
-    brand_colour = StringField("Brand colour", validators=[
-        DataRequired("Enter a colour."), Regexp(r"^#[0-9a-fA-F]{6}$", message="Enter a colour as #rrggbb.")],
-        description="As #rrggbb, e.g. #0b6e4f.")
+    brand_colour = StringField(
+        "Brand colour",
+        validators=[
+            DataRequired("Enter a colour."),
+            Regexp(r"^#[0-9a-fA-F]{6}$", message="Enter a colour as #rrggbb."),
+        ],
+        description="As #rrggbb, e.g. #0b6e4f.",
+    )
     postal_address = TextAreaField("Postal address", description="Printed at the foot of every email.")
     from_email = EmailField("From address", validators=[Optional(), Email("Enter a valid email address.")])
     reply_to = EmailField("Reply-to address", validators=[Optional(), Email("Enter a valid email address.")])
@@ -49,8 +56,11 @@ class SettingsForm(FlaskForm):
 
 
 class KeyForm(FlaskForm):
-    name = StringField("What is the key for?", validators=[Length(max=200)],
-                       description="e.g. Website CMS. Helps you recognise it later.")
+    name = StringField(
+        "What is the key for?",
+        validators=[Length(max=200)],
+        description="e.g. Website CMS. Helps you recognise it later.",
+    )
 
 
 class NeverPairForm(FlaskForm):
@@ -59,29 +69,49 @@ class NeverPairForm(FlaskForm):
 
 
 class PinForm(FlaskForm):
-    target_id = StringField("Article number", validators=[
-        DataRequired("Enter an article number."), Regexp(r"^\d{1,10}$", message="Enter a number, e.g. 42.")],
-        description="The number shown in the articles list.")
+    target_id = StringField(
+        "Article number",
+        validators=[
+            DataRequired("Enter an article number."),
+            Regexp(r"^\d{1,10}$", message="Enter a number, e.g. 42."),
+        ],
+        description="The number shown in the articles list.",
+    )
 
 
 class EditorForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter an email address."), Email("Enter a valid email.")])
     name = StringField("Name", validators=[Length(max=200)])
     role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES])
-    password = PasswordField("Initial password", validators=[
-        DataRequired("Enter a password."), Length(min=MIN_PASSWORD_LENGTH,
-                                                  message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")])
+    password = PasswordField(
+        "Initial password",
+        validators=[
+            DataRequired("Enter a password."),
+            Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
+    )
     confirm = PasswordField("Repeat the password", validators=[EqualTo("password", "The passwords differ.")])
 
 
 class FeedForm(FlaskForm):
-    url = StringField("Feed URL", validators=[DataRequired("Enter the feed's address."), Length(max=2000)],
-                      description="The RSS, Atom or JSON Feed address, e.g. https://www.yourclinic.example/feed.xml")
-    interval_minutes = StringField("Check every (minutes)", default="30", validators=[
-        DataRequired("Enter a number of minutes."), Regexp(r"^\d{1,5}$", message="Enter a number of minutes, e.g. 30.")],
-        description="Between 5 and 1440 (a day).")
+    url = StringField(
+        "Feed URL",
+        validators=[DataRequired("Enter the feed's address."), Length(max=2000)],
+        description="The RSS, Atom or JSON Feed address, e.g. https://www.yourclinic.example/feed.xml",
+    )
+    interval_minutes = StringField(
+        "Check every (minutes)",
+        default="30",
+        validators=[
+            DataRequired("Enter a number of minutes."),
+            Regexp(r"^\d{1,5}$", message="Enter a number of minutes, e.g. 30."),
+        ],
+        description="Between 5 and 1440 (a day).",
+    )
 
 
 class SubscriberLookupForm(FlaskForm):
-    subscriber = StringField("Subscriber number or email", validators=[
-        DataRequired("Enter a subscriber number or email address."), Length(max=320)])
+    subscriber = StringField(
+        "Subscriber number or email",
+        validators=[DataRequired("Enter a subscriber number or email address."), Length(max=320)],
+    )

@@ -1,4 +1,5 @@
 """Editors (people who sign in to the admin pages) and their failed sign-ins (for throttling)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -39,8 +40,10 @@ class LoginFailure(Base):
     """One failed sign-in; kept in the database so throttling holds across web workers."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_email_ip_at", "email", "ip", "at"),
-                      Index("ix_login_failures_ip_at", "ip", "at"))
+    __table_args__ = (
+        Index("ix_login_failures_email_ip_at", "email", "ip", "at"),
+        Index("ix_login_failures_ip_at", "ip", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320))

@@ -1,8 +1,9 @@
 """Read-only queries behind the feeds, subscribers and digests pages (writes go through the domain modules)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
@@ -11,8 +12,8 @@ from sqlalchemy.orm import Session
 from articles.feeds.models import FeedPoll, FeedSource
 from jobs.models import JobRun, last_runs, stored_next_run_times
 from jobs.registry import JobSpec, declared_specs, find_spec, unavailable_reason
+from newsletter.digests.ledger import DigestRun
 from newsletter.export import filtered_query
-from newsletter.ledger import DigestRun
 from newsletter.models import Subscriber
 from service.sites import Site
 
@@ -60,18 +61,24 @@ def site_subscriber(db: Session, site: Site, subscriber_id: int) -> Subscriber |
 
 
 def subscriber_by_email(db: Session, site: Site, email: str) -> Subscriber | None:
-    return db.scalar(select(Subscriber).where(Subscriber.site_id == site.id,
-                                              Subscriber.email == email.strip().lower()))
+    return db.scalar(select(Subscriber).where(Subscriber.site_id == site.id, Subscriber.email == email.strip().lower()))
 
 
 def recent_polls(db: Session, feed: FeedSource, limit: int = 10) -> list[FeedPoll]:
-    return list(db.scalars(select(FeedPoll).where(FeedPoll.feed_id == feed.id).order_by(FeedPoll.id.desc())
-                           .limit(limit)))
+    return list(
+        db.scalars(select(FeedPoll).where(FeedPoll.feed_id == feed.id).order_by(FeedPoll.id.desc()).limit(limit))
+    )
 
 
 def digest_runs(db: Session, site: Site, limit: int = 20) -> list[DigestRun]:
-    return list(db.scalars(select(DigestRun).where(DigestRun.site_id == site.id)
-                           .order_by(DigestRun.started_at.desc(), DigestRun.id.desc()).limit(limit)))
+    return list(
+        db.scalars(
+            select(DigestRun)
+            .where(DigestRun.site_id == site.id)
+            .order_by(DigestRun.started_at.desc(), DigestRun.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 @dataclass
@@ -95,7 +102,8 @@ def digest_job_state(db: Session, now: datetime) -> JobState:
     last = last_runs(db, [DIGEST_JOB]).get(DIGEST_JOB)
     if DIGEST_JOB in stored:
         moment = stored[DIGEST_JOB]
-        next_run = datetime.fromtimestamp(moment, timezone.utc) if moment is not None else None
+        next_run = datetime.fromtimestamp(moment, UTC) if moment is not None else None
         return JobState(spec, unavailable_reason(spec) is None, next_run, moment is None, last)
-    return JobState(spec, unavailable_reason(spec) is None, spec.build_trigger().get_next_fire_time(None, now),
-                    False, last)
+    return JobState(
+        spec, unavailable_reason(spec) is None, spec.build_trigger().get_next_fire_time(None, now), False, last
+    )

@@ -1,4 +1,5 @@
 """Changing a site's settings: widget origins, email branding and related-links options (one validation step)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,9 +13,18 @@ from service.sites import COLOUR_PATTERN, DEFAULT_SITE_SETTINGS, Site, validate_
 OPTIONS = ("related_fallback", "click_counting")
 
 
-def update_site(db: Session, site: Site, *, allowed_origins: list[str], logo_url: str | None, brand_colour: str,
-                postal_address: str, from_email: str | None, reply_to: str | None,
-                options: dict[str, bool]) -> Site:
+def update_site(
+    db: Session,
+    site: Site,
+    *,
+    allowed_origins: list[str],
+    logo_url: str | None,
+    brand_colour: str,
+    postal_address: str,
+    from_email: str | None,
+    reply_to: str | None,
+    options: dict[str, bool],
+) -> Site:
     """Validate every value, then apply them all (or none: a 422 names each bad field). Flushes."""
     errors: dict[str, str] = {}
     origins: list[str] = []

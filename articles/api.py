@@ -1,4 +1,5 @@
 """Editors' REST API for articles: /api/v1/articles, scoped to the API key's site."""
+
 from __future__ import annotations
 
 import logging
@@ -7,7 +8,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from pydantic import ValidationError
 
-from articles import store
+from articles import queries, store
 from articles.models import STATUSES
 from articles.schemas import ArticleIn, ArticlePatch, field_errors, parse_model
 from articles.serialize import article_json
@@ -35,20 +36,24 @@ def create_or_update() -> Any:
 @bp.get("")
 @require_api_key
 def list_() -> Any:
-    filters = store.ArticleFilters(
-        status=choice_arg("status", STATUSES), tag=request.args.get("tag") or None,
-        category=request.args.get("category") or None, updated_since=datetime_arg("updated_since"))
+    filters = queries.ArticleFilters(
+        status=choice_arg("status", STATUSES),
+        tag=request.args.get("tag") or None,
+        category=request.args.get("category") or None,
+        updated_since=datetime_arg("updated_since"),
+    )
     cursor = request.args.get("cursor")
     after_id = decode_cursor("a", cursor) if cursor else 0
-    rows, last_id = store.list_articles(database.session(), g.site, filters, after_id, int_arg("limit", 50, 1, 200))
-    return jsonify({"items": [article_json(a) for a in rows],
-                    "next_cursor": encode_cursor("a", last_id) if last_id else None})
+    rows, last_id = queries.list_articles(database.session(), g.site, filters, after_id, int_arg("limit", 50, 1, 200))
+    return jsonify(
+        {"items": [article_json(a) for a in rows], "next_cursor": encode_cursor("a", last_id) if last_id else None}
+    )
 
 
 @bp.get("/<int:article_id>")
 @require_api_key
 def show(article_id: int) -> Any:
-    return jsonify(article_json(store.get_article(database.session(), g.site, article_id)))
+    return jsonify(article_json(queries.get_article(database.session(), g.site, article_id)))
 
 
 @bp.put("/<int:article_id>")
@@ -88,7 +93,7 @@ def _bulk_items() -> list[Any]:
     body = json_body()
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list) or set(body) - {"items", "atomic"}:
-        raise ApiError(422, "invalid_body", "Send {\"items\": [article, ...]} (and optionally \"atomic\": true).")
+        raise ApiError(422, "invalid_body", 'Send {"items": [article, ...]} (and optionally "atomic": true).')
     if not 1 <= len(items) <= BULK_LIMIT:
         raise ApiError(422, "bulk_size", f"A bulk request carries 1 to {BULK_LIMIT} items; this one has {len(items)}.")
     return items
@@ -98,15 +103,28 @@ def _validate_items(items: list[Any]) -> tuple[list[tuple[int, ArticleIn]], list
     valid, rejected = [], []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            rejected.append({"index": index, "status": "rejected",
-                             "error": {"code": "invalid_item", "message": "Each item must be an object."}})
+            rejected.append(
+                {
+                    "index": index,
+                    "status": "rejected",
+                    "error": {"code": "invalid_item", "message": "Each item must be an object."},
+                }
+            )
             continue
         try:
             valid.append((index, ArticleIn.model_validate(item)))
         except ValidationError as exc:
-            rejected.append({"index": index, "status": "rejected", "error": {
-                "code": "invalid_fields", "message": "Some fields are missing or invalid.",
-                "fields": field_errors(exc)}})
+            rejected.append(
+                {
+                    "index": index,
+                    "status": "rejected",
+                    "error": {
+                        "code": "invalid_fields",
+                        "message": "Some fields are missing or invalid.",
+                        "fields": field_errors(exc),
+                    },
+                }
+            )
     return valid, rejected
 
 
@@ -118,8 +136,12 @@ def bulk() -> Any:
     atomic = bool(request.get_json().get("atomic"))
     valid, rejected = _validate_items(body_items)
     if atomic and rejected:
-        raise ApiError(422, "invalid_items", "Nothing was written: some items are invalid.",
-                       {str(r["index"]): r["error"] for r in rejected})
+        raise ApiError(
+            422,
+            "invalid_items",
+            "Nothing was written: some items are invalid.",
+            {str(r["index"]): r["error"] for r in rejected},
+        )
     db = database.session()
     report = list(rejected)
     for index, data in valid:

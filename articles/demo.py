@@ -1,19 +1,23 @@
 """The demo clinic: MedlinePlus health topics loaded as articles through the same store as the API."""
+
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from articles import store
 from articles.schemas import ArticleIn
+from recommender.medlineplus import read_topic_records
 from service.sites import Site
 
+#: the demo clinic's articles and the curated links of about half of them (see ``demo_data/README.md``)
+DEMO_TOPICS = Path(__file__).resolve().parent / "demo_data" / "medlineplus" / "topics.jsonl.gz"
+DEV_GOLD = DEMO_TOPICS.with_name("related_dev.tsv")
 MEDLINEPLUS_CREDIT = "Source: MedlinePlus, National Library of Medicine"
 #: Demo articles are spread over the 60 days before the site's first demo load (the "demo epoch", kept in
 #: the site's settings so a second load computes the same dates and changes nothing), so digests for new
@@ -29,19 +33,12 @@ class LoadReport:
     unchanged: int = 0
 
 
-def read_topics(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
-
-
 def demo_epoch(site: Site, now: datetime) -> datetime:
     """The site's demo epoch, fixed (to the hour) at its first demo load."""
     stored = (site.settings or {}).get(EPOCH_SETTING)
     if stored:
         return datetime.fromisoformat(stored)
-    epoch = now.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    epoch = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     site.settings = {**(site.settings or {}), EPOCH_SETTING: epoch.isoformat()}
     return epoch
 
@@ -68,8 +65,8 @@ def load_topics(db: Session, site: Site, path: Path) -> tuple[LoadReport, dict[s
     """Load every topic of ``path`` into ``site``; returns counts and topic id → article id."""
     report = LoadReport()
     topic_ids: dict[str, int] = {}
-    epoch = demo_epoch(site, datetime.now(timezone.utc))
-    for position, topic in enumerate(read_topics(path)):
+    epoch = demo_epoch(site, datetime.now(UTC))
+    for position, topic in enumerate(read_topic_records(path)):
         result = store.upsert_article(db, site, topic_to_article(topic, position, epoch), source="demo")
         topic_ids[str(topic["id"])] = result.article.id
         if result.created:

@@ -3,15 +3,16 @@
 Topics are loaded into a throw-away database and site with the demo loader (same field mapping,
 same store, same index and rules); each topic's stored list is then scored against the gold file.
 """
+
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from articles import related
 from articles.demo import load_topics
-from articles.models import RelatedList
+from articles.related import updates
+from articles.related.models import RelatedList
 from recommender.evaluate import evaluate, read_gold_tsv
 from service import db as database
 from service.migrations import upgrade
@@ -20,7 +21,7 @@ from service.sites import create_site
 
 def evaluate_topics(topics: Path, gold_path: Path, k: int = 5) -> dict[str, Any]:
     """Load ``topics`` into a fresh site and score its related lists at ``k`` against ``gold_path``."""
-    from service.app import create_app  # the evaluation builds its own app on a temporary database
+    from clinicreads.app import create_app  # the evaluation builds its own app on a temporary database
 
     gold = read_gold_tsv(gold_path)
     with tempfile.TemporaryDirectory(prefix="clinicreads-eval-") as folder:
@@ -30,7 +31,7 @@ def evaluate_topics(topics: Path, gold_path: Path, k: int = 5) -> dict[str, Any]
         try:
             with app.app_context(), database.new_session() as db:
                 site = create_site(db, "evaluation", "Evaluation")
-                with related.deferred(db, site):
+                with updates.deferred(db, site):
                     _, topic_to_article = load_topics(db, site, topics)
                 db.commit()
                 predictions = _predictions(db, topic_to_article, k)
@@ -47,6 +48,7 @@ def _predictions(db: Any, topic_to_article: dict[str, int], k: int) -> dict[int,
     for row in db.query(RelatedList).all():
         topic = article_to_topic.get(row.article_id)
         if topic is not None:
-            predictions[topic] = [article_to_topic[item["id"]] for item in row.items[:k]
-                                  if item["id"] in article_to_topic]
+            predictions[topic] = [
+                article_to_topic[item["id"]] for item in row.items[:k] if item["id"] in article_to_topic
+            ]
     return predictions

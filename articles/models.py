@@ -1,9 +1,10 @@
 """Articles and their labels (tags and categories)."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, utcnow
@@ -45,8 +46,9 @@ class Article(Base):
     #: when an editor last changed the article by hand (feed imports then leave it alone).
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    labels: Mapped[list["ArticleLabel"]] = relationship(
-        back_populates="article", cascade="all, delete-orphan", lazy="selectin", order_by="ArticleLabel.position")
+    labels: Mapped[list[ArticleLabel]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", lazy="selectin", order_by="ArticleLabel.position"
+    )
 
     @property
     def tags(self) -> list[str]:
@@ -69,83 +71,3 @@ class ArticleLabel(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     article: Mapped[Article] = relationship(back_populates="labels")
-
-
-class RelatedList(Base):
-    """An article's ready-to-serve related list (rules applied), so a widget read is one lookup.
-
-    ``items`` holds up to 20 entries shaped as the public API answers them: id, title, url, summary,
-    image_url, published_at, category, score, why, reason. ``version`` changes whenever the list does
-    (it is the widget's ETag).
-    """
-
-    __tablename__ = "related_lists"
-
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    items: Mapped[list[dict]] = mapped_column(JSON, default=list)
-    version: Mapped[str] = mapped_column(String(32))
-    #: the lowest raw score among the stored neighbours (0 while fewer than the maximum are stored):
-    #: a new article with a higher similarity enters this list.
-    threshold: Mapped[float] = mapped_column(Float, default=0.0)
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class RelatedLink(Base):
-    """One entry of a stored related list, kept as rows so "whose lists show article X" is an index lookup."""
-
-    __tablename__ = "related_links"
-    __table_args__ = (Index("ix_related_links_related_id", "related_id"),)
-
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
-    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
-    related_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    score: Mapped[float] = mapped_column(Float)
-
-
-class EditorRule(Base):
-    """An editor's pin (always show, in order) or block (never show) of ``target_id`` on ``article_id``."""
-
-    __tablename__ = "editor_rules"
-
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
-    target_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8))  # "pin" or "block"
-    position: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class NeverPairRule(Base):
-    """Articles tagged ``tag_a`` are never shown beside articles tagged ``tag_b`` (both directions)."""
-
-    __tablename__ = "never_pair_rules"
-    __table_args__ = (UniqueConstraint("site_id", "tag_a", "tag_b"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    tag_a: Mapped[str] = mapped_column(String(100))
-    tag_b: Mapped[str] = mapped_column(String(100))
-
-
-class RelatedIndexState(Base):
-    """Which saved TF-IDF index file is current for a site, and how far the change log had been applied to it."""
-
-    __tablename__ = "related_index_state"
-
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
-    token: Mapped[str] = mapped_column(String(40))
-    log_mark: Mapped[int] = mapped_column(Integer, default=0)
-    fitted_count: Mapped[int] = mapped_column(Integer, default=0)
-    changed_since_fit: Mapped[int] = mapped_column(Integer, default=0)
-    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class RelatedIndexLog(Base):
-    """Articles written since the last fit, in order: every process replays them onto its in-memory index."""
-
-    __tablename__ = "related_index_log"
-    # AUTOINCREMENT on SQLite: ids must never be reused after the log is pruned
-    __table_args__ = (Index("ix_related_index_log_site_id_id", "site_id", "id"), {"sqlite_autoincrement": True})
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    article_id: Mapped[int] = mapped_column(Integer)

@@ -1,7 +1,8 @@
 """The one validation step for article input (editors' API, bulk, admin forms and feed drafts)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, field_validator
@@ -22,7 +23,7 @@ def _iso_datetime(value: Any) -> Any:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise ValueError("must be an ISO 8601 date-time, e.g. 2026-03-01T09:30:00Z") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 IsoDateTime = Annotated[datetime | None, BeforeValidator(_iso_datetime)]

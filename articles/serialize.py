@@ -1,4 +1,5 @@
 """Articles as JSON for the editors' API."""
+
 from __future__ import annotations
 
 from datetime import datetime

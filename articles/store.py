@@ -1,19 +1,19 @@
-"""Writing and reading a site's articles. Views and jobs call these; nothing here knows about HTTP."""
+"""Writing a site's articles. Views, feeds and jobs call these; nothing here knows about HTTP."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.orm import Session
 
-from articles import related
 from articles.html import html_to_text, sanitize_html, summarize
 from articles.models import Article, ArticleLabel
+from articles.queries import find_by_url, get_article
+from articles.related import updates
 from articles.schemas import ArticleIn, ArticlePatch
 from articles.urls import url_key
 from service.db import utcnow
@@ -22,8 +22,21 @@ from service.sites import Site
 
 log = logging.getLogger(__name__)
 
-HASHED_FIELDS = ("url", "guid", "title", "summary", "body_html", "author", "credit", "image_url", "tags", "categories",
-                 "published_at", "medically_reviewed_at", "status")
+HASHED_FIELDS = (
+    "url",
+    "guid",
+    "title",
+    "summary",
+    "body_html",
+    "author",
+    "credit",
+    "image_url",
+    "tags",
+    "categories",
+    "published_at",
+    "medically_reviewed_at",
+    "status",
+)
 
 
 @dataclass
@@ -31,14 +44,6 @@ class WriteResult:
     article: Article
     created: bool
     changed: bool
-
-
-@dataclass
-class ArticleFilters:
-    status: str | None = None
-    tag: str | None = None
-    category: str | None = None
-    updated_since: datetime | None = None
 
 
 def content_hash(values: dict[str, Any]) -> str:
@@ -67,11 +72,22 @@ def _apply(article: Article, values: dict[str, Any], source: str) -> None:
     now = utcnow()
     article.canonical_url = values["url"]
     article.url_key = url_key(values["url"])
-    for name in ("guid", "title", "summary", "body_html", "body_text", "author", "credit", "image_url",
-                 "medically_reviewed_at", "status"):
+    for name in (
+        "guid",
+        "title",
+        "summary",
+        "body_html",
+        "body_text",
+        "author",
+        "credit",
+        "image_url",
+        "medically_reviewed_at",
+        "status",
+    ):
         setattr(article, name, values[name])
-    article.published_at = values["published_at"] or article.published_at or (
-        now if values["status"] == "published" else None)
+    article.published_at = (
+        values["published_at"] or article.published_at or (now if values["status"] == "published" else None)
+    )
     article.updated_at = values["updated_at"] or now
     article.content_hash = content_hash(values)
     if source in ("api", "admin") and article.id is not None:
@@ -81,13 +97,14 @@ def _apply(article: Article, values: dict[str, Any], source: str) -> None:
 
 def _values_of(article: Article) -> dict[str, Any]:
     values = {name: getattr(article, name) for name in HASHED_FIELDS if name not in ("url", "tags", "categories")}
-    values.update(url=article.canonical_url, tags=article.tags, categories=article.categories,
-                  updated_at=None, body_text=article.body_text)
+    values.update(
+        url=article.canonical_url,
+        tags=article.tags,
+        categories=article.categories,
+        updated_at=None,
+        body_text=article.body_text,
+    )
     return values
-
-
-def find_by_url(db: Session, site: Site, canonical_url: str) -> Article | None:
-    return db.scalar(select(Article).where(Article.site_id == site.id, Article.canonical_url == canonical_url))
 
 
 def _check_url_free(db: Session, site: Site, canonical_url: str, article_id: int | None) -> None:
@@ -113,16 +130,6 @@ def upsert_article(db: Session, site: Site, data: ArticleIn, source: str = "api"
     db.flush()
     after_write(db, site, article)
     return WriteResult(article, created=False, changed=True)
-
-
-def get_article(db: Session, site: Site, article_id: int) -> Article:
-    """The site's article; 404 when there is none, 403 when it belongs to another site."""
-    article = db.get(Article, article_id)
-    if article is None:
-        raise ApiError(404, "unknown_article", f"No article {article_id}.")
-    if article.site_id != site.id:
-        raise ApiError(403, "other_site", "This article belongs to another site.")
-    return article
 
 
 def replace_article(db: Session, site: Site, article_id: int, data: ArticleIn, source: str = "api") -> Article:
@@ -163,49 +170,14 @@ def retire_article(db: Session, site: Site, article_id: int) -> Article:
 
 def purge_article(db: Session, site: Site, article_id: int) -> None:
     article = get_article(db, site, article_id)
-    showing = related.lists_showing(db, article.id)
+    showing = updates.lists_showing(db, article.id)
     db.delete(article)
     db.flush()
-    related.after_purge(db, site, article_id, showing)
+    updates.after_purge(db, site, article_id, showing)
     log.info("article %s of site %s purged", article_id, site.slug)
-
-
-def _label_filter(kind: str, name: str) -> Any:
-    return exists().where(and_(ArticleLabel.article_id == Article.id, ArticleLabel.kind == kind,
-                               ArticleLabel.name == name))
-
-
-def list_articles(db: Session, site: Site, filters: ArticleFilters, after_id: int = 0,
-                  limit: int = 50) -> tuple[list[Article], int | None]:
-    """A page of the site's articles in id order, and the id to continue after (None on the last page)."""
-    query = select(Article).where(Article.site_id == site.id, Article.id > after_id)
-    if filters.status:
-        query = query.where(Article.status == filters.status)
-    if filters.tag:
-        query = query.where(_label_filter("tag", filters.tag))
-    if filters.category:
-        query = query.where(_label_filter("category", filters.category))
-    if filters.updated_since:
-        query = query.where(Article.updated_at >= filters.updated_since)
-    rows = list(db.scalars(query.order_by(Article.id).limit(limit + 1)))
-    if len(rows) > limit:
-        return rows[:limit], rows[limit - 1].id
-    return rows, None
-
-
-def articles_by_ids(db: Session, site: Site, ids: Iterable[int]) -> dict[int, Article]:
-    ids = list(ids)
-    if not ids:
-        return {}
-    rows = db.scalars(select(Article).where(Article.site_id == site.id, Article.id.in_(ids)))
-    return {row.id: row for row in rows}
-
-
-def delete_site_articles(db: Session, site: Site) -> None:
-    db.execute(delete(Article).where(Article.site_id == site.id))
 
 
 def after_write(db: Session, site: Site, article: Article) -> None:
     """Keep what depends on an article current after it was created or changed (related lists)."""
     log.debug("article %s of site %s written (status %s)", article.id, site.slug, article.status)
-    related.after_write(db, site, article)
+    updates.after_write(db, site, article)

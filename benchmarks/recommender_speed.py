@@ -7,6 +7,7 @@ belongs to that size alone.  Corpora are seeded and Zipf-distributed: the
 most frequent ranks are real English stop words (removed by the analyser, as
 in real prose), the rest made-up content words; articles have 300-1,000 words.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,7 @@ from recommender.topk import chunked_top_k
 VOCABULARY = 50_000
 ZIPF_EXPONENT = 1.05
 TOP_K = 20
-PAIRS_SAMPLE = 2_000      # above FULL_PAIRS_MAX docs, all-pairs is timed on this many rows
+PAIRS_SAMPLE = 2_000  # above FULL_PAIRS_MAX docs, all-pairs is timed on this many rows
 FULL_PAIRS_MAX = 20_000
 ADDS = 200
 
@@ -35,6 +36,7 @@ ADDS = 200
 def vocabulary() -> np.ndarray:
     """English stop words first (the most frequent ranks), then made-up words."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     rng = np.random.default_rng(0)
     syllables = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
     picks = rng.integers(0, len(syllables), (2 * VOCABULARY, 4))
@@ -55,14 +57,15 @@ def corpus(n: int, seed: int, start_id: int = 0) -> list[Document]:
     for i in range(n):
         picks = np.searchsorted(cdf, rng.random(rng.integers(300, 1001)), side="right")
         body = [word_list[j] for j in np.minimum(picks, len(word_list) - 1)]
-        docs.append(Document(
-            id=start_id + i,
-            title=" ".join(body[j] for j in rng.integers(0, len(body), 6)),
-            body=" ".join(body),
-            tags=tuple(tags[j] for j in rng.choice(len(tags), rng.integers(1, 4), replace=False)),
-            categories=tuple(cats[j] for j in rng.choice(len(cats), rng.integers(1, 3),
-                                                         replace=False)),
-        ))
+        docs.append(
+            Document(
+                id=start_id + i,
+                title=" ".join(body[j] for j in rng.integers(0, len(body), 6)),
+                body=" ".join(body),
+                tags=tuple(tags[j] for j in rng.choice(len(tags), rng.integers(1, 4), replace=False)),
+                categories=tuple(cats[j] for j in rng.choice(len(cats), rng.integers(1, 3), replace=False)),
+            )
+        )
     return docs
 
 
@@ -79,6 +82,7 @@ def timed(fn):
 def bench_pairs(index: RelatedIndex) -> dict:
     """Ours (chunked sparse product + argpartition) vs sparse_dot_topn, same rows."""
     from sparse_dot_topn import sp_matmul_topn
+
     x, n = index.main_, index.main_.shape[0]
     rows = n if n <= FULL_PAIRS_MAX else PAIRS_SAMPLE
     if rows == n:
@@ -86,13 +90,12 @@ def bench_pairs(index: RelatedIndex) -> dict:
     else:
         _, t_ours = timed(lambda: chunked_top_k(x[:rows], index.main_t_, TOP_K, 160, True))
     ref, t_ref = timed(lambda: sp_matmul_topn(x[:rows], x.T.tocsr(), top_n=TOP_K + 1, sort=True))
-    out = {"pairs_rows": rows, "pairs_ours_s": t_ours, "pairs_topn_s": t_ref,
-           "pairs_ratio": t_ours / t_ref}
+    out = {"pairs_rows": rows, "pairs_ours_s": t_ours, "pairs_topn_s": t_ref, "pairs_ratio": t_ours / t_ref}
     if rows == n:  # same neighbours? compare the k-th best score of each row
-        ref_kth = np.array([np.sort(ref[i].data)[-(TOP_K + 1)] if ref[i].nnz > TOP_K else 0
-                            for i in range(0, n, max(1, n // 500))])
-        out["pairs_kth_score_max_diff"] = float(np.abs(
-            ref_kth - ours.scores[::max(1, n // 500), -1]).max())
+        ref_kth = np.array(
+            [np.sort(ref[i].data)[-(TOP_K + 1)] if ref[i].nnz > TOP_K else 0 for i in range(0, n, max(1, n // 500))]
+        )
+        out["pairs_kth_score_max_diff"] = float(np.abs(ref_kth - ours.scores[:: max(1, n // 500), -1]).max())
     return out
 
 
@@ -111,11 +114,16 @@ def bench_adds(index: RelatedIndex, fit_s: float, n: int, adds: int = ADDS) -> d
         cpu.append(time.process_time() - c0)
     ms, cpu_ms = np.array(times) * 1000, np.array(cpu) * 1000
     p99 = float(np.percentile(ms, 99))
-    return {"add_p50_ms": float(np.percentile(ms, 50)), "add_p99_ms": p99,
-            "add_cpu_p50_ms": float(np.percentile(cpu_ms, 50)),
-            "add_cpu_p99_ms": float(np.percentile(cpu_ms, 99)),
-            "add_max_ms": float(ms.max()), "refit_over_add_p99": fit_s * 1000 / p99,
-            "enters_last": int(len(enters)), "top_last": int(len(top))}
+    return {
+        "add_p50_ms": float(np.percentile(ms, 50)),
+        "add_p99_ms": p99,
+        "add_cpu_p50_ms": float(np.percentile(cpu_ms, 50)),
+        "add_cpu_p99_ms": float(np.percentile(cpu_ms, 99)),
+        "add_max_ms": float(ms.max()),
+        "refit_over_add_p99": fit_s * 1000 / p99,
+        "enters_last": int(len(enters)),
+        "top_last": int(len(top)),
+    }
 
 
 def bench_digest(index: RelatedIndex, profiles: int = 100_000, articles: int = 1_000) -> dict:
@@ -125,17 +133,27 @@ def bench_digest(index: RelatedIndex, profiles: int = 100_000, articles: int = 1
     q, t_q = timed(lambda: index.query_vectors(topics))
     cands = index.ids_[:articles]
     _, t_rank = timed(lambda: index.rank_many(q, cands, k=10))
-    return {"digest_profiles": profiles, "digest_articles": len(cands),
-            "digest_vectorise_s": t_q, "digest_rank_many_s": t_rank}
+    return {
+        "digest_profiles": profiles,
+        "digest_articles": len(cands),
+        "digest_vectorise_s": t_q,
+        "digest_rank_many_s": t_rank,
+    }
 
 
 def run_size(n: int, adds: int = ADDS, pairs: bool = True) -> dict:
     docs, t_gen = timed(lambda: corpus(n, seed=n))
     rss_before = peak_rss_mb()
     index, t_fit = timed(lambda: RelatedIndex().fit(docs))
-    result = {"n": n, "generate_s": t_gen, "fit_s": t_fit, "rss_after_corpus_mb": rss_before,
-              "peak_rss_fit_mb": peak_rss_mb(), "nnz": int(index.main_.nnz),
-              "features": int(index.n_features_)}
+    result = {
+        "n": n,
+        "generate_s": t_gen,
+        "fit_s": t_fit,
+        "rss_after_corpus_mb": rss_before,
+        "peak_rss_fit_mb": peak_rss_mb(),
+        "nnz": int(index.main_.nnz),
+        "features": int(index.n_features_),
+    }
     del docs
     if pairs:
         result.update(bench_pairs(index))
@@ -153,24 +171,32 @@ def report(r: dict) -> str:
         f"(corpus alone {r['rss_after_corpus_mb']:,.0f} MB)",
     ]
     if "pairs_rows" in r:
-        lines.append(f"  all-pairs top-{TOP_K} on {r['pairs_rows']:,} rows: "
-                     f"ours {r['pairs_ours_s']:.2f} s, sparse_dot_topn {r['pairs_topn_s']:.2f} s, "
-                     f"ratio {r['pairs_ratio']:.2f}x")
+        lines.append(
+            f"  all-pairs top-{TOP_K} on {r['pairs_rows']:,} rows: "
+            f"ours {r['pairs_ours_s']:.2f} s, sparse_dot_topn {r['pairs_topn_s']:.2f} s, "
+            f"ratio {r['pairs_ratio']:.2f}x"
+        )
     if "pairs_kth_score_max_diff" in r:
         lines.append(f"    20th-score max difference vs sparse_dot_topn: {r['pairs_kth_score_max_diff']:.2e}")
     if r.get("pairs_rows", r["n"]) != r["n"]:
         scale = r["n"] / r["pairs_rows"]
-        lines.append(f"    (extrapolated to all rows: ours ~{r['pairs_ours_s'] * scale:.0f} s, "
-                     f"sparse_dot_topn ~{r['pairs_topn_s'] * scale:.0f} s)")
-    lines.append(f"  add + similarity row + lists entered ({r['adds']} adds): p50 {r['add_p50_ms']:.1f} ms, "
-                 f"p99 {r['add_p99_ms']:.1f} ms, max {r['add_max_ms']:.1f} ms; "
-                 f"refit / p99 = {r['refit_over_add_p99']:,.0f}x\n"
-                 f"    CPU time of the same: p50 {r['add_cpu_p50_ms']:.1f} ms, "
-                 f"p99 {r['add_cpu_p99_ms']:.1f} ms")
+        lines.append(
+            f"    (extrapolated to all rows: ours ~{r['pairs_ours_s'] * scale:.0f} s, "
+            f"sparse_dot_topn ~{r['pairs_topn_s'] * scale:.0f} s)"
+        )
+    lines.append(
+        f"  add + similarity row + lists entered ({r['adds']} adds): p50 {r['add_p50_ms']:.1f} ms, "
+        f"p99 {r['add_p99_ms']:.1f} ms, max {r['add_max_ms']:.1f} ms; "
+        f"refit / p99 = {r['refit_over_add_p99']:,.0f}x\n"
+        f"    CPU time of the same: p50 {r['add_cpu_p50_ms']:.1f} ms, "
+        f"p99 {r['add_cpu_p99_ms']:.1f} ms"
+    )
     if "digest_rank_many_s" in r:
-        lines.append(f"  digests: {r['digest_profiles']:,} profiles x {r['digest_articles']:,} articles: "
-                     f"vectorise {r['digest_vectorise_s']:.2f} s, rank_many top-10 "
-                     f"{r['digest_rank_many_s']:.2f} s")
+        lines.append(
+            f"  digests: {r['digest_profiles']:,} profiles x {r['digest_articles']:,} articles: "
+            f"vectorise {r['digest_vectorise_s']:.2f} s, rank_many top-10 "
+            f"{r['digest_rank_many_s']:.2f} s"
+        )
     return "\n".join(lines)
 
 
@@ -179,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 only")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--no-pairs", action="store_true",
-                        help="skip the all-pairs and digest timings (adds and fit only)")
+    parser.add_argument(
+        "--no-pairs", action="store_true", help="skip the all-pairs and digest timings (adds and fit only)"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -188,9 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = [1000, 10_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     for n in sizes:
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.recommender_speed",
-                               "--child", str(n)] + (["--no-pairs"] if args.no_pairs else []),
-                              capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.recommender_speed", "--child", str(n)]
+            + (["--no-pairs"] if args.no_pairs else []),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         print(json.dumps(result) if args.json else report(result), flush=True)
     return 0

@@ -9,6 +9,7 @@ page address (a Lua request generator). Then the same for a bare Flask app that 
 from a Python dict (json.dumps per request), served the same way in the same run: the ceiling.
 Goal: the service reaches >= 70% of the ceiling's requests/s with p99 <= 25 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,11 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import create_engine, insert, make_url, select, text
@@ -39,9 +41,11 @@ GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SITE = "bench"
-WORDS = ("knee back pain sleep diet diabetes heart blood pressure asthma allergy skin eczema cancer screening "
-         "vaccine flu cold fever child pregnancy ageing memory stress anxiety exercise injury bone joint muscle "
-         "eye ear teeth kidney liver lung stomach bowel hormone thyroid weight nutrition recovery surgery").split()
+WORDS = (
+    "knee back pain sleep diet diabetes heart blood pressure asthma allergy skin eczema cancer screening "
+    "vaccine flu cold fever child pregnancy ageing memory stress anxiety exercise injury bone joint muscle "
+    "eye ear teeth kidney liver lung stomach bowel hormone thyroid weight nutrition recovery surgery"
+).split()
 
 LUA = """
 local urls = {}
@@ -66,8 +70,9 @@ def bare_app() -> Flask:
 
     @app.get("/api/v1/sites/<slug>/related")
     def related(slug: str) -> Any:
-        return app.response_class(json.dumps(answer, ensure_ascii=False, separators=(",", ":")),
-                                  mimetype="application/json")
+        return app.response_class(
+            json.dumps(answer, ensure_ascii=False, separators=(",", ":")), mimetype="application/json"
+        )
 
     return app
 
@@ -78,40 +83,84 @@ def _words(rng: random.Random, n: int) -> str:
 
 def seed(url: str, count: int) -> list[str]:
     """Migrate, add the site and ``count`` articles with stored related lists; returns their page addresses."""
-    from articles.models import Article, RelatedList
+    from articles.models import Article
+    from articles.related.models import RelatedList
     from articles.urls import url_key
     from service.migrations import upgrade
     from service.sites import Site
 
     upgrade(url)
     rng = random.Random(7)
-    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
     engine = create_engine(url)
     with engine.begin() as conn:
-        site_id = conn.execute(insert(Site).values(
-            slug=SITE, name="Bench Clinic", allowed_origins=["https://bench.example"], brand_colour="#0b6e4f",
-            postal_address="", settings={}, created_at=now).returning(Site.id)).scalar_one()
+        site_id = conn.execute(
+            insert(Site)
+            .values(
+                slug=SITE,
+                name="Bench Clinic",
+                allowed_origins=["https://bench.example"],
+                brand_colour="#0b6e4f",
+                postal_address="",
+                settings={},
+                created_at=now,
+            )
+            .returning(Site.id)
+        ).scalar_one()
         urls = [f"https://bench.example/articles/{i}-{rng.choice(WORDS)}-{rng.choice(WORDS)}" for i in range(count)]
-        rows = [{"site_id": site_id, "canonical_url": u, "url_key": url_key(u), "title": _words(rng, 6).title(),
-                 "summary": _words(rng, 28).capitalize() + ".", "body_html": "", "body_text": "",
-                 "image_url": f"https://bench.example/img/{i}.jpg" if i % 3 else None, "status": "published",
-                 "source": "api", "content_hash": secrets.token_hex(32), "published_at": now - timedelta(hours=i),
-                 "updated_at": now, "created_at": now} for i, u in enumerate(urls)]
+        rows = [
+            {
+                "site_id": site_id,
+                "canonical_url": u,
+                "url_key": url_key(u),
+                "title": _words(rng, 6).title(),
+                "summary": _words(rng, 28).capitalize() + ".",
+                "body_html": "",
+                "body_text": "",
+                "image_url": f"https://bench.example/img/{i}.jpg" if i % 3 else None,
+                "status": "published",
+                "source": "api",
+                "content_hash": secrets.token_hex(32),
+                "published_at": now - timedelta(hours=i),
+                "updated_at": now,
+                "created_at": now,
+            }
+            for i, u in enumerate(urls)
+        ]
         for start in range(0, count, 2000):
-            conn.execute(insert(Article), rows[start:start + 2000])
+            conn.execute(insert(Article), rows[start : start + 2000])
         ids = [r.id for r in conn.execute(select(Article.id).where(Article.site_id == site_id).order_by(Article.id))]
         lists = []
         for position, article_id in enumerate(ids):
             picks = rng.sample(range(count), 21)
-            items = [{"id": ids[p], "title": rows[p]["title"], "url": rows[p]["canonical_url"],
-                      "summary": rows[p]["summary"], "image_url": rows[p]["image_url"],
-                      "published_at": rows[p]["published_at"].isoformat().replace("+00:00", "Z"),
-                      "category": "General", "score": round(rng.random(), 4), "why": [rng.choice(WORDS)] * 2,
-                      "reason": "similar"} for p in picks if p != position][:20]
-            lists.append({"article_id": article_id, "site_id": site_id, "items": items,
-                          "version": secrets.token_hex(8), "threshold": 0.0, "computed_at": now})
+            items = [
+                {
+                    "id": ids[p],
+                    "title": rows[p]["title"],
+                    "url": rows[p]["canonical_url"],
+                    "summary": rows[p]["summary"],
+                    "image_url": rows[p]["image_url"],
+                    "published_at": rows[p]["published_at"].isoformat().replace("+00:00", "Z"),
+                    "category": "General",
+                    "score": round(rng.random(), 4),
+                    "why": [rng.choice(WORDS)] * 2,
+                    "reason": "similar",
+                }
+                for p in picks
+                if p != position
+            ][:20]
+            lists.append(
+                {
+                    "article_id": article_id,
+                    "site_id": site_id,
+                    "items": items,
+                    "version": secrets.token_hex(8),
+                    "threshold": 0.0,
+                    "computed_at": now,
+                }
+            )
         for start in range(0, count, 1000):
-            conn.execute(insert(RelatedList), lists[start:start + 1000])
+            conn.execute(insert(RelatedList), lists[start : start + 1000])
     engine.dispose()
     return urls
 
@@ -138,12 +187,22 @@ class Gunicorn:
     def __init__(self, target: str, env: dict[str, str]):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self._args = [GUNICORN, "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
-                      target]
+        self._args = [
+            GUNICORN,
+            "-w",
+            "2",
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "warning",
+            target,
+        ]
         self._env = {**os.environ, **env}
         self._proc: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         self._proc = subprocess.Popen(self._args, cwd=ROOT, env=self._env)
         return self
 
@@ -154,13 +213,20 @@ class Gunicorn:
 
 
 def wrk(base: str, script: Path, duration: int) -> dict[str, float]:
-    out = subprocess.run([WRK, "-t2", "-c32", f"-d{duration}s", "-s", str(script), base],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [WRK, "-t2", "-c32", f"-d{duration}s", "-s", str(script), base], capture_output=True, text=True, check=True
+    ).stdout
     line = next(line for line in out.splitlines() if line.startswith("RESULT "))
     requests, micros, bad_status, socket_errors, p50, p99, mean = line.split()[1:]
-    return {"rps": int(requests) / (int(micros) / 1e6), "p50_ms": float(p50) / 1000, "p99_ms": float(p99) / 1000,
-            "mean_ms": float(mean) / 1000, "non_2xx": int(bad_status), "socket_errors": int(socket_errors),
-            "requests": int(requests)}
+    return {
+        "rps": int(requests) / (int(micros) / 1e6),
+        "p50_ms": float(p50) / 1000,
+        "p99_ms": float(p99) / 1000,
+        "mean_ms": float(mean) / 1000,
+        "non_2xx": int(bad_status),
+        "socket_errors": int(socket_errors),
+        "requests": int(requests),
+    }
 
 
 def _load() -> str:
@@ -170,10 +236,14 @@ def _load() -> str:
 def measure(name: str, url: str, articles: int, duration: int, work: Path) -> dict[str, Any]:
     started = time.monotonic()
     urls = seed(url, articles)
-    print(f"[{name}] seeded {articles} articles and their RelatedList rows directly in "
-          f"{time.monotonic() - started:.1f}s (read-path benchmark)", flush=True)
-    (work / "urls.txt").write_text("\n".join(urllib.request.quote(u, safe="") for u in random.Random(1).sample(
-        urls, len(urls))) + "\n")
+    print(
+        f"[{name}] seeded {articles} articles and their RelatedList rows directly in "
+        f"{time.monotonic() - started:.1f}s (read-path benchmark)",
+        flush=True,
+    )
+    (work / "urls.txt").write_text(
+        "\n".join(urllib.request.quote(u, safe="") for u in random.Random(1).sample(urls, len(urls))) + "\n"
+    )
     script = work / "rotate.lua"
     script.write_text(LUA % {"urls": work / "urls.txt", "site": SITE})
     env = {"DATABASE_URL": url, "VAR_DIR": str(work / "var"), "SECRET_KEY": "bench-secret", "LOG_LEVEL": "WARNING"}
@@ -198,11 +268,16 @@ def measure(name: str, url: str, articles: int, duration: int, work: Path) -> di
 def _report(name: str, results: dict[str, Any]) -> None:
     for kind in ("bare", "service"):
         r = results[kind]
-        print(f"[{name}] {kind:8} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
-              f"non-2xx {r['non_2xx']}  socket errors {r['socket_errors']}")
+        print(
+            f"[{name}] {kind:8} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
+            f"non-2xx {r['non_2xx']}  socket errors {r['socket_errors']}"
+        )
     ok = results["ratio"] >= 0.70 and results["service"]["p99_ms"] <= 25
-    print(f"[{name}] service/ceiling {results['ratio']:.0%}  (goal >= 70% and p99 <= 25 ms: "
-          f"{'met' if ok else 'NOT met'})", flush=True)
+    print(
+        f"[{name}] service/ceiling {results['ratio']:.0%}  (goal >= 70% and p99 <= 25 ms: "
+        f"{'met' if ok else 'NOT met'})",
+        flush=True,
+    )
 
 
 @contextmanager

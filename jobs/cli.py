@@ -1,8 +1,9 @@
 """``flask --app wsgi jobs run | list | run-once NAME``."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app
@@ -32,7 +33,7 @@ def _next_run(spec: JobSpec, stored: dict[str, float | None], now: datetime) -> 
         next_run = stored[spec.id]
         if next_run is None:
             return "next: paused (job store)"
-        return f"next {_when(datetime.fromtimestamp(next_run, timezone.utc))} (job store)"
+        return f"next {_when(datetime.fromtimestamp(next_run, UTC))} (job store)"
     computed = spec.build_trigger().get_next_fire_time(None, now)
     return f"next {_when(computed)} (from trigger)" if computed else "next: never"
 
@@ -49,8 +50,14 @@ def _last_run(run: JobRun | None) -> str:
 
 
 @jobs_cli.command("run")
-@click.option("--lock-poll", "poll_seconds", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
-              help="Seconds between tries of the single-runner lock (and checks that it is still held).")
+@click.option(
+    "--lock-poll",
+    "poll_seconds",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds between tries of the single-runner lock (and checks that it is still held).",
+)
 def jobs_run(poll_seconds: float) -> None:
     """Run the scheduler in this process until SIGTERM/SIGINT (only one runs per database)."""
     from jobs.scheduler import serve, stop_on_signals
@@ -91,7 +98,3 @@ def jobs_run_once(name: str) -> None:
     if run.status != "ok":
         raise click.ClickException(f"job {name} failed after {run.seconds:.1f}s: {run.error}")
     click.echo(f"job {name} ok in {run.seconds:.1f}s: {json.dumps(run.summary)}")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(jobs_cli)

@@ -8,6 +8,7 @@
 
 Both are "try" locks: a second scheduler polls ``try_acquire`` every few seconds until the holder goes away.
 """
+
 from __future__ import annotations
 
 import fcntl

@@ -3,6 +3,7 @@
 ``apscheduler_jobs`` is declared here with exactly the columns APScheduler 3's SQLAlchemyJobStore creates, so the
 migration owns it (autogenerate never proposes to drop it) and tests' table cleanup empties it too.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -24,13 +24,15 @@ rather than racing it.
 Tests and operators can add jobs with ``CLINIC_READS_EXTRA_JOBS="module:ATTRIBUTE[,module:ATTRIBUTE]"``, each
 attribute an iterable of ``JobSpec`` (read when the registry is asked, never at import).
 """
+
 from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timezone
-from typing import Any, Callable, Iterable, Mapping
+from datetime import UTC
+from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -62,7 +64,7 @@ class JobSpec:
 
     def build_trigger(self) -> BaseTrigger:
         """A fresh APScheduler trigger in UTC."""
-        return TRIGGERS[self.trigger](**self.trigger_args, timezone=timezone.utc)
+        return TRIGGERS[self.trigger](**self.trigger_args, timezone=UTC)
 
     def describe_trigger(self) -> str:
         if self.trigger == "interval":
@@ -72,18 +74,46 @@ class JobSpec:
 
 
 DECLARED: tuple[JobSpec, ...] = (
-    JobSpec("send_due_digests", "jobs.tasks:send_due_digests", "interval", {"minutes": 5},
-            misfire_grace_time=5 * 60, coalesce=True, requires="newsletter.digests:send_due_digests",
-            description="Send the email digests that are due (the send ledger makes repeats no-ops)."),
-    JobSpec("poll_feeds", "jobs.tasks:poll_feeds", "interval", {"minutes": 1},
-            misfire_grace_time=30, coalesce=True, requires="articles.feeds.polling:poll_due_feeds",
-            description="Fetch the article feeds that are due and import new or changed articles."),
-    JobSpec("refit_indexes", "jobs.tasks:refit_indexes", "cron", {"hour": 3, "minute": 30},
-            misfire_grace_time=3 * 60 * 60, coalesce=True, requires="articles.related:refit_all_sites",
-            description="Refit every site's TF-IDF index and rebuild its related lists."),
-    JobSpec("purge_pending_subscribers", "jobs.tasks:purge_pending_subscribers", "interval", {"hours": 1},
-            misfire_grace_time=30 * 60, coalesce=True, requires="newsletter.subscriptions:purge_expired_pending",
-            description="Delete sign-ups never confirmed within the confirmation window."),
+    JobSpec(
+        "send_due_digests",
+        "jobs.tasks:send_due_digests",
+        "interval",
+        {"minutes": 5},
+        misfire_grace_time=5 * 60,
+        coalesce=True,
+        requires="newsletter.digests.run:send_due_digests",
+        description="Send the email digests that are due (the send ledger makes repeats no-ops).",
+    ),
+    JobSpec(
+        "poll_feeds",
+        "jobs.tasks:poll_feeds",
+        "interval",
+        {"minutes": 1},
+        misfire_grace_time=30,
+        coalesce=True,
+        requires="articles.feeds.polling:poll_due_feeds",
+        description="Fetch the article feeds that are due and import new or changed articles.",
+    ),
+    JobSpec(
+        "refit_indexes",
+        "jobs.tasks:refit_indexes",
+        "cron",
+        {"hour": 3, "minute": 30},
+        misfire_grace_time=3 * 60 * 60,
+        coalesce=True,
+        requires="articles.related.updates:refit_all_sites",
+        description="Refit every site's TF-IDF index and rebuild its related lists.",
+    ),
+    JobSpec(
+        "purge_pending_subscribers",
+        "jobs.tasks:purge_pending_subscribers",
+        "interval",
+        {"hours": 1},
+        misfire_grace_time=30 * 60,
+        coalesce=True,
+        requires="newsletter.subscriptions:purge_expired_pending",
+        description="Delete sign-ups never confirmed within the confirmation window.",
+    ),
 )
 
 

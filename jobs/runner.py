@@ -4,6 +4,7 @@ A run is recorded in ``job_runs`` in its own transactions (``running`` first, th
 failed job never loses its record: the job's own work is rolled back, the failure is logged with its traceback
 and written where a person sees it (``jobs list``, the admin dashboard).
 """
+
 from __future__ import annotations
 
 import json
@@ -102,8 +103,12 @@ def run_job(job_id: str, app: Flask | None = None, origin: str = MANUAL) -> JobR
 def close_interrupted_runs(app: Flask) -> int:
     """Mark scheduler runs left ``running`` by a scheduler that died; call only while holding the lock."""
     with app.app_context(), database.new_session() as db:
-        result = db.execute(update(JobRun).where(JobRun.status == RUNNING, JobRun.origin == SCHEDULER)
-                            .values(status=ERROR, finished_at=utcnow(),
-                                    error="interrupted: the scheduler stopped before the job finished"))
+        result = db.execute(
+            update(JobRun)
+            .where(JobRun.status == RUNNING, JobRun.origin == SCHEDULER)
+            .values(
+                status=ERROR, finished_at=utcnow(), error="interrupted: the scheduler stopped before the job finished"
+            )
+        )
         db.commit()
         return result.rowcount

@@ -5,15 +5,16 @@ wait for the guard (polling, logging that another scheduler holds it), then star
 application database's ``apscheduler_jobs`` table, sync the declared jobs into it, run until SIGTERM/SIGINT
 (or until the lock is lost), shut down waiting for running jobs, release the lock.
 """
+
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import FrameType
-from typing import Iterator
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -55,15 +56,18 @@ def build_scheduler(store_engine: Engine) -> BackgroundScheduler:
         jobstores={"default": SQLAlchemyJobStore(engine=store_engine, tablename="apscheduler_jobs")},
         executors={"default": ThreadPoolExecutor(max_workers=4)},
         job_defaults={"max_instances": 1},
-        timezone=timezone.utc,
+        timezone=UTC,
     )
     scheduler.add_listener(_log_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
     return scheduler
 
 
 def _log_skipped(event: JobExecutionEvent) -> None:
-    why = "its run time was missed beyond the grace time" if event.code == EVENT_JOB_MISSED \
+    why = (
+        "its run time was missed beyond the grace time"
+        if event.code == EVENT_JOB_MISSED
         else "its previous run is still going"
+    )
     log.warning("job %s skipped a run scheduled for %s: %s", event.job_id, event.scheduled_run_time, why)
 
 
@@ -83,8 +87,15 @@ def sync_jobs(scheduler: BackgroundScheduler, specs: list[JobSpec]) -> None:
             log.info("removing stored job %s: no longer declared", job.id)
             job.remove()
     for spec in specs:
-        options = dict(id=spec.id, name=spec.description, args=[spec.id], replace_existing=True,
-                       misfire_grace_time=spec.misfire_grace_time, coalesce=spec.coalesce, max_instances=1)
+        options = dict(
+            id=spec.id,
+            name=spec.description,
+            args=[spec.id],
+            replace_existing=True,
+            misfire_grace_time=spec.misfire_grace_time,
+            coalesce=spec.coalesce,
+            max_instances=1,
+        )
         next_run = _keep_next_run(scheduler.get_job(spec.id), spec)
         if next_run is not None:
             options["next_run_time"] = next_run
@@ -121,8 +132,9 @@ def serve(app: Flask, stop: threading.Event, poll_seconds: float = 5.0) -> None:
             if not guard.try_acquire():
                 # Said once, then about once a minute: a standby scheduler may wait for days.
                 level = logging.INFO if polls % max(1, round(60 / poll_seconds)) == 0 else logging.DEBUG
-                log.log(level, "another scheduler holds the lock (%s); checking every %ss",
-                        guard.description, poll_seconds)
+                log.log(
+                    level, "another scheduler holds the lock (%s); checking every %ss", guard.description, poll_seconds
+                )
                 polls += 1
                 stop.wait(poll_seconds)
                 continue

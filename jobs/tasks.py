@@ -4,16 +4,18 @@
 current time (aware UTC) and the app's settings, and records the run. Domain modules are imported inside each
 task, so this module imports whether or not they have landed yet (the registry checks they import).
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 
 def send_due_digests(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    from newsletter.digests import send_due_digests as send
+    from newsletter.digests.run import send_due_digests as send
 
     return send(db, now, config)
 
@@ -25,7 +27,7 @@ def poll_feeds(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
 
 
 def refit_indexes(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    from articles.related import refit_all_sites
+    from articles.related.updates import refit_all_sites
 
     return refit_all_sites(db)
 

@@ -7,6 +7,7 @@
 - ``DELETE /api/v1/subscribers/<id>``: right to erasure.
 - ``POST /api/v1/suppressions`` ``{"email"}``: never mail the address again (only its hash is kept).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,8 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.sql import Select
 
-from newsletter import subscriptions
 from articles.serialize import iso
+from newsletter import subscriptions
 from newsletter.export import csv_response, filtered_query, subscriber_json
 from newsletter.inputs import InvalidEmail
 from newsletter.models import FREQUENCIES, STATUSES, Subscriber
@@ -26,9 +27,11 @@ from service.http import choice_arg, decode_cursor, encode_cursor, int_arg, json
 
 bp = Blueprint("newsletter_api", __name__, url_prefix="/api/v1")
 
+
 def _filtered() -> Select[tuple[Subscriber]]:
-    return filtered_query(g.site.id, choice_arg("status", STATUSES), choice_arg("frequency", FREQUENCIES),
-                          request.args.get("interest"))
+    return filtered_query(
+        g.site.id, choice_arg("status", STATUSES), choice_arg("frequency", FREQUENCIES), request.args.get("interest")
+    )
 
 
 @bp.get("/subscribers")
@@ -43,9 +46,13 @@ def list_subscribers() -> Any:
     rows = list(db.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return jsonify({"items": [subscriber_json(s) for s in rows],
-                    "next_cursor": encode_cursor("s", rows[-1].id) if more else None,
-                    "counts": subscriptions.status_counts(db, g.site)})
+    return jsonify(
+        {
+            "items": [subscriber_json(s) for s in rows],
+            "next_cursor": encode_cursor("s", rows[-1].id) if more else None,
+            "counts": subscriptions.status_counts(db, g.site),
+        }
+    )
 
 
 @bp.get("/subscribers/export.csv")
@@ -75,5 +82,6 @@ def add_suppression() -> Any:
     except InvalidEmail as exc:
         raise ApiError(422, "invalid_fields", "Some fields are missing or invalid.", {"email": str(exc)}) from None
     db.commit()
-    return jsonify({"id": suppression.id, "email_hash": suppression.email_hash,
-                    "created_at": iso(suppression.created_at)}), 201 if created else 200
+    return jsonify(
+        {"id": suppression.id, "email_hash": suppression.email_hash, "created_at": iso(suppression.created_at)}
+    ), 201 if created else 200

@@ -1,4 +1,5 @@
 """``flask --app wsgi subscribers ...``: subscriber housekeeping."""
+
 from __future__ import annotations
 
 import click

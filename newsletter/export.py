@@ -1,9 +1,11 @@
 """Subscribers as data: the filtered list the API and admin pages share, JSON, and the CSV export."""
+
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Response, stream_with_context
 from sqlalchemy import exists, select
@@ -13,26 +15,53 @@ from articles.serialize import iso
 from newsletter.models import Interest, Subscriber
 from service import db as database
 
-CSV_COLUMNS = ("id", "email", "status", "frequency", "weekday", "hour", "time_zone", "paused", "topics",
-               "interest_text", "created_at", "confirmed_at", "unsubscribed_at", "consent_at", "consent_source",
-               "consent_ip", "bounce_count", "last_digest_at")
+CSV_COLUMNS = (
+    "id",
+    "email",
+    "status",
+    "frequency",
+    "weekday",
+    "hour",
+    "time_zone",
+    "paused",
+    "topics",
+    "interest_text",
+    "created_at",
+    "confirmed_at",
+    "unsubscribed_at",
+    "consent_at",
+    "consent_source",
+    "consent_ip",
+    "bounce_count",
+    "last_digest_at",
+)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
 
 
 def subscriber_json(s: Subscriber) -> dict[str, Any]:
     return {
-        "id": s.id, "email": s.email, "status": s.status, "frequency": s.frequency, "weekday": s.weekday,
-        "hour": s.hour, "time_zone": s.time_zone, "paused": s.paused, "topics": s.topics,
-        "interest_text": s.interest_text, "created_at": iso(s.created_at), "confirmed_at": iso(s.confirmed_at),
-        "unsubscribed_at": iso(s.unsubscribed_at), "bounce_count": s.bounce_count,
+        "id": s.id,
+        "email": s.email,
+        "status": s.status,
+        "frequency": s.frequency,
+        "weekday": s.weekday,
+        "hour": s.hour,
+        "time_zone": s.time_zone,
+        "paused": s.paused,
+        "topics": s.topics,
+        "interest_text": s.interest_text,
+        "created_at": iso(s.created_at),
+        "confirmed_at": iso(s.confirmed_at),
+        "unsubscribed_at": iso(s.unsubscribed_at),
+        "bounce_count": s.bounce_count,
         "last_digest_at": iso(s.last_digest_at),
         "consent": {"at": iso(s.consent_at), "source": s.consent_source, "ip": s.consent_ip},
     }
 
 
-def filtered_query(site_id: int, status: str | None = None, frequency: str | None = None,
-                   interest: str | None = None) -> Select[tuple[Subscriber]]:
+def filtered_query(
+    site_id: int, status: str | None = None, frequency: str | None = None, interest: str | None = None
+) -> Select[tuple[Subscriber]]:
     """The site's subscribers with these filters, oldest first (the order CSV export and pages rely on)."""
     query = select(Subscriber).where(Subscriber.site_id == site_id)
     if status:
@@ -52,8 +81,12 @@ def _safe_cell(value: Any) -> str:
 
 def _csv_row(s: Subscriber) -> list[str]:
     data = subscriber_json(s)
-    data.update(topics="; ".join(s.topics), consent_at=data["consent"]["at"],
-                consent_source=data["consent"]["source"], consent_ip=data["consent"]["ip"])
+    data.update(
+        topics="; ".join(s.topics),
+        consent_at=data["consent"]["at"],
+        consent_source=data["consent"]["source"],
+        consent_ip=data["consent"]["ip"],
+    )
     return [_safe_cell(data[column]) for column in CSV_COLUMNS]
 
 

@@ -3,13 +3,15 @@
 Every problem is collected per field and raised once as a 422 :class:`ApiError`,
 so a form can show all of them together.
 """
+
 from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
@@ -129,8 +131,9 @@ def _bool(raw: Any, name: str, errors: dict[str, str]) -> bool:
     return False
 
 
-def parse_preferences(data: Mapping[str, Any], allowed_topics: Iterable[str], errors: dict[str, str],
-                      base: Preferences | None = None) -> Preferences:
+def parse_preferences(
+    data: Mapping[str, Any], allowed_topics: Iterable[str], errors: dict[str, str], base: Preferences | None = None
+) -> Preferences:
     """Preferences from ``data``; a missing field keeps its value in ``base`` (or the default)."""
     prefs = Preferences(**vars(base)) if base else Preferences()
     if "topics" in data:

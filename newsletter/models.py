@@ -13,6 +13,7 @@ and report permanent failures with :func:`newsletter.subscriptions.record_bounce
 Tables that hold rows about a subscriber must reference ``subscribers.id`` with
 ``ondelete="CASCADE"`` so that erasure (``DELETE /api/v1/subscribers/<id>``) removes them.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -70,8 +71,9 @@ class Subscriber(Base):
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     site: Mapped[Site] = relationship(lazy="joined")
-    interests: Mapped[list["Interest"]] = relationship(
-        back_populates="subscriber", cascade="all, delete-orphan", lazy="selectin")
+    interests: Mapped[list[Interest]] = relationship(
+        back_populates="subscriber", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def topics(self) -> list[str]:

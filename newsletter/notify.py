@@ -1,10 +1,12 @@
 """Mail about a subscription (the confirmation), sent through the project's mailer."""
+
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from newsletter.mail import Branding, MailBackendError, build_message, make_backend
@@ -35,28 +37,45 @@ def branding_for(site: Site, base_url: str) -> Branding:
         postal = POSTAL_PLACEHOLDER
     list_domain = from_address.rsplit("@", 1)[1].lower()
     return Branding(
-        site_name=site.name, slug=site.slug, from_address=from_address, postal_address=postal,
-        list_id_domain=list_domain if _DNS_NAME.match(list_domain) else domain, base_url=base_url,
-        reply_to=site.reply_to or None, logo_url=site.logo_url or None, colour=site.brand_colour or "#0b6e4f")
+        site_name=site.name,
+        slug=site.slug,
+        from_address=from_address,
+        postal_address=postal,
+        list_id_domain=list_domain if _DNS_NAME.match(list_domain) else domain,
+        base_url=base_url,
+        reply_to=site.reply_to or None,
+        logo_url=site.logo_url or None,
+        colour=site.brand_colour or "#0b6e4f",
+    )
 
 
 def send_confirmation(config: Mapping[str, Any], subscriber: Subscriber, now: datetime) -> bool:
     """Send the confirm email; False (logged) when the mail system refused or failed."""
     base_url, secret = config["PUBLIC_BASE_URL"], config["SECRET_KEY"]
     links = links_for(subscriber, base_url, secret)
-    confirm_url = f"{base_url.rstrip('/')}/newsletter/{subscriber.site.slug}/confirm/" \
-                  f"{token_for(subscriber, 'confirm', secret)}"
+    confirm_url = (
+        f"{base_url.rstrip('/')}/newsletter/{subscriber.site.slug}/confirm/{token_for(subscriber, 'confirm', secret)}"
+    )
     try:
         message = build_message(
-            "confirm", branding_for(subscriber.site, base_url), subscriber.email,
+            "confirm",
+            branding_for(subscriber.site, base_url),
+            subscriber.email,
             {"confirm_url": confirm_url, "preferences_url": links["preferences_url"]},
-            links["one_click_url"], links["mailto"], now=now)
+            links["one_click_url"],
+            links["mailto"],
+            now=now,
+        )
         with make_backend(config) as backend:
             result = backend.send(message)
     except (MailBackendError, ValueError, OSError) as exc:
         log.error("confirmation for subscriber %s of site %s not sent: %s", subscriber.id, subscriber.site.slug, exc)
         return False
     if not result.ok:
-        log.error("confirmation for subscriber %s of site %s refused (code %s)", subscriber.id,
-                  subscriber.site.slug, result.code)
+        log.error(
+            "confirmation for subscriber %s of site %s refused (code %s)",
+            subscriber.id,
+            subscriber.site.slug,
+            result.code,
+        )
     return result.ok

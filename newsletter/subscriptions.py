@@ -8,6 +8,7 @@ Statuses: ``pending`` (asked, not yet confirmed) -> ``confirmed`` -> ``unsubscri
 ``bounced`` after :data:`BOUNCE_LIMIT` permanent failures; ``complained`` on a spam report.
 Anyone not suppressed may sign up again from any status but ``confirmed``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,15 +47,18 @@ class SignupResult:
 def site_topics(db: Session, site: Site) -> list[str]:
     """Distinct category and tag names of the site's published articles, sorted case-insensitively."""
     rows = db.scalars(
-        select(distinct(ArticleLabel.name)).join(Article, Article.id == ArticleLabel.article_id)
-        .where(Article.site_id == site.id, Article.status == "published"))
+        select(distinct(ArticleLabel.name))
+        .join(Article, Article.id == ArticleLabel.article_id)
+        .where(Article.site_id == site.id, Article.status == "published")
+    )
     return sorted(set(rows), key=str.casefold)
 
 
 def is_suppressed(db: Session, site_id: int, address_hash: str) -> bool:
     """True when the site must never mail the address with this hash."""
-    found = db.scalar(select(Suppression.id).where(Suppression.site_id == site_id,
-                                                   Suppression.email_hash == address_hash))
+    found = db.scalar(
+        select(Suppression.id).where(Suppression.site_id == site_id, Suppression.email_hash == address_hash)
+    )
     return found is not None
 
 
@@ -67,13 +71,20 @@ def _apply_preferences(subscriber: Subscriber, prefs: Preferences) -> None:
     subscriber.paused = prefs.paused
     wanted = set(prefs.topics)
     subscriber.interests = [i for i in subscriber.interests if i.topic in wanted] + [
-        Interest(topic=t) for t in sorted(wanted - {i.topic for i in subscriber.interests})]
+        Interest(topic=t) for t in sorted(wanted - {i.topic for i in subscriber.interests})
+    ]
 
 
 def preferences_of(subscriber: Subscriber) -> Preferences:
-    return Preferences(topics=subscriber.topics, interest_text=subscriber.interest_text,
-                       frequency=subscriber.frequency, weekday=subscriber.weekday, hour=subscriber.hour,
-                       time_zone=subscriber.time_zone, paused=subscriber.paused)
+    return Preferences(
+        topics=subscriber.topics,
+        interest_text=subscriber.interest_text,
+        frequency=subscriber.frequency,
+        weekday=subscriber.weekday,
+        hour=subscriber.hour,
+        time_zone=subscriber.time_zone,
+        paused=subscriber.paused,
+    )
 
 
 def _start_pending(subscriber: Subscriber, signup: Signup, now: datetime, ip: str | None) -> None:
@@ -88,8 +99,14 @@ def _start_pending(subscriber: Subscriber, signup: Signup, now: datetime, ip: st
     _apply_preferences(subscriber, signup.preferences)
 
 
-def request_subscription(db: Session, site: Site, signup: Signup, now: datetime, ip: str | None = None,
-                         resend_interval_s: int = DEFAULT_RESEND_INTERVAL_S) -> SignupResult:
+def request_subscription(
+    db: Session,
+    site: Site,
+    signup: Signup,
+    now: datetime,
+    ip: str | None = None,
+    resend_interval_s: int = DEFAULT_RESEND_INTERVAL_S,
+) -> SignupResult:
     """Record a sign-up (double opt-in). The caller answers the same whatever the outcome.
 
     A confirmed address is left as it is and gets no email (the form is unauthenticated: it must
@@ -187,8 +204,9 @@ def suppress(db: Session, site: Site, raw_email: str, reason: str = "editor") ->
     subscriber record of it. Returns (suppression, created). Raises ValueError for a bad address."""
     address_hash = email_hash(normalise_email(raw_email))
     db.execute(delete(Subscriber).where(Subscriber.site_id == site.id, Subscriber.email_hash == address_hash))
-    existing = db.scalar(select(Suppression).where(Suppression.site_id == site.id,
-                                                   Suppression.email_hash == address_hash))
+    existing = db.scalar(
+        select(Suppression).where(Suppression.site_id == site.id, Suppression.email_hash == address_hash)
+    )
     if existing is not None:
         return existing, False
     suppression = Suppression(site_id=site.id, email_hash=address_hash, reason=reason)
@@ -202,22 +220,27 @@ def purge_expired_pending(db: Session, now: datetime, days: int | None = None) -
     """Delete sign-ups still pending ``days`` after they were asked for (default: the app's
     PENDING_EXPIRY_DAYS, else 7). Returns how many were deleted. For the scheduler's purge job."""
     if days is None:
-        days = int(current_app.config.get("PENDING_EXPIRY_DAYS", DEFAULT_PENDING_EXPIRY_DAYS)) \
-            if has_app_context() else DEFAULT_PENDING_EXPIRY_DAYS
+        days = (
+            int(current_app.config.get("PENDING_EXPIRY_DAYS", DEFAULT_PENDING_EXPIRY_DAYS))
+            if has_app_context()
+            else DEFAULT_PENDING_EXPIRY_DAYS
+        )
     cutoff = now - timedelta(days=days)
-    ids = list(db.scalars(select(Subscriber.id).where(Subscriber.status == "pending",
-                                                      Subscriber.requested_at < cutoff)))
+    ids = list(
+        db.scalars(select(Subscriber.id).where(Subscriber.status == "pending", Subscriber.requested_at < cutoff))
+    )
     for start in range(0, len(ids), 500):
-        db.execute(delete(Interest).where(Interest.subscriber_id.in_(ids[start:start + 500])))
-        db.execute(delete(Subscriber).where(Subscriber.id.in_(ids[start:start + 500])))
+        db.execute(delete(Interest).where(Interest.subscriber_id.in_(ids[start : start + 500])))
+        db.execute(delete(Subscriber).where(Subscriber.id.in_(ids[start : start + 500])))
     if ids:
         log.info("purged %d expired pending subscriptions", len(ids))
     return len(ids)
 
 
 def status_counts(db: Session, site: Site) -> dict[str, int]:
-    rows = db.execute(select(Subscriber.status, func.count()).where(Subscriber.site_id == site.id)
-                      .group_by(Subscriber.status))
+    rows = db.execute(
+        select(Subscriber.status, func.count()).where(Subscriber.site_id == site.id).group_by(Subscriber.status)
+    )
     counts = {status: 0 for status in STATUSES}
     counts.update({status: n for status, n in rows})
     return counts
@@ -245,8 +268,9 @@ def links_for(subscriber: Subscriber, base_url: str, secret: str) -> dict[str, s
     }
 
 
-def subscriber_from_token(db: Session, site: Site, purpose: str, token: str, secret: str, max_age_s: int,
-                          now: datetime | None = None) -> Subscriber:
+def subscriber_from_token(
+    db: Session, site: Site, purpose: str, token: str, secret: str, max_age_s: int, now: datetime | None = None
+) -> Subscriber:
     """The subscriber a link names; raises :class:`tokens.TokenError` for a tampered, expired,
     wrong-purpose or other-site token, or one whose subscriber is gone or has another address."""
     data = tokens.read_token(secret, purpose, token, max_age_s, now)

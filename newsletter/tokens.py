@@ -5,10 +5,11 @@ subscriber's address, signed with SECRET_KEY and a salt per purpose (a confirm t
 cannot unsubscribe, an unsubscribe token cannot open preferences). The hash part means
 that an id re-used after erasure never matches someone else's address.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -56,7 +57,7 @@ def read_token(secret: str, purpose: str, token: str, max_age_s: int, now: datet
         payload, issued = _serializer(secret, purpose).loads(token, return_timestamp=True)
     except BadSignature:
         raise TokenError(400, "invalid", "This link is not valid. It may have been copied incompletely.") from None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if (now - issued).total_seconds() > max_age_s:
         raise TokenError(400, "expired", "This link has expired.")
     try:

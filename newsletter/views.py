@@ -10,6 +10,7 @@
 - ``/newsletter/<site>/unsubscribe/<token>`` and ``.../one-click``: GET shows a button, POST unsubscribes at once
   (the one-click URL is the ``List-Unsubscribe`` target: RFC 8058 POST, no cookie or CSRF token).
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,11 +42,22 @@ def _subscribe_cors(response: Response) -> Response:
         return apply_cors(response, methods="POST, OPTIONS", allow_headers="Content-Type, Accept")
     return response
 
-ACCEPTED_MESSAGE = ("Thank you. Please check your inbox: if this address can receive our emails, a message "
-                    "with a link to confirm your subscription is on its way.")
-FIELD_LABELS = {"email": "Email address", "topics": "Topics", "interest_text": "Other interests",
-                "frequency": "How often", "weekday": "Day", "hour": "Time", "time_zone": "Time zone",
-                "paused": "Pause", "source": "Form"}
+
+ACCEPTED_MESSAGE = (
+    "Thank you. Please check your inbox: if this address can receive our emails, a message "
+    "with a link to confirm your subscription is on its way."
+)
+FIELD_LABELS = {
+    "email": "Email address",
+    "topics": "Topics",
+    "interest_text": "Other interests",
+    "frequency": "How often",
+    "weekday": "Day",
+    "hour": "Time",
+    "time_zone": "Time zone",
+    "paused": "Pause",
+    "source": "Form",
+}
 
 
 def _theme(site: Site) -> dict[str, str]:
@@ -55,7 +67,7 @@ def _theme(site: Site) -> dict[str, str]:
         colour = "#0b6e4f"
     channels = []
     for i in (1, 3, 5):
-        v = int(colour[i:i + 2], 16) / 255
+        v = int(colour[i : i + 2], 16) / 255
         channels.append(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
     lum = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
     return {"colour": colour, "on_colour": "#111111" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "#ffffff"}
@@ -63,8 +75,7 @@ def _theme(site: Site) -> dict[str, str]:
 
 def _page(template: str, site: Site, status: int = 200, **context: Any) -> ResponseReturnValue:
     context.setdefault("labels", FIELD_LABELS)
-    response = current_app.make_response((render_template(template, site=site, theme=_theme(site), **context),
-                                          status))
+    response = current_app.make_response((render_template(template, site=site, theme=_theme(site), **context), status))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # tokens are in these URLs
     return response
@@ -80,10 +91,17 @@ def _base_url() -> str:
 
 # -- sign-up ---------------------------------------------------------------------------------------------------
 
+
 def _fragment(site: Site) -> str:
     topics = subscriptions.site_topics(database.session(), site)
-    return render_template("newsletter/form_fragment.html", site=site, theme=_theme(site), topics=topics,
-                           frequencies=FREQUENCIES, action=f"{_base_url()}/api/v1/sites/{site.slug}/subscribe")
+    return render_template(
+        "newsletter/form_fragment.html",
+        site=site,
+        theme=_theme(site),
+        topics=topics,
+        frequencies=FREQUENCIES,
+        action=f"{_base_url()}/api/v1/sites/{site.slug}/subscribe",
+    )
 
 
 @bp.get("/newsletter/<slug>/form")
@@ -131,8 +149,14 @@ def subscribe(slug: str) -> ResponseReturnValue:
         signup = parse_signup(_signup_data(), subscriptions.site_topics(db, site), strict=request.is_json)
     except ApiError as err:
         if _wants_page() and err.status == 422:
-            return _message(site, "Please check your answers", status=422, errors=err.fields,
-                            link_url=_back_link(site), link_label="Go back")
+            return _message(
+                site,
+                "Please check your answers",
+                status=422,
+                errors=err.fields,
+                link_url=_back_link(site),
+                link_label="Go back",
+            )
         raise
     now = utcnow()
     ip = request.remote_addr if site.setting("store_consent_ip") else None
@@ -161,20 +185,32 @@ def _back_link(site: Site) -> str:
 
 # -- links from emails -------------------------------------------------------------------------------------------
 
+
 def _resolve(slug: str, purpose: str, token: str) -> tuple[Site, Subscriber | None, ResponseReturnValue | None]:
     """The site and the token's subscriber, or a clear error page (400/404) when the link cannot be used."""
     db = database.session()
     site = site_by_slug(db, slug)
     max_age = current_app.config["CONFIRM_TOKEN_MAX_AGE_S" if purpose == "confirm" else "LINK_TOKEN_MAX_AGE_S"]
     try:
-        subscriber = subscriptions.subscriber_from_token(db, site, purpose, token, current_app.config["SECRET_KEY"],
-                                                         max_age)
+        subscriber = subscriptions.subscriber_from_token(
+            db, site, purpose, token, current_app.config["SECRET_KEY"], max_age
+        )
     except TokenError as err:
         log.info("%s link refused for site %s: %s", purpose, site.slug, err.reason)
-        hint = ("Sign up again to get a new confirmation link." if purpose == "confirm" and err.reason == "expired"
-                else "Use the most recent email from us, or sign up again.")
-        page = _message(site, "This link cannot be used", err.message, hint, status=err.status,
-                        link_url=f"{_base_url()}/newsletter/{site.slug}", link_label="Sign up")
+        hint = (
+            "Sign up again to get a new confirmation link."
+            if purpose == "confirm" and err.reason == "expired"
+            else "Use the most recent email from us, or sign up again."
+        )
+        page = _message(
+            site,
+            "This link cannot be used",
+            err.message,
+            hint,
+            status=err.status,
+            link_url=f"{_base_url()}/newsletter/{site.slug}",
+            link_label="Sign up",
+        )
         return site, None, page
     return site, subscriber, None
 
@@ -196,13 +232,23 @@ def confirm(slug: str, token: str) -> ResponseReturnValue:
     database.session().commit()
     log.info("subscriber %s of site %s confirmed", subscriber.id, site.slug)
     links = subscriptions.links_for(subscriber, _base_url(), current_app.config["SECRET_KEY"])
-    return _message(site, "Thank you: you are subscribed", f"You will receive reading from {site.name} by email.",
-                    link_url=links["preferences_url"], link_label="Choose your topics and when we write")
+    return _message(
+        site,
+        "Thank you: you are subscribed",
+        f"You will receive reading from {site.name} by email.",
+        link_url=links["preferences_url"],
+        link_label="Choose your topics and when we write",
+    )
 
 
 def _no_subscription(site: Site) -> ResponseReturnValue:
-    return _message(site, "You are not subscribed", "This address is not subscribed at the moment.",
-                    link_url=f"{_base_url()}/newsletter/{site.slug}", link_label="Sign up again")
+    return _message(
+        site,
+        "You are not subscribed",
+        "This address is not subscribed at the moment.",
+        link_url=f"{_base_url()}/newsletter/{site.slug}",
+        link_label="Sign up again",
+    )
 
 
 @bp.route("/newsletter/<slug>/unsubscribe/<token>", methods=["GET", "POST"])
@@ -217,11 +263,20 @@ def unsubscribe(slug: str, token: str) -> ResponseReturnValue:
         return _page("newsletter/unsubscribe.html", site, action=request.path, preferences_url=links["preferences_url"])
     subscriptions.unsubscribe(subscriber, utcnow())
     database.session().commit()
-    log.info("subscriber %s of site %s unsubscribed (%s)", subscriber.id, site.slug,
-             "one-click" if request.form.get("List-Unsubscribe") == "One-Click" else "page")
-    return _message(site, "You are unsubscribed", f"We will not email you again from {site.name}.",
-                    "Changed your mind? You can sign up again at any time.",
-                    link_url=f"{_base_url()}/newsletter/{site.slug}", link_label="Sign up again")
+    log.info(
+        "subscriber %s of site %s unsubscribed (%s)",
+        subscriber.id,
+        site.slug,
+        "one-click" if request.form.get("List-Unsubscribe") == "One-Click" else "page",
+    )
+    return _message(
+        site,
+        "You are unsubscribed",
+        f"We will not email you again from {site.name}.",
+        "Changed your mind? You can sign up again at any time.",
+        link_url=f"{_base_url()}/newsletter/{site.slug}",
+        link_label="Sign up again",
+    )
 
 
 @bp.route("/newsletter/<slug>/preferences/<token>", methods=["GET", "POST"])
@@ -250,11 +305,29 @@ def preferences(slug: str, token: str) -> ResponseReturnValue:
     return _preferences_page(site, subscriber, prefs, topics, errors, saved, status)
 
 
-def _preferences_page(site: Site, subscriber: Subscriber, prefs: Preferences, topics: list[str],
-                      errors: dict[str, str], saved: bool, status: int) -> ResponseReturnValue:
+def _preferences_page(
+    site: Site,
+    subscriber: Subscriber,
+    prefs: Preferences,
+    topics: list[str],
+    errors: dict[str, str],
+    saved: bool,
+    status: int,
+) -> ResponseReturnValue:
     links = subscriptions.links_for(subscriber, _base_url(), current_app.config["SECRET_KEY"])
     shown_topics = sorted(set(topics) | set(subscriber.topics), key=str.casefold)
     zones = sorted(time_zones())
-    return _page("newsletter/preferences.html", site, status, subscriber=subscriber, prefs=prefs, topics=shown_topics,
-                 errors=errors, saved=saved, frequencies=FREQUENCIES, weekdays=WEEKDAYS, zones=zones,
-                 unsubscribe_url=links["unsubscribe_url"])
+    return _page(
+        "newsletter/preferences.html",
+        site,
+        status,
+        subscriber=subscriber,
+        prefs=prefs,
+        topics=shown_topics,
+        errors=errors,
+        saved=saved,
+        frequencies=FREQUENCIES,
+        weekdays=WEEKDAYS,
+        zones=zones,
+        unsubscribe_url=links["unsubscribe_url"],
+    )

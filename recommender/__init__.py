@@ -3,6 +3,7 @@
 Start with :class:`recommender.index.RelatedIndex` and
 :func:`recommender.ranking.apply_rules`.
 """
+
 from recommender.document import Document
 from recommender.index import FORMAT_VERSION, IndexFormatError, RelatedIndex
 from recommender.topk import Neighbour, TopK

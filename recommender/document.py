@@ -1,4 +1,5 @@
 """The plain value the recommender indexes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

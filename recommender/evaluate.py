@@ -4,13 +4,14 @@ Relevance is binary.  Every metric is computed per topic and averaged over
 the topics that have at least one gold link; a topic with gold links but no
 prediction counts as zero.
 """
+
 from __future__ import annotations
 
 import csv
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 
 def precision_at_k(predicted: Sequence[int], relevant: set[int], k: int) -> float:

@@ -1,13 +1,14 @@
 """Relevance of the default index on the MedlinePlus curated links.
 
-    python -m recommender.evaluate_medlineplus --topics PATH --gold PATH [--k 5] [--json]
+python -m recommender.evaluate_medlineplus --topics PATH --gold PATH [--k 5] [--json]
 """
+
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from recommender.evaluate import evaluate, read_gold_tsv
 from recommender.index import RelatedIndex
@@ -16,14 +17,11 @@ from recommender.medlineplus import read_topics
 
 def evaluate_index(index: RelatedIndex, gold: dict[int, set[int]], k: int = 5) -> dict:
     """Score ``index.related(topic, k)`` (no rules) for every gold topic."""
-    predictions = {
-        t: [n.id for n in index.related(t, k)] for t in gold if t in index
-    }
+    predictions = {t: [n.id for n in index.related(t, k)] for t in gold if t in index}
     return evaluate(predictions, gold, k)
 
 
-def evaluate_files(topics: str | Path, gold: str | Path, k: int = 5,
-                   index: RelatedIndex | None = None) -> dict:
+def evaluate_files(topics: str | Path, gold: str | Path, k: int = 5, index: RelatedIndex | None = None) -> dict:
     index = (index or RelatedIndex()).fit(read_topics(topics))
     return evaluate_index(index, read_gold_tsv(gold), k)
 

@@ -1,4 +1,5 @@
 """Human-readable names for the terms behind a similarity score."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -32,12 +33,13 @@ def display(name: str, surface: dict[str, str]) -> str:
     return " ".join(surface.get(w, w) for w in name.lstrip("=").split())
 
 
-def top_terms(indices: np.ndarray, contributions: np.ndarray, names: np.ndarray,
-              surface: dict[str, str], n: int) -> list[str]:
+def top_terms(
+    indices: np.ndarray, contributions: np.ndarray, names: np.ndarray, surface: dict[str, str], n: int
+) -> list[str]:
     """Aggregate contributions by displayed term (a term may appear in several
     fields) and return the ``n`` largest, largest first."""
     if len(contributions) > 8 * n:  # only the largest can make the top n, even merged across fields
-        keep = np.argpartition(-np.asarray(contributions), 8 * n)[:8 * n]
+        keep = np.argpartition(-np.asarray(contributions), 8 * n)[: 8 * n]
         indices, contributions = np.asarray(indices)[keep], np.asarray(contributions)[keep]
     totals: dict[str, float] = defaultdict(float)
     for i, c in zip(indices, contributions):

@@ -15,9 +15,10 @@ The text block raises idf to ``idf_power``: with power 2 a shared rare term
 (a disease name) outweighs shared everyday clinical words ("doctor",
 "treatment") more sharply than plain TF-IDF does.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,15 +40,21 @@ class FieldVectorizer:
     ({field: TfidfVectorizer}).
     """
 
-    def __init__(self, weights: dict[str, float], ngram_range: tuple[int, int],
-                 min_df: int | float, sublinear_tf: bool, idf_power: float) -> None:
+    def __init__(
+        self,
+        weights: dict[str, float],
+        ngram_range: tuple[int, int],
+        min_df: int | float,
+        sublinear_tf: bool,
+        idf_power: float,
+    ) -> None:
         self.weights = weights
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
         self.idf_power = idf_power
 
-    def fit(self, docs: Sequence[Document]) -> "FieldVectorizer":
+    def fit(self, docs: Sequence[Document]) -> FieldVectorizer:
         self.fit_transform(docs)
         return self
 
@@ -58,8 +65,7 @@ class FieldVectorizer:
         self.labels_, label_blocks = {}, []
         for field in LABEL_FIELDS:
             if self.weights.get(field, 0) > 0:
-                vec = TfidfVectorizer(analyzer=LabelAnalyzer(), sublinear_tf=self.sublinear_tf,
-                                      dtype=np.float32)
+                vec = TfidfVectorizer(analyzer=LabelAnalyzer(), sublinear_tf=self.sublinear_tf, dtype=np.float32)
                 block = _try_fit(vec, [join_labels(getattr(d, field)) for d in docs])
                 if block is not None:
                     self.labels_[field] = vec
@@ -83,9 +89,8 @@ class FieldVectorizer:
         df = np.bincount(whole.indices, minlength=whole.shape[1])
         del joined, whole
         idf = np.log((1 + len(docs)) / (1 + df)) + 1  # scikit-learn's smooth idf
-        self.idf_ = (idf ** self.idf_power).astype(np.float32)
-        self.text_ = CountVectorizer(analyzer=analyzer, vocabulary=counter.vocabulary_,
-                                     dtype=np.float32)
+        self.idf_ = (idf**self.idf_power).astype(np.float32)
+        self.text_ = CountVectorizer(analyzer=analyzer, vocabulary=counter.vocabulary_, dtype=np.float32)
         return sum(counter.transform(tokens[f]) * np.float32(self.weights[f]) for f in fields)
 
     def transform(self, docs: Sequence[Document]) -> sp.csr_matrix:
@@ -96,11 +101,15 @@ class FieldVectorizer:
     def transform_query(self, queries: Sequence[str]) -> sp.csr_matrix:
         """Free text read as an article body and matched against labels too."""
         texts = {f: (list(queries) if f == "body" else [""] * len(queries)) for f in TEXT_FIELDS}
-        return self._stack(texts, {f: list(queries) for f in LABEL_FIELDS}, len(queries),
-                           text_weights={"body": 1.0})
+        return self._stack(texts, {f: list(queries) for f in LABEL_FIELDS}, len(queries), text_weights={"body": 1.0})
 
-    def _stack(self, texts: dict[str, list[str]], labels: dict[str, list[str]], n: int,
-               text_weights: dict[str, float] | None = None) -> sp.csr_matrix:
+    def _stack(
+        self,
+        texts: dict[str, list[str]],
+        labels: dict[str, list[str]],
+        n: int,
+        text_weights: dict[str, float] | None = None,
+    ) -> sp.csr_matrix:
         # A hand-rolled transform: scikit-learn's per-call validation costs
         # milliseconds, which dominates adding one article to a large index.
         blocks = []
@@ -135,8 +144,9 @@ def _try_fit(vectorizer: CountVectorizer, texts: list) -> sp.csr_matrix | None:
         return None
 
 
-def _count(analyzer, vocabulary: dict[str, int], texts_and_weights: list[tuple[list[str], float]],
-           n: int) -> sp.csr_matrix:
+def _count(
+    analyzer, vocabulary: dict[str, int], texts_and_weights: list[tuple[list[str], float]], n: int
+) -> sp.csr_matrix:
     """Weighted term counts of ``n`` rows; each list holds one text per row."""
     rows: list[int] = []
     cols: list[int] = []
@@ -152,8 +162,7 @@ def _count(analyzer, vocabulary: dict[str, int], texts_and_weights: list[tuple[l
     # Build the CSR arrays directly: going through COO costs more than the
     # counting itself for a single document.
     width = len(vocabulary)
-    keys, where = np.unique(np.array(rows, np.int64) * width + np.array(cols, np.int64),
-                            return_inverse=True)
+    keys, where = np.unique(np.array(rows, np.int64) * width + np.array(cols, np.int64), return_inverse=True)
     data = np.bincount(where, weights=vals, minlength=len(keys)).astype(np.float32)
     indptr = np.searchsorted(keys // width, np.arange(n + 1)) if n else np.zeros(1, np.int64)
     return sp.csr_matrix((data, (keys % width).astype(np.int32), indptr), shape=(n, width))
@@ -190,7 +199,8 @@ def _check_weights(weights: dict[str, float]) -> None:
         raise ValueError(f"unknown fields in field_weights: {sorted(unknown)}")
     for field in TEXT_FIELDS:
         if 0 < weights.get(field, 0) < 1:
-            raise ValueError(f"text field weight {field}={weights[field]} must be 0 or >= 1 "
-                             "(it multiplies term counts)")
+            raise ValueError(
+                f"text field weight {field}={weights[field]} must be 0 or >= 1 (it multiplies term counts)"
+            )
     if any(w < 0 for w in weights.values()):
         raise ValueError("field weights must not be negative")

@@ -13,10 +13,11 @@ with an inverted copy so one document's similarity row only touches the
 postings of its own terms) and a small growable block of rows added since.
 Removed rows are masked out and dropped at the next compaction.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import joblib
 import numpy as np
@@ -35,8 +36,7 @@ FORMAT_VERSION = 1
 #: title/summary/body multiply term counts in the shared text vector; tags and
 #: categories are the share of their label blocks next to the text block's 1.
 #: Chosen on the MedlinePlus dev links (see the tuning log in the issue note).
-DEFAULT_FIELD_WEIGHTS = {"title": 2.0, "summary": 1.0, "body": 1.0, "tags": 0.2,
-                         "categories": 0.1}
+DEFAULT_FIELD_WEIGHTS = {"title": 2.0, "summary": 1.0, "body": 1.0, "tags": 0.2, "categories": 0.1}
 
 
 class IndexFormatError(ValueError):
@@ -59,10 +59,15 @@ class RelatedIndex(BaseEstimator):
         merged into the main block (amortises the O(N) merge).
     """
 
-    def __init__(self, field_weights: dict[str, float] | None = None,
-                 ngram_range: tuple[int, int] = (1, 1), min_df: int | float = 2,
-                 sublinear_tf: bool = True, idf_power: float = 2.0,
-                 merge_every: int = 20_000) -> None:
+    def __init__(
+        self,
+        field_weights: dict[str, float] | None = None,
+        ngram_range: tuple[int, int] = (1, 1),
+        min_df: int | float = 2,
+        sublinear_tf: bool = True,
+        idf_power: float = 2.0,
+        merge_every: int = 20_000,
+    ) -> None:
         self.field_weights = field_weights
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -71,17 +76,17 @@ class RelatedIndex(BaseEstimator):
         self.merge_every = merge_every
 
     # ----------------------------------------------------------------- fitting
-    def fit(self, docs: Iterable[Document], y: None = None) -> "RelatedIndex":
+    def fit(self, docs: Iterable[Document], y: None = None) -> RelatedIndex:
         docs = list(docs)
         _check_unique(docs)
         self.weights_ = dict(self.field_weights or DEFAULT_FIELD_WEIGHTS)
-        self.vectorizer_ = FieldVectorizer(self.weights_, tuple(self.ngram_range), self.min_df,
-                                           self.sublinear_tf, self.idf_power)
+        self.vectorizer_ = FieldVectorizer(
+            self.weights_, tuple(self.ngram_range), self.min_df, self.sublinear_tf, self.idf_power
+        )
         matrix = self.vectorizer_.fit_transform(docs)
         self._names = self.vectorizer_.feature_names()
         self.surface_ = _explain.surface_forms(self._names)
-        self._set_main(matrix,
-                       np.array([d.id for d in docs], dtype=np.int64))
+        self._set_main(matrix, np.array([d.id for d in docs], dtype=np.int64))
         return self
 
     def _set_main(self, matrix: sp.csr_matrix, ids: np.ndarray) -> None:
@@ -112,7 +117,7 @@ class RelatedIndex(BaseEstimator):
         return hasattr(self, "vectorizer_") and doc_id in self._row_of
 
     # ------------------------------------------------------------ incremental
-    def add(self, doc: Document) -> "RelatedIndex":
+    def add(self, doc: Document) -> RelatedIndex:
         """Index a new document with the fitted vocabulary (no refit)."""
         check_is_fitted(self)
         if doc.id in self._row_of:
@@ -130,19 +135,19 @@ class RelatedIndex(BaseEstimator):
             self.compact()
         return self
 
-    def update(self, doc: Document) -> "RelatedIndex":
+    def update(self, doc: Document) -> RelatedIndex:
         """Re-index a changed document (it must already be indexed)."""
         self.remove(doc.id)
         return self.add(doc)
 
-    def remove(self, doc_id: int) -> "RelatedIndex":
+    def remove(self, doc_id: int) -> RelatedIndex:
         check_is_fitted(self)
         row = self._row(doc_id)
         self._alive[row] = False
         del self._row_of[doc_id]
         return self
 
-    def compact(self) -> "RelatedIndex":
+    def compact(self) -> RelatedIndex:
         """Merge added rows into the main block and drop removed rows (O(N))."""
         check_is_fitted(self)
         n = self._n_rows
@@ -177,8 +182,7 @@ class RelatedIndex(BaseEstimator):
         in_main = rows < n_main
         if in_main.all():
             return self.main_[rows]
-        stacked = sp.vstack([self.main_[rows[in_main]],
-                             self.extra_.matrix()[rows[~in_main] - n_main]], format="csr")
+        stacked = sp.vstack([self.main_[rows[in_main]], self.extra_.matrix()[rows[~in_main] - n_main]], format="csr")
         placed = np.concatenate([np.flatnonzero(in_main), np.flatnonzero(~in_main)])
         return stacked[np.argsort(placed)]
 
@@ -196,9 +200,9 @@ class RelatedIndex(BaseEstimator):
         """Ids of every other indexed document and their cosine to ``doc_id``."""
         check_is_fitted(self)
         scores = self._scores(self._vector(doc_id))
-        mask = self._alive[:self._n_rows].copy()
+        mask = self._alive[: self._n_rows].copy()
         mask[self._row(doc_id)] = False
-        return self._row_ids[:self._n_rows][mask], scores[mask]
+        return self._row_ids[: self._n_rows][mask], scores[mask]
 
     def related(self, doc_id: int, k: int = 20) -> list[Neighbour]:
         """The ``k`` most similar other documents (score > 0), best first."""
@@ -231,14 +235,15 @@ class RelatedIndex(BaseEstimator):
         groups = [[p] if isinstance(p, str) else list(p) for p in profiles]
         flat = [t for g in groups for t in g]
         owner = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-        terms = self.vectorizer_.transform_query(flat) if flat \
-            else sp.csr_matrix((0, self.n_features_), dtype=np.float32)
-        member = sp.csr_matrix((np.ones(len(flat), np.float32), (owner, np.arange(len(flat)))),
-                               shape=(len(groups), len(flat)))
+        terms = (
+            self.vectorizer_.transform_query(flat) if flat else sp.csr_matrix((0, self.n_features_), dtype=np.float32)
+        )
+        member = sp.csr_matrix(
+            (np.ones(len(flat), np.float32), (owner, np.arange(len(flat)))), shape=(len(groups), len(flat))
+        )
         return normalize(member @ terms).astype(np.float32)
 
-    def rank(self, query_vector: sp.spmatrix, candidate_ids: Iterable[int],
-             k: int | None = None) -> list[Neighbour]:
+    def rank(self, query_vector: sp.spmatrix, candidate_ids: Iterable[int], k: int | None = None) -> list[Neighbour]:
         """Candidates ordered by cosine to the profile (zeros included), best first."""
         check_is_fitted(self)
         ids = np.asarray(list(candidate_ids), dtype=np.int64)
@@ -247,8 +252,9 @@ class RelatedIndex(BaseEstimator):
         scores = (self._rows_matrix(ids) @ sp.csr_matrix(query_vector).T).toarray().ravel()
         return top_k_1d(ids, scores, k, positive_only=False)
 
-    def rank_many(self, query_matrix: sp.spmatrix, candidate_ids: Iterable[int],
-                  k: int = 10, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    def rank_many(
+        self, query_matrix: sp.spmatrix, candidate_ids: Iterable[int], k: int = 10, chunk: int = 8192
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` candidates for every profile row: (ids, scores), each of
         shape (n_profiles, min(k, n_candidates)), best first.
 
@@ -263,9 +269,9 @@ class RelatedIndex(BaseEstimator):
         out_ids = np.empty((q.shape[0], k), dtype=np.int64)
         out_scores = np.empty((q.shape[0], k), dtype=np.float32)
         for lo in range(0, q.shape[0], chunk):
-            block = (q[lo:lo + chunk] @ cand_t).toarray()
+            block = (q[lo : lo + chunk] @ cand_t).toarray()
             cols, vals = top_k_rows(block, k)
-            out_ids[lo:lo + chunk], out_scores[lo:lo + chunk] = ids[cols], vals
+            out_ids[lo : lo + chunk], out_scores[lo : lo + chunk] = ids[cols], vals
         return out_ids, out_scores
 
     # --------------------------------------------------------------- explain
@@ -278,8 +284,10 @@ class RelatedIndex(BaseEstimator):
         """:meth:`explain` for several other documents at once (one sparse product)."""
         check_is_fitted(self)
         product = self.vectors(other_ids).multiply(self._vector(doc_id)).tocsr()
-        return [_explain.top_terms(product.indices[lo:hi], product.data[lo:hi], self._names, self.surface_, n)
-                for lo, hi in zip(product.indptr[:-1], product.indptr[1:])]
+        return [
+            _explain.top_terms(product.indices[lo:hi], product.data[lo:hi], self._names, self.surface_, n)
+            for lo, hi in zip(product.indptr[:-1], product.indptr[1:])
+        ]
 
     def explain_query(self, query_vector: sp.spmatrix, doc_id: int, n: int = 3) -> list[str]:
         check_is_fitted(self)
@@ -294,13 +302,17 @@ class RelatedIndex(BaseEstimator):
         """Write the fitted index (compacted) with joblib."""
         check_is_fitted(self)
         self.compact()
-        state = {"vectorizer": self.vectorizer_, "weights": self.weights_,
-                 "surface": self.surface_, "matrix": self.main_, "ids": self.ids_}
-        joblib.dump({"format_version": FORMAT_VERSION, "params": self.get_params(),
-                     "state": state}, path)
+        state = {
+            "vectorizer": self.vectorizer_,
+            "weights": self.weights_,
+            "surface": self.surface_,
+            "matrix": self.main_,
+            "ids": self.ids_,
+        }
+        joblib.dump({"format_version": FORMAT_VERSION, "params": self.get_params(), "state": state}, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> "RelatedIndex":
+    def load(cls, path: str | Path) -> RelatedIndex:
         """Read a file written by :meth:`save`. Only load files you wrote:
         joblib files can run code when read."""
         data = joblib.load(path)
@@ -308,7 +320,8 @@ class RelatedIndex(BaseEstimator):
         if version != FORMAT_VERSION:
             raise IndexFormatError(
                 f"{path} holds a related-index of format {version!r}; this code reads "
-                f"format {FORMAT_VERSION}. Rebuild the index (refit) to replace it.")
+                f"format {FORMAT_VERSION}. Rebuild the index (refit) to replace it."
+            )
         index, state = cls(**data["params"]), data["state"]
         index.vectorizer_, index.weights_ = state["vectorizer"], state["weights"]
         index.surface_, index._names = state["surface"], index.vectorizer_.feature_names()

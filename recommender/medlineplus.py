@@ -1,9 +1,12 @@
 """The MedlinePlus health-topics export as Documents."""
+
 from __future__ import annotations
 
+import gzip
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 from recommender.document import Document
 
@@ -21,8 +24,15 @@ def topic_to_document(record: dict) -> Document:
     )
 
 
-def read_topics(path: str | Path) -> Iterator[Document]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
+def read_topic_records(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Each record of a ``topics.jsonl`` file, plain or gzip-compressed (``.gz``)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
             if line.strip():
-                yield topic_to_document(json.loads(line))
+                yield json.loads(line)
+
+
+def read_topics(path: str | Path) -> Iterator[Document]:
+    for record in read_topic_records(path):
+        yield topic_to_document(record)

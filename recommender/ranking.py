@@ -11,15 +11,17 @@ then similar candidates above ``min_score`` (diversified by MMR when
 ``fallback`` is off, the newest articles sharing a category with the source,
 then the newest of all.
 """
+
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Iterable, Literal
+from datetime import UTC, datetime
+from typing import Literal
 
 Reason = Literal["pinned", "similar", "fallback_category", "fallback_newest"]
-_OLDEST = datetime.min.replace(tzinfo=timezone.utc)
+_OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -59,9 +61,14 @@ class Link:
     reason: Reason
 
 
-def apply_rules(source: Candidate, ranked: list[Candidate], rules: Rules, k: int,
-                pool: Iterable[Candidate] = (),
-                similarity: Callable[[int, int], float] | None = None) -> list[Link]:
+def apply_rules(
+    source: Candidate,
+    ranked: list[Candidate],
+    rules: Rules,
+    k: int,
+    pool: Iterable[Candidate] = (),
+    similarity: Callable[[int, int], float] | None = None,
+) -> list[Link]:
     """Up to ``k`` links for ``source``.
 
     ``ranked``: similar candidates with their scores to the source.
@@ -77,7 +84,7 @@ def apply_rules(source: Candidate, ranked: list[Candidate], rules: Rules, k: int
     similar = [c for c in ranked if c.id not in taken and c.score >= rules.min_score and ok(c)]
     similar = _dedupe(sorted(similar, key=_by_score_then_recency))
     if rules.mmr_lambda is None:
-        chosen = similar[:k - len(links)]
+        chosen = similar[: k - len(links)]
     else:
         chosen = _mmr(similar, links, k - len(links), rules.mmr_lambda, similarity)
     links += [Link(c.id, c.score, list(c.why), "similar") for c in chosen]
@@ -92,11 +99,10 @@ def eligible(source: Candidate, candidate: Candidate, rules: Rules) -> bool:
 
 
 def _eligibility(source: Candidate, rules: Rules) -> Callable[[Candidate], bool]:
-    now = rules.now or datetime.now(timezone.utc)
+    now = rules.now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("Rules.now must be timezone-aware")
-    cutoff = (_months_before(now, rules.reviewed_within_months)
-              if rules.reviewed_within_months is not None else None)
+    cutoff = _months_before(now, rules.reviewed_within_months) if rules.reviewed_within_months is not None else None
     clashes = _clashing_tags(source.tags, rules.never_pair)
 
     def ok(c: Candidate) -> bool:
@@ -108,9 +114,9 @@ def _eligibility(source: Candidate, rules: Rules) -> Callable[[Candidate], bool]
             and c.site_id == source.site_id
             and c.id not in rules.blocks
             and not clashes.intersection(t.casefold() for t in c.tags)
-            and (cutoff is None or (c.medically_reviewed_at is not None
-                                    and c.medically_reviewed_at >= cutoff))
+            and (cutoff is None or (c.medically_reviewed_at is not None and c.medically_reviewed_at >= cutoff))
         )
+
     return ok
 
 
@@ -156,16 +162,19 @@ def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
     return [c for c in candidates if not (c.id in seen or seen.add(c.id))]
 
 
-def _mmr(candidates: list[Candidate], already: list[Link], n: int, lam: float,
-         similarity: Callable[[int, int], float]) -> list[Candidate]:
+def _mmr(
+    candidates: list[Candidate], already: list[Link], n: int, lam: float, similarity: Callable[[int, int], float]
+) -> list[Candidate]:
     """Maximal marginal relevance (Carbonell & Goldstein 1998): repeatedly take
     the candidate maximising ``lam * score - (1 - lam) * max sim to chosen``."""
     chosen_ids = [link.id for link in already]
     remaining, chosen = list(candidates), []
     while remaining and len(chosen) < n:
+
         def value(c: Candidate) -> float:
             redundancy = max((similarity(c.id, s) for s in chosen_ids), default=0.0)
             return lam * c.score - (1 - lam) * redundancy
+
         best = max(remaining, key=value)  # max keeps the first of equals: ranked order
         remaining.remove(best)
         chosen.append(best)
@@ -173,10 +182,10 @@ def _mmr(candidates: list[Candidate], already: list[Link], n: int, lam: float,
     return chosen
 
 
-def _fallback(source: Candidate, pool: list[Candidate], taken: set[int], ok,
-              n: int) -> list[Link]:
-    rest = _dedupe(sorted((c for c in pool if c.id not in taken and ok(c)),
-                          key=lambda c: (-_recency(c).timestamp(), c.id)))
+def _fallback(source: Candidate, pool: list[Candidate], taken: set[int], ok, n: int) -> list[Link]:
+    rest = _dedupe(
+        sorted((c for c in pool if c.id not in taken and ok(c)), key=lambda c: (-_recency(c).timestamp(), c.id))
+    )
     mine = {c.casefold() for c in source.categories}
     same = [c for c in rest if mine.intersection(x.casefold() for x in c.categories)]
     same_ids = {c.id for c in same}

@@ -4,6 +4,7 @@ Appending to a ``scipy.sparse.csr_matrix`` copies the whole matrix; this
 store keeps capacity-doubling ``data``/``indices``/``indptr`` arrays so an
 append costs only the new row, and :meth:`matrix` is a zero-copy view.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,8 +41,9 @@ class RowStore:
     def matrix(self) -> sp.csr_matrix:
         n, nnz = self.n_rows, self.nnz
         return sp.csr_matrix(
-            (self._data[:nnz], self._indices[:nnz], self._indptr[:n + 1]),
-            shape=(n, self.n_features), copy=False,
+            (self._data[:nnz], self._indices[:nnz], self._indptr[: n + 1]),
+            shape=(n, self.n_features),
+            copy=False,
         )
 
     def row(self, i: int) -> sp.csr_matrix:

@@ -8,6 +8,7 @@ modest on purpose: only unambiguous pairs of general medical vocabulary
 chosen to lift a particular topic's score.  Ambiguous abbreviations (``MS``,
 ``ED``, ``PT``...) are deliberately left out.
 """
+
 from __future__ import annotations
 
 SYNONYMS: dict[str, str] = {

@@ -3,11 +3,12 @@
 The analysers are small picklable classes (not closures) so that a fitted
 index can be saved with joblib.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
-from typing import Iterable
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -116,7 +117,7 @@ def replace_phrases(tokens: list[str]) -> list[str]:
     i = 0
     while i < len(tokens):
         for words, canonical in _PHRASES.get(tokens[i], ()):
-            if tuple(tokens[i:i + len(words)]) == words:
+            if tuple(tokens[i : i + len(words)]) == words:
                 out.extend(canonical)
                 i += len(words)
                 break
@@ -149,15 +150,14 @@ def ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
     low, high = ngram_range
     out = list(tokens) if low == 1 else []
     for n in range(max(2, low), high + 1):
-        out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+        out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
     return out
 
 
 class TextAnalyzer:
     """Analyser for prose fields: synonyms, tokens, stop words, folding, n-grams."""
 
-    def __init__(self, ngram_range: tuple[int, int] = (1, 1), synonyms: bool = True,
-                 folding: bool = True) -> None:
+    def __init__(self, ngram_range: tuple[int, int] = (1, 1), synonyms: bool = True, folding: bool = True) -> None:
         self.ngram_range = tuple(ngram_range)
         self.synonyms = synonyms
         self.folding = folding

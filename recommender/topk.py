@@ -1,4 +1,5 @@
 """Vectorised top-k selection helpers (argpartition, no Python loop per row)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,7 @@ class TopK:
         }
 
 
-def top_k_1d(ids: np.ndarray, scores: np.ndarray, k: int | None,
-             positive_only: bool) -> list[Neighbour]:
+def top_k_1d(ids: np.ndarray, scores: np.ndarray, k: int | None, positive_only: bool) -> list[Neighbour]:
     """The k best (id, score) pairs, best first, ties broken by smaller id."""
     if positive_only:
         keep = scores > 0
@@ -57,8 +57,9 @@ def top_k_rows(dense: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(part, order, axis=1), np.take_along_axis(vals, order, axis=1)
 
 
-def chunked_top_k(left: sp.csr_matrix, right_t: sp.csr_matrix, k: int, chunk: int,
-                  exclude_diagonal: bool) -> tuple[np.ndarray, np.ndarray]:
+def chunked_top_k(
+    left: sp.csr_matrix, right_t: sp.csr_matrix, k: int, chunk: int, exclude_diagonal: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Top-k of ``left @ right_t`` per row, computed a block of rows at a time.
 
     Each block is one sparse matrix product, densified only block-wise, so

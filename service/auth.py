@@ -4,14 +4,16 @@ A key looks like ``cr_<prefix>_<secret>``. The prefix finds the row; the hash of
 key is compared in constant time. Keys carry 256 bits of randomness, so a fast hash is
 enough (a slow password hash would only slow every API call).
 """
+
 from __future__ import annotations
 
 import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import g, request
 from sqlalchemy import ForeignKey, Integer, String, select

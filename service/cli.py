@@ -1,37 +1,22 @@
-"""Command-line tools: ``flask --app wsgi <group> <command>``."""
+"""``flask --app wsgi sites|keys ...``: clinics (sites) and their editors' API keys."""
+
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service import db as database
-from service import migrations
 from service.auth import ApiKey, create_api_key, revoke_api_key
-from service.config import PROJECT_ROOT
 from service.errors import ApiError
 from service.sites import Site, create_site, site_by_slug
 
-DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "data" / "medlineplus" / "topics.jsonl"
-
-db_cli = AppGroup("db", help="Database schema.")
 sites_cli = AppGroup("sites", help="Clinics (sites).")
 keys_cli = AppGroup("keys", help="Editors' API keys.")
-demo_cli = AppGroup("demo", help="The demo clinic.")
 
 
 def _fail(err: ApiError) -> None:
     raise click.ClickException(err.message)
-
-
-@db_cli.command("upgrade")
-def db_upgrade() -> None:
-    """Apply every migration to DATABASE_URL."""
-    migrations.upgrade(current_app.config["DATABASE_URL"])
-    click.echo("database is up to date")
 
 
 @sites_cli.command("create")
@@ -100,32 +85,3 @@ def keys_revoke(key_id: int) -> None:
             _fail(err)
         db.commit()
         click.echo(f"revoked key {key_id}")
-
-
-@demo_cli.command("load")
-@click.option("--topics", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_TOPICS,
-              show_default=True)
-@click.option("--slug", default="demo", show_default=True)
-@click.option("--origin", "origins", multiple=True, default=("http://127.0.0.1:8000", "http://localhost:8000"),
-              show_default=True)
-def demo_load(topics: Path, slug: str, origins: tuple[str, ...]) -> None:
-    """Create the demo clinic and load MedlinePlus topics into it; loading twice changes nothing."""
-    from articles import related
-    from articles.demo import load_topics
-
-    with database.new_session() as db:
-        site = db.scalar(select(Site).where(Site.slug == slug)) or create_site(
-            db, slug, "Riverside Family Clinic (demo)", list(origins),
-            postal_address="100 Riverside Way, Springfield, ST 00000", from_email="news@clinic.example")
-        with related.deferred(db, site):
-            report, _ = load_topics(db, site, topics)
-        db.commit()
-        click.echo(f"demo site {slug}: {report.created} created, {report.updated} updated, "
-                   f"{report.unchanged} unchanged")
-
-
-def init_app(app: Flask) -> None:
-    from articles.related_cli import recommender_cli
-
-    for group in (db_cli, sites_cli, keys_cli, demo_cli, recommender_cli):
-        app.cli.add_command(group)

@@ -3,13 +3,15 @@
 Every setting is listed in ``SETTINGS`` with its default and a one-line description;
 README.md documents the same list (a test keeps the two in step).
 """
+
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,11 +34,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "", "SQLAlchemy URL; empty means sqlite:///<VAR_DIR>/clinicreads.db (WAL mode)."),
     Setting("SECRET_KEY", "", "Signs tokens and sessions; empty means generated once into <VAR_DIR>/secret_key."),
     Setting("LOG_LEVEL", "INFO", "Python logging level for the service's own loggers."),
-    Setting("PUBLIC_BASE_URL", "http://127.0.0.1:8000", "Public address of this service, used in email links and the widget snippet."),
+    Setting(
+        "PUBLIC_BASE_URL",
+        "http://127.0.0.1:8000",
+        "Public address of this service, used in email links and the widget snippet.",
+    ),
     Setting("ADMIN_SESSION_HOURS", 8.0, "How long an editor stays signed in to the admin pages, in hours.", float),
     Setting("MAX_BODY_BYTES", 10 * 1024 * 1024, "Largest request body accepted, in bytes (413 above).", int),
-    Setting("WIDGET_MICROCACHE_SECONDS", 1.0, "How long each web process reuses a widget JSON answer (0: never).",
-            float),
+    Setting(
+        "WIDGET_MICROCACHE_SECONDS", 1.0, "How long each web process reuses a widget JSON answer (0: never).", float
+    ),
     Setting("MAIL_BACKEND", "outbox", "outbox (one .eml file per message under <VAR_DIR>/outbox) or smtp."),
     Setting("MAIL_OUTBOX_DIR", "", "Outbox folder; empty means <VAR_DIR>/outbox."),
     Setting("SMTP_HOST", "127.0.0.1", "SMTP server host (MAIL_BACKEND=smtp)."),
@@ -46,10 +53,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", "", "SMTP password."),
     Setting("PENDING_EXPIRY_DAYS", 7, "Days a sign-up may stay unconfirmed before it is purged.", int),
     Setting("CONFIRM_TOKEN_MAX_AGE_S", 7 * 24 * 3600, "Seconds a confirmation link stays valid.", int),
-    Setting("LINK_TOKEN_MAX_AGE_S", 365 * 24 * 3600, "Seconds the preferences and unsubscribe links in emails stay valid.", int),
+    Setting(
+        "LINK_TOKEN_MAX_AGE_S",
+        365 * 24 * 3600,
+        "Seconds the preferences and unsubscribe links in emails stay valid.",
+        int,
+    ),
     Setting("CONFIRM_RESEND_INTERVAL_S", 600, "Least seconds between two confirmation emails to one address.", int),
     Setting("SMTP_RATE_LIMIT", 0.0, "Most messages a second sent over SMTP; 0 means no limit.", float),
-    Setting("FEEDS_ALLOW_PRIVATE_HOSTS", False, "Allow feed URLs on localhost or private/loopback/link-local IPs (true/false).", _flag),
+    Setting(
+        "FEEDS_ALLOW_PRIVATE_HOSTS",
+        False,
+        "Allow feed URLs on localhost or private/loopback/link-local IPs (true/false).",
+        _flag,
+    ),
     Setting("FEEDS_FETCH_TIMEOUT", 10.0, "Total seconds one feed fetch may take (connect, redirects, body).", float),
     Setting("FEEDS_MAX_BYTES", 5 * 1024 * 1024, "Largest feed body accepted, in bytes (after decompression).", int),
     Setting("FEEDS_PER_RUN", 50, "Most feeds one polling run fetches (the oldest due first).", int),
@@ -77,7 +94,9 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
-def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Environment (or ``environ``) values, then ``overrides``, with derived defaults filled in."""
     values = _from_environment(os.environ if environ is None else environ)
     values.update(overrides or {})

@@ -1,4 +1,5 @@
 """CORS for the public endpoints a clinic's own pages call: only the site's allowed origins get headers."""
+
 from __future__ import annotations
 
 from flask import Response, g, request
@@ -6,8 +7,9 @@ from flask import Response, g, request
 PREFLIGHT_MAX_AGE = "86400"
 
 
-def apply_cors(response: Response, methods: str = "GET, OPTIONS",
-               allow_headers: str = "If-None-Match, Accept") -> Response:
+def apply_cors(
+    response: Response, methods: str = "GET, OPTIONS", allow_headers: str = "If-None-Match, Accept"
+) -> Response:
     """Echo the Origin when it is one of the site's allowed origins (``g.cors_origins``); otherwise add no
     CORS headers. Preflights (OPTIONS) also learn the methods and request headers allowed."""
     vary = response.headers.get("Vary")

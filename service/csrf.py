@@ -6,6 +6,7 @@ clinics' own pages. Views whose URL carries a signed capability (newsletter conf
 RFC 8058 one-click) are exempted with ``@csrf.exempt``. Forms include
 ``<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">``.
 """
+
 from __future__ import annotations
 
 from flask import Flask, request

@@ -1,4 +1,5 @@
 """One error format: JSON ``{"error": {"code", "message", "fields"}}`` for API callers, a page for people."""
+
 from __future__ import annotations
 
 import logging
@@ -41,9 +42,18 @@ def error_response(err: ApiError) -> Response | tuple[Any, int]:
     return render_template("error.html", status=err.status, message=err.message), err.status
 
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type",
-               422: "invalid", 429: "too_many_requests"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+}
 
 
 def _http_error(exc: HTTPException) -> Any:

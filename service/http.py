@@ -1,8 +1,9 @@
 """Reading request input the same way everywhere: JSON bodies and query parameters, with clear errors."""
+
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
@@ -29,8 +30,12 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise ApiError(400, "invalid_parameter", f"'{name}' must be a whole number from {low} to {high}.",
-                       {name: f"must be {low}-{high}"})
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"'{name}' must be a whole number from {low} to {high}.",
+            {name: f"must be {low}-{high}"},
+        )
     return value
 
 
@@ -39,8 +44,9 @@ def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
     if raw is None or raw == "":
         return None
     if raw not in choices:
-        raise ApiError(400, "invalid_parameter", f"'{name}' must be one of: {', '.join(choices)}.",
-                       {name: "unknown value"})
+        raise ApiError(
+            400, "invalid_parameter", f"'{name}' must be one of: {', '.join(choices)}.", {name: "unknown value"}
+        )
     return raw
 
 
@@ -51,9 +57,10 @@ def datetime_arg(name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
-        raise ApiError(400, "invalid_parameter", f"'{name}' must be an ISO 8601 date-time.",
-                       {name: "not ISO 8601"}) from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        raise ApiError(
+            400, "invalid_parameter", f"'{name}' must be an ISO 8601 date-time.", {name: "not ISO 8601"}
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def bool_arg(name: str) -> bool:

@@ -1,4 +1,5 @@
 """Database migrations (Alembic), callable from the CLI, the run script and tests."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Sites: one clinic each. Every article, subscriber and key belongs to one site."""
+
 from __future__ import annotations
 
 import re
@@ -72,8 +73,13 @@ def create_site(db: Session, slug: str, name: str, origins: list[str] | None = N
         raise ApiError(409, "site_exists", f"A site with slug {slug!r} already exists.")
     if "brand_colour" in branding and not COLOUR_PATTERN.match(branding["brand_colour"] or ""):
         raise ApiError(422, "invalid_colour", "Brand colour is #rrggbb.")
-    site = Site(slug=slug, name=name.strip(), allowed_origins=[validate_origin(o) for o in origins or []],
-                settings={}, **branding)
+    site = Site(
+        slug=slug,
+        name=name.strip(),
+        allowed_origins=[validate_origin(o) for o in origins or []],
+        settings={},
+        **branding,
+    )
     db.add(site)
     db.flush()
     return site

@@ -4,13 +4,15 @@
 database (one database per test session, emptied between tests). Without a PostgreSQL
 server the PostgreSQL runs skip with the reason shown; with CI=true they fail instead.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -18,17 +20,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from clinicreads.app import create_app
+from clinicreads.models import metadata
 from service import db as database
-from service.app import create_app
 from service.auth import create_api_key
 from service.migrations import upgrade
-from service.schema import metadata
 from service.sites import Site, create_site
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 def require_or_skip(condition: bool, reason: str) -> None:
@@ -104,9 +105,15 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 
 def make_test_app(database_url: str, var_dir: Path, **overrides: Any) -> Flask:
-    config = {"DATABASE_URL": database_url, "VAR_DIR": str(var_dir), "SECRET_KEY": "test-secret",
-              "TESTING": True, "PUBLIC_BASE_URL": "http://service.test", "WIDGET_MICROCACHE_SECONDS": 0,
-              **overrides}
+    config = {
+        "DATABASE_URL": database_url,
+        "VAR_DIR": str(var_dir),
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        "PUBLIC_BASE_URL": "http://service.test",
+        "WIDGET_MICROCACHE_SECONDS": 0,
+        **overrides,
+    }
     return create_app(config)
 
 

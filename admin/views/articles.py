@@ -1,18 +1,19 @@
 """Articles: search and filter, add, edit with a sanitised preview, retire."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from admin.auth import require_editor
+from admin.blueprint import bp
 from admin.forms import ArticleForm
 from admin.queries import search_articles, site_categories
-from admin.views import bp
 from admin.views.common import add_field_errors, apply_api_error
-from articles import store
+from articles import queries, store
 from articles.html import sanitize_html
 from articles.models import STATUSES, Article
 from articles.schemas import ArticleIn, field_errors
@@ -30,28 +31,42 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def _local(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M") if value else ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
 def article_values(form: ArticleForm, guid: str | None = None) -> dict[str, Any]:
     """The form's values shaped as ``ArticleIn`` input."""
     return {
-        "title": (form.title.data or "").strip(), "url": (form.url.data or "").strip(), "guid": guid,
-        "summary": _blank_to_none(form.summary.data), "body_html": form.body_html.data or "",
-        "author": _blank_to_none(form.author.data), "credit": _blank_to_none(form.credit.data),
-        "image_url": _blank_to_none(form.image_url.data), "tags": _split(form.tags.data),
-        "categories": _split(form.categories.data), "published_at": _blank_to_none(form.published_at.data),
-        "medically_reviewed_at": _blank_to_none(form.medically_reviewed_at.data), "status": form.status.data,
+        "title": (form.title.data or "").strip(),
+        "url": (form.url.data or "").strip(),
+        "guid": guid,
+        "summary": _blank_to_none(form.summary.data),
+        "body_html": form.body_html.data or "",
+        "author": _blank_to_none(form.author.data),
+        "credit": _blank_to_none(form.credit.data),
+        "image_url": _blank_to_none(form.image_url.data),
+        "tags": _split(form.tags.data),
+        "categories": _split(form.categories.data),
+        "published_at": _blank_to_none(form.published_at.data),
+        "medically_reviewed_at": _blank_to_none(form.medically_reviewed_at.data),
+        "status": form.status.data,
     }
 
 
 def form_initial(article: Article) -> dict[str, Any]:
     return {
-        "title": article.title, "url": article.canonical_url, "summary": article.summary,
-        "body_html": article.body_html, "author": article.author or "", "credit": article.credit or "",
-        "image_url": article.image_url or "", "tags": ", ".join(article.tags),
-        "categories": ", ".join(article.categories), "published_at": _local(article.published_at),
-        "medically_reviewed_at": _local(article.medically_reviewed_at), "status": article.status,
+        "title": article.title,
+        "url": article.canonical_url,
+        "summary": article.summary,
+        "body_html": article.body_html,
+        "author": article.author or "",
+        "credit": article.credit or "",
+        "image_url": article.image_url or "",
+        "tags": ", ".join(article.tags),
+        "categories": ", ".join(article.categories),
+        "published_at": _local(article.published_at),
+        "medically_reviewed_at": _local(article.medically_reviewed_at),
+        "status": article.status,
     }
 
 
@@ -72,8 +87,15 @@ def articles(site: Site) -> Any:
     category = request.args.get("category", "").strip()[:200]
     page = request.args.get("page", "1")
     result = search_articles(db, site, q, status, category, int(page) if page.isdigit() else 1)
-    return render_template("admin/articles.html", result=result, q=q, status=status, category=category,
-                           statuses=STATUSES, categories=site_categories(db, site))
+    return render_template(
+        "admin/articles.html",
+        result=result,
+        q=q,
+        status=status,
+        category=category,
+        statuses=STATUSES,
+        categories=site_categories(db, site),
+    )
 
 
 def _render_form(form: ArticleForm, article: Article | None, status: int = 200) -> Any:
@@ -91,7 +113,7 @@ def article_new(site: Site) -> Any:
     if data is None:
         return _render_form(form, None, 422)
     db = database.session()
-    existing = store.find_by_url(db, site, data.url)
+    existing = queries.find_by_url(db, site, data.url)
     if existing is not None:
         form.url.errors = [f"Article {existing.id} (“{existing.title}”) already has this address."]
         return _render_form(form, None, 409)
@@ -105,7 +127,7 @@ def article_new(site: Site) -> Any:
 @require_editor()
 def article_edit(site: Site, article_id: int) -> Any:
     db = database.session()
-    article = store.get_article(db, site, article_id)
+    article = queries.get_article(db, site, article_id)
     form = ArticleForm(data=form_initial(article))
     if not form.validate_on_submit() or "preview" in request.form:
         return _render_form(form, article)

@@ -1,4 +1,5 @@
 """Small helpers the admin views share: turning domain errors into form errors, flashing results."""
+
 from __future__ import annotations
 
 from typing import Any

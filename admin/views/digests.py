@@ -4,6 +4,7 @@ to the signed-in editor (administrators only: a digest's picks and reasons revea
 The preview is the email's HTML, served by its own GET route into a sandboxed iframe: the HTML is built from
 article data (feeds included), so it runs with no scripts, no same-origin access and no network but images.
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,10 +13,10 @@ from typing import Any
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from admin.auth import require_editor
+from admin.blueprint import bp
 from admin.forms import SubscriberLookupForm
 from admin.reports import digest_job_state, digest_runs, site_subscriber, subscriber_by_email
-from admin.views import bp
-from newsletter.digests import digest_html, preview_digest, send_test_digest
+from newsletter.digests.run import digest_html, preview_digest, send_test_digest
 from newsletter.models import Subscriber
 from service import db as database
 from service.db import utcnow
@@ -23,8 +24,10 @@ from service.errors import ApiError
 from service.sites import Site
 
 log = logging.getLogger(__name__)
-SKIP_REASONS = {"no_new_articles": "no new articles were published since their last digest",
-                "no_match": "no new article matches their interests"}
+SKIP_REASONS = {
+    "no_new_articles": "no new articles were published since their last digest",
+    "no_match": "no new article matches their interests",
+}
 #: the preview document may show images and inline styles, nothing else; ``sandbox`` without flags
 PREVIEW_CSP = "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; base-uri 'none'"
 
@@ -44,9 +47,15 @@ def _page(site: Site, form: SubscriberLookupForm | None = None, status: int = 20
     if g.editor.is_admin and wanted.isdigit() and (form is None or not form.errors):
         chosen = _subscriber_or_404(site, int(wanted))
         digest = preview_digest(db, site, chosen, now)
-    return render_template("admin/digests.html", job=digest_job_state(db, now), runs=digest_runs(db, site),
-                           form=form or SubscriberLookupForm(), chosen=chosen, digest=digest,
-                           skip_reasons=SKIP_REASONS), status
+    return render_template(
+        "admin/digests.html",
+        job=digest_job_state(db, now),
+        runs=digest_runs(db, site),
+        form=form or SubscriberLookupForm(),
+        chosen=chosen,
+        digest=digest,
+        skip_reasons=SKIP_REASONS,
+    ), status
 
 
 @bp.get("/<site>/digests")
@@ -86,8 +95,16 @@ def digest_preview(site: Site, subscriber_id: int) -> Any:
         body = f"<p>Nothing would be sent now: {SKIP_REASONS.get(digest.skipped, digest.skipped)}.</p>"
     else:
         body = digest_html(site, subscriber, digest, current_app.config, now)
-    return body, 200, {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PREVIEW_CSP,
-                       "X-Frame-Options": "SAMEORIGIN", "X-Content-Type-Options": "nosniff"}
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Security-Policy": PREVIEW_CSP,
+            "X-Frame-Options": "SAMEORIGIN",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @bp.post("/<site>/digests/test/<int:subscriber_id>")

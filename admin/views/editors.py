@@ -1,4 +1,5 @@
 """Editors of the site (administrators): list, add, disable and re-enable."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +7,8 @@ from typing import Any
 from flask import flash, g, redirect, render_template, url_for
 
 from admin import auth
+from admin.blueprint import bp
 from admin.forms import EditorForm
-from admin.views import bp
 from admin.views.common import apply_api_error
 from service import db as database
 from service.errors import ApiError
@@ -33,8 +34,7 @@ def editors(site: Site) -> Any:
         apply_api_error(form, err, fallback="email")
         return _page(site, form, err.status)
     db.commit()
-    flash(f"{editor.email} can now sign in as {editor.role}. Give them the password in person or by phone.",
-          "success")
+    flash(f"{editor.email} can now sign in as {editor.role}. Give them the password in person or by phone.", "success")
     return redirect(url_for("admin.editors", site=site.slug))
 
 

@@ -3,6 +3,7 @@
 Everything a feed sends (titles, links, error texts, rejection reasons) is hostile: the templates print it
 only through Jinja's autoescaping, never ``|safe``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -11,9 +12,9 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, url_for
 
 from admin.auth import require_editor
+from admin.blueprint import bp
 from admin.forms import FeedForm
 from admin.reports import recent_polls
-from admin.views import bp
 from admin.views.common import apply_api_error
 from articles.feeds import sources
 from articles.feeds.models import FeedPoll
@@ -26,14 +27,26 @@ from service.errors import ApiError
 from service.sites import Site
 
 log = logging.getLogger(__name__)
-COUNTS = (("seen", "Seen"), ("created", "Created"), ("updated", "Updated"), ("unchanged", "Unchanged"),
-          ("skipped_edited", "Skipped (edited here)"), ("rejected", "Rejected"))
+COUNTS = (
+    ("seen", "Seen"),
+    ("created", "Created"),
+    ("updated", "Updated"),
+    ("unchanged", "Unchanged"),
+    ("skipped_edited", "Skipped (edited here)"),
+    ("rejected", "Rejected"),
+)
 
 
 def _feeds_page(site: Site, form: FeedForm, status: int = 200) -> Any:
     feeds = sources.list_feeds(database.session(), site)
-    return render_template("admin/feeds.html", feeds=feeds, form=form, counts=COUNTS,
-                           interval_min=sources.INTERVAL_MIN, interval_max=sources.INTERVAL_MAX), status
+    return render_template(
+        "admin/feeds.html",
+        feeds=feeds,
+        form=form,
+        counts=COUNTS,
+        interval_min=sources.INTERVAL_MIN,
+        interval_max=sources.INTERVAL_MAX,
+    ), status
 
 
 @bp.route("/<site>/feeds", methods=["GET", "POST"])
@@ -44,8 +57,9 @@ def feeds(site: Site) -> Any:
         return _feeds_page(site, form, 422 if form.is_submitted() else 200)
     minutes = int(form.interval_minutes.data)
     if not sources.INTERVAL_MIN <= minutes <= sources.INTERVAL_MAX:
-        form.interval_minutes.errors = [f"Enter a number of minutes from {sources.INTERVAL_MIN} to "
-                                        f"{sources.INTERVAL_MAX}."]
+        form.interval_minutes.errors = [
+            f"Enter a number of minutes from {sources.INTERVAL_MIN} to {sources.INTERVAL_MAX}."
+        ]
         return _feeds_page(site, form, 422)
     db = database.session()
     try:
@@ -75,8 +89,12 @@ def feed_pause(site: Site, feed_id: int, change: str) -> Any:
     db = database.session()
     sources.update_feed(db, site, feed_id, FeedPatch(paused=change == "pause"))
     db.commit()
-    flash("Feed paused: it is not checked until you resume it." if change == "pause"
-          else "Feed resumed: it will be checked within a minute.", "success")
+    flash(
+        "Feed paused: it is not checked until you resume it."
+        if change == "pause"
+        else "Feed resumed: it will be checked within a minute.",
+        "success",
+    )
     return redirect(url_for("admin.feed", site=site.slug, feed_id=feed_id))
 
 
@@ -97,8 +115,10 @@ def poll_summary(poll: FeedPoll) -> str:
         return f"The check failed: {poll.error}"
     if poll.outcome == "not_modified":
         return "Checked: the feed has not changed since the last check."
-    return (f"Checked: {poll.entries_seen} entries seen, {poll.created} created, {poll.updated} updated, "
-            f"{poll.unchanged} unchanged, {poll.skipped_edited} skipped, {poll.rejected} rejected.")
+    return (
+        f"Checked: {poll.entries_seen} entries seen, {poll.created} created, {poll.updated} updated, "
+        f"{poll.unchanged} unchanged, {poll.skipped_edited} skipped, {poll.rejected} rejected."
+    )
 
 
 @bp.post("/<site>/feeds/<int:feed_id>/poll")

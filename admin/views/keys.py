@@ -1,4 +1,5 @@
 """API keys (administrators): create (the key is shown once) and revoke."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,8 +8,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from admin.auth import require_editor
+from admin.blueprint import bp
 from admin.forms import KeyForm
-from admin.views import bp
 from service import db as database
 from service.auth import ApiKey, create_api_key, revoke_api_key
 from service.sites import Site

@@ -1,4 +1,5 @@
 """Signing in and out."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +7,8 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from admin import auth
+from admin.blueprint import bp
 from admin.forms import LoginForm
-from admin.views import bp
 from service import db as database
 
 
@@ -26,8 +27,9 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            editor = auth.authenticate(database.session(), form.email.data, form.password.data,
-                                       request.remote_addr or "unknown")
+            editor = auth.authenticate(
+                database.session(), form.email.data, form.password.data, request.remote_addr or "unknown"
+            )
         except auth.Throttled as throttled:
             return render_template("admin/throttled.html", minutes=throttled.minutes), 429
         if editor is not None:

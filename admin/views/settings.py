@@ -1,4 +1,5 @@
 """Site settings (administrators): widget origins, email branding, related-links options, the widget snippet."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,9 +8,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 
 from admin.auth import require_editor
+from admin.blueprint import bp
 from admin.forms import SettingsForm
 from admin.site_settings import options_of, update_site
-from admin.views import bp
 from admin.views.common import apply_api_error
 from articles.models import Article
 from service import db as database
@@ -20,13 +21,19 @@ PREVIEW_CHOICES = 200
 
 
 def _initial(site: Site) -> dict[str, Any]:
-    return {"allowed_origins": "\n".join(site.allowed_origins or []), "logo_url": site.logo_url or "",
-            "brand_colour": site.brand_colour, "postal_address": site.postal_address or "",
-            "from_email": site.from_email or "", "reply_to": site.reply_to or "", **options_of(site)}
+    return {
+        "allowed_origins": "\n".join(site.allowed_origins or []),
+        "logo_url": site.logo_url or "",
+        "brand_colour": site.brand_colour,
+        "postal_address": site.postal_address or "",
+        "from_email": site.from_email or "",
+        "reply_to": site.reply_to or "",
+        **options_of(site),
+    }
 
 
 def _snippet(site: Site) -> str:
-    from articles.widget import embed_snippet
+    from articles.widget.pages import embed_snippet
 
     return str(embed_snippet(current_app.config["PUBLIC_BASE_URL"], site.slug))
 
@@ -34,8 +41,14 @@ def _snippet(site: Site) -> str:
 def _preview(site: Site) -> dict[str, Any]:
     """Articles to choose from for the live preview, and the chosen one's widget address."""
     db = database.session()
-    choices = list(db.execute(select(Article.id, Article.title, Article.canonical_url).where(
-        Article.site_id == site.id, Article.status == "published").order_by(Article.title).limit(PREVIEW_CHOICES)))
+    choices = list(
+        db.execute(
+            select(Article.id, Article.title, Article.canonical_url)
+            .where(Article.site_id == site.id, Article.status == "published")
+            .order_by(Article.title)
+            .limit(PREVIEW_CHOICES)
+        )
+    )
     chosen = request.args.get("preview", type=int)
     current = next((c for c in choices if c.id == chosen), choices[0] if choices else None)
     src = None
@@ -56,12 +69,17 @@ def settings(site: Site) -> Any:
         return _page(site, form, 422 if form.is_submitted() else 200)
     db = database.session()
     try:
-        update_site(db, site, allowed_origins=(form.allowed_origins.data or "").split(),
-                    logo_url=(form.logo_url.data or "").strip() or None, brand_colour=form.brand_colour.data,
-                    postal_address=form.postal_address.data or "", from_email=form.from_email.data or None,
-                    reply_to=form.reply_to.data or None,
-                    options={"related_fallback": form.related_fallback.data,
-                             "click_counting": form.click_counting.data})
+        update_site(
+            db,
+            site,
+            allowed_origins=(form.allowed_origins.data or "").split(),
+            logo_url=(form.logo_url.data or "").strip() or None,
+            brand_colour=form.brand_colour.data,
+            postal_address=form.postal_address.data or "",
+            from_email=form.from_email.data or None,
+            reply_to=form.reply_to.data or None,
+            options={"related_fallback": form.related_fallback.data, "click_counting": form.click_counting.data},
+        )
     except ApiError as err:
         db.rollback()
         apply_api_error(form, err, fallback="allowed_origins")

@@ -4,6 +4,7 @@ erasure (administrators only).
 Interests are health data: they appear only on a subscriber's own page, to administrators, never in a URL
 (the list links by number) or a log line.
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,8 +13,8 @@ from typing import Any
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from admin.auth import require_editor
+from admin.blueprint import bp
 from admin.reports import site_subscriber, subscriber_page, subscriber_query
-from admin.views import bp
 from newsletter import subscriptions
 from newsletter.export import csv_response
 from newsletter.models import STATUSES, Subscriber
@@ -27,8 +28,11 @@ MATCHES = (("prefix", "Starts with"), ("exact", "Is exactly"))
 def _filters() -> dict[str, str]:
     status = request.args.get("status", "")
     match = request.args.get("match", "prefix")
-    return {"q": request.args.get("q", "").strip()[:320], "status": status if status in STATUSES else "",
-            "match": match if match in dict(MATCHES) else "prefix"}
+    return {
+        "q": request.args.get("q", "").strip()[:320],
+        "status": status if status in STATUSES else "",
+        "match": match if match in dict(MATCHES) else "prefix",
+    }
 
 
 def _query(site: Site, filters: dict[str, str]) -> Any:
@@ -45,9 +49,16 @@ def subscribers(site: Site) -> Any:
     if g.editor.is_admin:  # editors see the counts only
         page = request.args.get("page", "1")
         result = subscriber_page(db, _query(site, filters), int(page) if page.isdigit() else 1)
-    return render_template("admin/subscribers.html", counts=counts, total=sum(counts.values()), result=result,
-                           statuses=STATUSES, matches=MATCHES, filters=filters,
-                           searching=bool(filters["q"] or filters["status"]))
+    return render_template(
+        "admin/subscribers.html",
+        counts=counts,
+        total=sum(counts.values()),
+        result=result,
+        statuses=STATUSES,
+        matches=MATCHES,
+        filters=filters,
+        searching=bool(filters["q"] or filters["status"]),
+    )
 
 
 @bp.get("/<site>/subscribers/export.csv")

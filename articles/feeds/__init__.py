@@ -1,13 +1,13 @@
 """Feed import, the database-independent part: fetch → parse → map.
 
-    from articles.feeds import fetch_feed, parse_feed
+from articles.feeds import fetch_feed, parse_feed
 
-    fetched = fetch_feed(url, etag=..., last_modified=...)
-    if fetched.status == "ok":
-        parsed = parse_feed(fetched.content, base_url=fetched.final_url,
-                            content_type=fetched.content_type, fetched_at=now_utc)
-        for item in parsed.entries:   # ArticleDraft | Rejected
-            ...
+fetched = fetch_feed(url, etag=..., last_modified=...)
+if fetched.status == "ok":
+    parsed = parse_feed(fetched.content, base_url=fetched.final_url,
+                        content_type=fetched.content_type, fetched_at=now_utc)
+    for item in parsed.entries:   # ArticleDraft | Rejected
+        ...
 """
 
 from .fetch import DEFAULT_USER_AGENT, FetchResult, fetch_feed

@@ -1,4 +1,5 @@
 """Editors' REST API for feed sources: /api/v1/feeds, scoped to the API key's site."""
+
 from __future__ import annotations
 
 import logging
@@ -29,21 +30,44 @@ def _iso(value: Any) -> str | None:
 
 
 def poll_json(poll: FeedPoll) -> dict[str, Any]:
-    return {"id": poll.id, "feed_id": poll.feed_id, "started_at": _iso(poll.started_at),
-            "finished_at": _iso(poll.finished_at), "http_status": poll.http_status, "outcome": poll.outcome,
-            "entries_seen": poll.entries_seen, "created": poll.created, "updated": poll.updated,
-            "unchanged": poll.unchanged, "skipped_edited": poll.skipped_edited, "rejected": poll.rejected,
-            "rejections": poll.rejections or [], "warning": poll.warning, "error": poll.error}
+    return {
+        "id": poll.id,
+        "feed_id": poll.feed_id,
+        "started_at": _iso(poll.started_at),
+        "finished_at": _iso(poll.finished_at),
+        "http_status": poll.http_status,
+        "outcome": poll.outcome,
+        "entries_seen": poll.entries_seen,
+        "created": poll.created,
+        "updated": poll.updated,
+        "unchanged": poll.unchanged,
+        "skipped_edited": poll.skipped_edited,
+        "rejected": poll.rejected,
+        "rejections": poll.rejections or [],
+        "warning": poll.warning,
+        "error": poll.error,
+    }
 
 
 def feed_json(feed: FeedSource) -> dict[str, Any]:
-    return {"id": feed.id, "url": feed.url, "title": feed.title, "interval_minutes": feed.interval_minutes,
-            "paused": feed.paused, "created_at": _iso(feed.created_at),
-            "status": {"last_status": feed.last_status, "last_http_status": feed.last_http_status,
-                       "last_error": feed.last_error, "last_warning": feed.last_warning,
-                       "consecutive_failures": feed.consecutive_failures,
-                       "last_polled_at": _iso(feed.last_polled_at), "next_poll_at": _iso(feed.next_poll_at),
-                       "last_counts": feed.last_counts or {}}}
+    return {
+        "id": feed.id,
+        "url": feed.url,
+        "title": feed.title,
+        "interval_minutes": feed.interval_minutes,
+        "paused": feed.paused,
+        "created_at": _iso(feed.created_at),
+        "status": {
+            "last_status": feed.last_status,
+            "last_http_status": feed.last_http_status,
+            "last_error": feed.last_error,
+            "last_warning": feed.last_warning,
+            "consecutive_failures": feed.consecutive_failures,
+            "last_polled_at": _iso(feed.last_polled_at),
+            "next_poll_at": _iso(feed.next_poll_at),
+            "last_counts": feed.last_counts or {},
+        },
+    }
 
 
 def _allow_private() -> bool:
@@ -72,8 +96,9 @@ def list_() -> Any:
 def show(feed_id: int) -> Any:
     db = database.session()
     feed = sources.get_feed(db, g.site, feed_id)
-    polls = db.scalars(select(FeedPoll).where(FeedPoll.feed_id == feed.id).order_by(FeedPoll.id.desc())
-                       .limit(RECENT_POLLS))
+    polls = db.scalars(
+        select(FeedPoll).where(FeedPoll.feed_id == feed.id).order_by(FeedPoll.id.desc()).limit(RECENT_POLLS)
+    )
     return jsonify({**feed_json(feed), "recent_polls": [poll_json(p) for p in polls]})
 
 
@@ -114,16 +139,9 @@ def opml() -> Any:
     if request.is_json:
         raise ApiError(415, "not_opml", "Send the OPML document itself as the body (Content-Type: text/xml).")
     db = database.session()
-    report = sources.import_opml(db, g.site, request.get_data(cache=False), allow_private=_allow_private(),
-                                 interval_minutes=interval)
+    report = sources.import_opml(
+        db, g.site, request.get_data(cache=False), allow_private=_allow_private(), interval_minutes=interval
+    )
     db.commit()
     log.info("OPML import for site %s: %s", g.site.slug, report.counts)
     return jsonify({"counts": report.counts, "items": report.items})
-
-
-def init_app(app: Any) -> None:
-    """Register the feeds API and the ``feeds`` CLI group."""
-    from articles.feeds.cli import feeds_cli
-
-    app.register_blueprint(bp)
-    app.cli.add_command(feeds_cli)

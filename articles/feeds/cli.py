@@ -1,4 +1,5 @@
 """``flask --app wsgi feeds ...``: poll due feeds now, add a feed."""
+
 from __future__ import annotations
 
 import click
@@ -32,18 +33,24 @@ def feeds_poll(slug: str | None) -> None:
 @feeds_cli.command("add")
 @click.argument("slug")
 @click.argument("url")
-@click.option("--interval", "interval_minutes", type=int, default=sources.INTERVAL_DEFAULT, show_default=True,
-              help=f"Minutes between polls ({sources.INTERVAL_MIN}-{sources.INTERVAL_MAX}).")
+@click.option(
+    "--interval",
+    "interval_minutes",
+    type=int,
+    default=sources.INTERVAL_DEFAULT,
+    show_default=True,
+    help=f"Minutes between polls ({sources.INTERVAL_MIN}-{sources.INTERVAL_MAX}).",
+)
 @click.option("--title", default=None, help="A name for the feed (else the feed's own title).")
 def feeds_add(slug: str, url: str, interval_minutes: int, title: str | None) -> None:
     """Add a feed to a site; it is polled at the next run."""
     with database.new_session() as db:
         try:
             site = site_by_slug(db, slug)
-            data = parse_model(sources.FeedIn, {"url": url, "interval_minutes": interval_minutes,
-                                                             "title": title})
-            feed = sources.add_feed(db, site, data,
-                                    allow_private=bool(current_app.config.get("FEEDS_ALLOW_PRIVATE_HOSTS")))
+            data = parse_model(sources.FeedIn, {"url": url, "interval_minutes": interval_minutes, "title": title})
+            feed = sources.add_feed(
+                db, site, data, allow_private=bool(current_app.config.get("FEEDS_ALLOW_PRIVATE_HOSTS"))
+            )
         except ApiError as err:
             detail = "; ".join(f"{k}: {v}" for k, v in err.fields.items())
             raise click.ClickException(err.message + (f" ({detail})" if detail else "")) from None

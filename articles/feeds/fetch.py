@@ -30,8 +30,9 @@ import errno
 import http
 import http.client
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Literal
+from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -291,7 +292,13 @@ def fetch_feed(
             message, code = f"could not decode the response body: {exc}", http_status
             if deadline.fired:
                 message = f"timed out after {_fmt_seconds(timeout)}"
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError) as exc:
+        except (
+            requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError,
+            http.client.HTTPException,
+            OSError,
+            ValueError,
+        ) as exc:
             # ValueError: a read on a connection the watchdog has just shut down
             code = http_status
             described = _describe_connection_error(exc, urlsplit(current).hostname)

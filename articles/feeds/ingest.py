@@ -16,20 +16,23 @@ Choices editors see:
 * An entry without a date gets the fetch time as its publication date when it is first imported; on
   later polls the stored date is kept, so an undated entry does not look changed on every poll.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from articles import related, store
+from articles import queries, store
 from articles.feeds.mapping import ArticleDraft, EntryResult, Rejected
 from articles.feeds.parse import ParsedFeed, parse_feed
 from articles.models import Article
+from articles.related import updates
 from articles.schemas import ArticleIn, field_errors
 from service.errors import ApiError
 from service.sites import Site
@@ -58,8 +61,14 @@ class IngestCounts:
             self.rejections.append({"guid": guid, "link": link, "reason": reason})
 
     def as_dict(self) -> dict[str, int]:
-        return {"seen": self.seen, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "skipped_edited": self.skipped_edited, "rejected": self.rejected}
+        return {
+            "seen": self.seen,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped_edited": self.skipped_edited,
+            "rejected": self.rejected,
+        }
 
 
 def _cut(text: str, limit: int) -> str:
@@ -78,11 +87,21 @@ def strip_nul(value: Any) -> Any:
 def draft_payload(draft: ArticleDraft) -> dict[str, Any]:
     """The draft as an editors' API body (fitted to the API's summary and tag limits)."""
     summary = _cut(draft.summary.strip(), SUMMARY_MAX) if draft.summary else None
-    text = {"url": draft.url, "guid": draft.guid, "title": draft.title, "summary": summary,
-            "body_html": draft.body_html, "author": draft.author, "image_url": draft.image_url}
-    return {**{name: strip_nul(value) for name, value in text.items()},
-            "tags": [strip_nul(t) for t in draft.tags[:TAGS_MAX]],
-            "published_at": draft.published_at, "updated_at": draft.updated_at}
+    text = {
+        "url": draft.url,
+        "guid": draft.guid,
+        "title": draft.title,
+        "summary": summary,
+        "body_html": draft.body_html,
+        "author": draft.author,
+        "image_url": draft.image_url,
+    }
+    return {
+        **{name: strip_nul(value) for name, value in text.items()},
+        "tags": [strip_nul(t) for t in draft.tags[:TAGS_MAX]],
+        "published_at": draft.published_at,
+        "updated_at": draft.updated_at,
+    }
 
 
 def _reason(exc: ValidationError) -> str:
@@ -92,8 +111,9 @@ def _reason(exc: ValidationError) -> str:
 def _by_guid(db: Session, site: Site, guid: str | None) -> Article | None:
     if not guid:
         return None
-    return db.scalar(select(Article).where(Article.site_id == site.id, Article.guid == guid)
-                     .order_by(Article.id).limit(1))
+    return db.scalar(
+        select(Article).where(Article.site_id == site.id, Article.guid == guid).order_by(Article.id).limit(1)
+    )
 
 
 def _editor_owned(article: Article) -> bool:
@@ -108,7 +128,7 @@ def ingest_draft(db: Session, site: Site, draft: ArticleDraft, fetched_at: datet
     except ValidationError as exc:
         counts.reject(_reason(exc), draft.guid, draft.url)
         return
-    existing = _by_guid(db, site, data.guid) or store.find_by_url(db, site, data.url)
+    existing = _by_guid(db, site, data.guid) or queries.find_by_url(db, site, data.url)
     if existing is not None:
         if existing.status == "retired" or (_editor_owned(existing) and not site.setting("overwrite_editor_edits")):
             counts.skipped_edited += 1
@@ -135,7 +155,7 @@ def ingest_draft(db: Session, site: Site, draft: ArticleDraft, fetched_at: datet
 def ingest_entries(db: Session, site: Site, entries: Iterable[EntryResult], fetched_at: datetime) -> IngestCounts:
     """Write a feed's entries; related lists are brought up to date once, at the end. Flushes, never commits."""
     counts = IngestCounts()
-    with related.deferred(db, site):
+    with updates.deferred(db, site):
         for entry in entries:
             counts.seen += 1
             if isinstance(entry, Rejected):
@@ -145,8 +165,9 @@ def ingest_entries(db: Session, site: Site, entries: Iterable[EntryResult], fetc
     return counts
 
 
-def ingest_feed(db: Session, site: Site, content: bytes, *, base_url: str, content_type: str | None,
-                fetched_at: datetime) -> tuple[ParsedFeed, IngestCounts]:
+def ingest_feed(
+    db: Session, site: Site, content: bytes, *, base_url: str, content_type: str | None, fetched_at: datetime
+) -> tuple[ParsedFeed, IngestCounts]:
     """Parse fetched bytes and write their entries (nothing is written when the feed is unreadable)."""
     parsed = parse_feed(content, base_url=base_url, content_type=content_type, fetched_at=fetched_at)
     if parsed.error:

@@ -36,7 +36,7 @@ import html
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, Literal, Union
 from urllib.parse import urljoin, urlsplit
@@ -180,7 +180,7 @@ def _utc(parsed: Any) -> datetime | None:
     if not isinstance(parsed, (time.struct_time, tuple)) or len(parsed) < 6:
         return None
     try:
-        return datetime(*[int(x) for x in parsed[:6]], tzinfo=timezone.utc)
+        return datetime(*[int(x) for x in parsed[:6]], tzinfo=UTC)
     except (ValueError, TypeError, OverflowError):
         return None
 
@@ -293,7 +293,11 @@ def _image(entry: Any, body_html: str, base_url: str) -> str | None:
         medium = (_str(_get(media, "medium")) or "").lower()
         kind = (_str(_get(media, "type")) or "").lower()
         url = _str(_get(media, "url"))
-        if medium == "image" or kind.startswith("image/") or (not medium and not kind and url and _IMAGE_EXT.search(url)):
+        if (
+            medium == "image"
+            or kind.startswith("image/")
+            or (not medium and not kind and url and _IMAGE_EXT.search(url))
+        ):
             candidates.append(url)
     for link in _list(_get(entry, "links")):
         if _get(link, "rel") == "enclosure" and (_str(_get(link, "type")) or "").lower().startswith("image/"):
@@ -332,7 +336,7 @@ def entry_to_draft(entry: Any, *, base_url: str, fetched_at: datetime) -> EntryR
     """
     if fetched_at.tzinfo is None or fetched_at.utcoffset() is None:
         raise ValueError("fetched_at must be timezone-aware")
-    fetched_at = fetched_at.astimezone(timezone.utc)
+    fetched_at = fetched_at.astimezone(UTC)
 
     entry_id = _str(_get(entry, "id"))
     url, raw_link = _link(entry, base_url)

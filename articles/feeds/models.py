@@ -1,4 +1,5 @@
 """Feed sources (one per feed a site imports) and the record of every poll."""
+
 from __future__ import annotations
 
 from datetime import datetime

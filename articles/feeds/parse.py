@@ -19,7 +19,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
@@ -55,7 +55,9 @@ def _map_all(raw_entries: list[Any], *, base_url: str, fetched_at: datetime) -> 
             results.append(entry_to_draft(raw, base_url=base_url, fetched_at=fetched_at))
         except Exception as exc:  # one odd entry must not lose the rest; recorded as a rejection
             guid = raw.get("id") if isinstance(raw, dict) else None
-            results.append(Rejected(reason=f"mapping failed: {type(exc).__name__}", guid=guid if isinstance(guid, str) else None))
+            results.append(
+                Rejected(reason=f"mapping failed: {type(exc).__name__}", guid=guid if isinstance(guid, str) else None)
+            )
     return results
 
 
@@ -78,8 +80,8 @@ def _struct_utc(value: Any):
     try:
         parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc).timetuple()
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC).timetuple()
     except (ValueError, OverflowError):  # not ISO 8601, or beyond year 1..9999 once in UTC
         return None
 
@@ -151,7 +153,9 @@ def _parse_json_feed(content: bytes, *, base_url: str, fetched_at: datetime) -> 
     if not isinstance(items, list):
         return ParsedFeed(title=title, error="JSON Feed has no 'items' list")
     raw_entries = [_json_item_to_entry(item) for item in items if isinstance(item, dict)]
-    rejected_items = [Rejected(reason="JSON Feed item is not an object") for item in items if not isinstance(item, dict)]
+    rejected_items = [
+        Rejected(reason="JSON Feed item is not an object") for item in items if not isinstance(item, dict)
+    ]
     entries = _map_all(raw_entries, base_url=base_url, fetched_at=fetched_at) + rejected_items
     return ParsedFeed(title=title, entries=entries)
 

@@ -9,13 +9,15 @@ others. ``poll_due_feeds`` is what the scheduler's ``poll_feeds`` job calls ever
 Back-off: after *n* consecutive failures the next poll is ``interval * 2**n`` minutes away, at most
 24 hours. A 304 (not modified) counts as a success and does no other work.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
@@ -24,12 +26,11 @@ from sqlalchemy.orm import Session
 from articles.feeds.fetch import DEFAULT_USER_AGENT, FetchResult, fetch_feed
 from articles.feeds.ingest import IngestCounts, ingest_feed, strip_nul
 from articles.feeds.models import FeedPoll, FeedSource
-from articles.feeds.sources import check_feed_url, is_private_host
+from articles.feeds.sources import check_feed_url, is_private_host, next_poll_time
 from service.sites import Site
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = timedelta(hours=24)
 #: how long a feed taken by one polling run stays out of the others' way (longer than any fetch)
 CLAIM_LEASE = timedelta(minutes=10)
 POLLS_KEPT = 100
@@ -45,16 +46,12 @@ class PollConfig:
 
     @classmethod
     def from_app_config(cls, config: Mapping[str, Any]) -> PollConfig:
-        return cls(timeout=float(config.get("FEEDS_FETCH_TIMEOUT", 10.0)),
-                   max_bytes=int(config.get("FEEDS_MAX_BYTES", 5 * 1024 * 1024)),
-                   allow_private=bool(config.get("FEEDS_ALLOW_PRIVATE_HOSTS", False)),
-                   per_run=int(config.get("FEEDS_PER_RUN", 50)))
-
-
-def next_poll_time(after: datetime, interval_minutes: int, failures: int) -> datetime:
-    """When to poll next: the interval, doubled per consecutive failure, capped at 24 hours."""
-    delay = timedelta(minutes=interval_minutes) * (2 ** min(failures, 20))
-    return after + min(delay, MAX_BACKOFF)
+        return cls(
+            timeout=float(config.get("FEEDS_FETCH_TIMEOUT", 10.0)),
+            max_bytes=int(config.get("FEEDS_MAX_BYTES", 5 * 1024 * 1024)),
+            allow_private=bool(config.get("FEEDS_ALLOW_PRIVATE_HOSTS", False)),
+            per_run=int(config.get("FEEDS_PER_RUN", 50)),
+        )
 
 
 def _config(config: PollConfig | Mapping[str, Any]) -> PollConfig:
@@ -72,13 +69,29 @@ def _fetch(feed: FeedSource, config: PollConfig) -> FetchResult:
     discarded, never stored. Names that resolve to private addresses are not detected.
     """
     if _refused(feed.url, config):
-        return FetchResult(status="error", http_status=None, content=None, final_url=feed.url,
-                           error="refused: the host is localhost or a private, loopback or link-local address")
-    result = fetch_feed(feed.url, etag=feed.etag, last_modified=feed.last_modified, timeout=config.timeout,
-                        max_bytes=config.max_bytes, user_agent=config.user_agent)
+        return FetchResult(
+            status="error",
+            http_status=None,
+            content=None,
+            final_url=feed.url,
+            error="refused: the host is localhost or a private, loopback or link-local address",
+        )
+    result = fetch_feed(
+        feed.url,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        timeout=config.timeout,
+        max_bytes=config.max_bytes,
+        user_agent=config.user_agent,
+    )
     if _refused(result.final_url, config):
-        return FetchResult(status="error", http_status=result.http_status, content=None, final_url=result.final_url,
-                           error="refused: redirected to localhost or a private, loopback or link-local address")
+        return FetchResult(
+            status="error",
+            http_status=result.http_status,
+            content=None,
+            final_url=result.final_url,
+            error="refused: redirected to localhost or a private, loopback or link-local address",
+        )
     return result
 
 
@@ -92,8 +105,9 @@ def _new_url(db: Session, feed: FeedSource, result: FetchResult, config: PollCon
         return None, f"permanent redirect not stored: {exc}"
     if url == feed.url:
         return None, None
-    taken = db.scalar(select(FeedSource.id).where(FeedSource.site_id == feed.site_id, FeedSource.url == url,
-                                                  FeedSource.id != feed.id))
+    taken = db.scalar(
+        select(FeedSource.id).where(FeedSource.site_id == feed.site_id, FeedSource.url == url, FeedSource.id != feed.id)
+    )
     if taken is not None:
         return None, f"moved permanently to {url}, which feed {taken} already imports"
     return url, None
@@ -114,34 +128,56 @@ def _finish(db: Session, feed: FeedSource, poll: FeedPoll, now: datetime, elapse
         feed.last_error = None
     if poll.outcome == "ok":
         feed.last_warning = poll.warning
-        feed.last_counts = {"seen": poll.entries_seen, "created": poll.created, "updated": poll.updated,
-                            "unchanged": poll.unchanged, "skipped_edited": poll.skipped_edited,
-                            "rejected": poll.rejected}
+        feed.last_counts = {
+            "seen": poll.entries_seen,
+            "created": poll.created,
+            "updated": poll.updated,
+            "unchanged": poll.unchanged,
+            "skipped_edited": poll.skipped_edited,
+            "rejected": poll.rejected,
+        }
     feed.next_poll_at = next_poll_time(now, feed.interval_minutes, feed.consecutive_failures)
     db.add(poll)
     db.flush()
     _prune_polls(db, feed.id)
     db.commit()
     if poll.outcome == "error":
-        log.warning("feed %s (%s): %s; failure %d, next poll %s", feed.id, feed.url, poll.error,
-                    feed.consecutive_failures, feed.next_poll_at.isoformat())
+        log.warning(
+            "feed %s (%s): %s; failure %d, next poll %s",
+            feed.id,
+            feed.url,
+            poll.error,
+            feed.consecutive_failures,
+            feed.next_poll_at.isoformat(),
+        )
     else:
-        log.info("feed %s (%s): %s, %d seen, %d created, %d updated, %d unchanged, %d skipped, %d rejected",
-                 feed.id, feed.url, poll.outcome, poll.entries_seen, poll.created, poll.updated, poll.unchanged,
-                 poll.skipped_edited, poll.rejected)
+        log.info(
+            "feed %s (%s): %s, %d seen, %d created, %d updated, %d unchanged, %d skipped, %d rejected",
+            feed.id,
+            feed.url,
+            poll.outcome,
+            poll.entries_seen,
+            poll.created,
+            poll.updated,
+            poll.unchanged,
+            poll.skipped_edited,
+            poll.rejected,
+        )
     return poll
 
 
 def _prune_polls(db: Session, feed_id: int) -> None:
     """Keep the latest ``POLLS_KEPT`` records of a feed."""
-    cutoff = db.scalar(select(FeedPoll.id).where(FeedPoll.feed_id == feed_id).order_by(FeedPoll.id.desc())
-                       .offset(POLLS_KEPT).limit(1))
+    cutoff = db.scalar(
+        select(FeedPoll.id).where(FeedPoll.feed_id == feed_id).order_by(FeedPoll.id.desc()).offset(POLLS_KEPT).limit(1)
+    )
     if cutoff is not None:
         db.execute(delete(FeedPoll).where(FeedPoll.feed_id == feed_id, FeedPoll.id <= cutoff))
 
 
-def _apply(db: Session, feed: FeedSource, poll: FeedPoll, result: FetchResult, now: datetime,
-           config: PollConfig) -> None:
+def _apply(
+    db: Session, feed: FeedSource, poll: FeedPoll, result: FetchResult, now: datetime, config: PollConfig
+) -> None:
     """The feed's work inside its transaction: ingest the entries, keep validators and a moved URL."""
     new_url, url_warning = _new_url(db, feed, result, config)
     if result.status == "not_modified":
@@ -149,8 +185,9 @@ def _apply(db: Session, feed: FeedSource, poll: FeedPoll, result: FetchResult, n
     else:
         site = db.get(Site, feed.site_id)
         assert result.content is not None and site is not None
-        parsed, counts = ingest_feed(db, site, result.content, base_url=result.final_url,
-                                     content_type=result.content_type, fetched_at=now)
+        parsed, counts = ingest_feed(
+            db, site, result.content, base_url=result.final_url, content_type=result.content_type, fetched_at=now
+        )
         if parsed.error:
             poll.outcome, poll.error = "error", parsed.error
             return
@@ -173,9 +210,22 @@ def _count(poll: FeedPoll, counts: IngestCounts) -> None:
 
 
 def _blank_poll(feed: FeedSource, now: datetime, result: FetchResult) -> FeedPoll:
-    return FeedPoll(feed_id=feed.id, site_id=feed.site_id, started_at=now, finished_at=now,
-                    http_status=result.http_status, outcome="error", entries_seen=0, created=0, updated=0,
-                    unchanged=0, skipped_edited=0, rejected=0, rejections=[], error=result.error)
+    return FeedPoll(
+        feed_id=feed.id,
+        site_id=feed.site_id,
+        started_at=now,
+        finished_at=now,
+        http_status=result.http_status,
+        outcome="error",
+        entries_seen=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        skipped_edited=0,
+        rejected=0,
+        rejections=[],
+        error=result.error,
+    )
 
 
 def poll_feed(db: Session, source: FeedSource, now: datetime, config: PollConfig | Mapping[str, Any]) -> FeedPoll:
@@ -205,8 +255,11 @@ def poll_feed(db: Session, source: FeedSource, now: datetime, config: PollConfig
 
 def _claim(db: Session, feed_id: int, due_at: datetime, now: datetime) -> bool:
     """Take a due feed for this run (another run polling at the same time then skips it)."""
-    claimed = db.execute(update(FeedSource).where(FeedSource.id == feed_id, FeedSource.next_poll_at == due_at)
-                         .values(next_poll_at=now + CLAIM_LEASE))
+    claimed = db.execute(
+        update(FeedSource)
+        .where(FeedSource.id == feed_id, FeedSource.next_poll_at == due_at)
+        .values(next_poll_at=now + CLAIM_LEASE)
+    )
     db.commit()
     return claimed.rowcount == 1
 
@@ -214,18 +267,30 @@ def _claim(db: Session, feed_id: int, due_at: datetime, now: datetime) -> bool:
 def due_feeds(db: Session, now: datetime, limit: int, site: Site | None = None) -> list[tuple[int, datetime]]:
     """(id, next_poll_at) of the non-paused feeds due at ``now``, the longest waiting first."""
     query = select(FeedSource.id, FeedSource.next_poll_at).where(
-        FeedSource.paused.is_(False), FeedSource.next_poll_at <= now)
+        FeedSource.paused.is_(False), FeedSource.next_poll_at <= now
+    )
     if site is not None:
         query = query.where(FeedSource.site_id == site.id)
     return [(i, at) for i, at in db.execute(query.order_by(FeedSource.next_poll_at, FeedSource.id).limit(limit))]
 
 
-def poll_due_feeds(db: Session, now: datetime, app_config: Mapping[str, Any] | PollConfig,
-                   site: Site | None = None) -> dict[str, int]:
+def poll_due_feeds(
+    db: Session, now: datetime, app_config: Mapping[str, Any] | PollConfig, site: Site | None = None
+) -> dict[str, int]:
     """Poll every due feed (at most ``FEEDS_PER_RUN``), each in its own transaction; returns counts."""
     config = _config(app_config)
-    totals = {"due": 0, "polled": 0, "ok": 0, "not_modified": 0, "error": 0, "created": 0, "updated": 0,
-              "unchanged": 0, "skipped_edited": 0, "rejected": 0}
+    totals = {
+        "due": 0,
+        "polled": 0,
+        "ok": 0,
+        "not_modified": 0,
+        "error": 0,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped_edited": 0,
+        "rejected": 0,
+    }
     due = due_feeds(db, now, config.per_run, site)
     totals["due"] = len(due)
     for feed_id, due_at in due:

@@ -6,6 +6,7 @@ caller allows them (the ``FEEDS_ALLOW_PRIVATE_HOSTS`` setting): a feed URL is fe
 must not be a way to reach the server's own network. Names that *resolve* to private addresses are not
 checked here (that would need DNS at validation time and is open to rebinding anyway).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -13,7 +14,7 @@ import re
 import socket
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +32,15 @@ INTERVAL_MIN, INTERVAL_MAX, INTERVAL_DEFAULT = 5, 1440, 30
 OPML_MAX_BYTES = 1024 * 1024
 OPML_MAX_OUTLINES = 1000
 _DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+#: the longest wait between two polls of a failing feed
+MAX_BACKOFF = timedelta(hours=24)
+
+
+def next_poll_time(after: datetime, interval_minutes: int, failures: int) -> datetime:
+    """When to poll next: the interval, doubled per consecutive failure, capped at 24 hours."""
+    delay = timedelta(minutes=interval_minutes) * (2 ** min(failures, 20))
+    return after + min(delay, MAX_BACKOFF)
 
 
 class FeedIn(BaseModel):
@@ -67,8 +77,14 @@ def is_private_host(host: str) -> bool:
             return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return (address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
-            or address.is_reserved or address.is_multicast)
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_reserved
+        or address.is_multicast
+    )
 
 
 def check_feed_url(url: str, *, allow_private: bool) -> str:
@@ -101,9 +117,17 @@ def add_feed(db: Session, site: Site, data: FeedIn, *, allow_private: bool, now:
     existing = _find(db, site, url)
     if existing is not None:
         raise ApiError(409, "feed_exists", f"Feed {existing.id} already has this URL.", {"url": "already added"})
-    feed = FeedSource(site_id=site.id, url=url, title=data.title or None, interval_minutes=data.interval_minutes,
-                      paused=False, next_poll_at=now or utcnow(), consecutive_failures=0, last_counts={},
-                      created_at=utcnow())
+    feed = FeedSource(
+        site_id=site.id,
+        url=url,
+        title=data.title or None,
+        interval_minutes=data.interval_minutes,
+        paused=False,
+        next_poll_at=now or utcnow(),
+        consecutive_failures=0,
+        last_counts={},
+        created_at=utcnow(),
+    )
     db.add(feed)
     db.flush()
     return feed
@@ -131,8 +155,6 @@ def update_feed(db: Session, site: Site, feed_id: int, patch: FeedPatch, now: da
     if "interval_minutes" in given and patch.interval_minutes is not None:
         feed.interval_minutes = patch.interval_minutes
         if feed.consecutive_failures == 0 and feed.last_polled_at is not None:
-            from articles.feeds.polling import next_poll_time
-
             feed.next_poll_at = next_poll_time(feed.last_polled_at, feed.interval_minutes, 0)
     if "title" in given:
         feed.title = patch.title or None
@@ -191,8 +213,15 @@ def _attr(element: ET.Element, name: str) -> str | None:
     return None
 
 
-def import_opml(db: Session, site: Site, document: bytes, *, allow_private: bool,
-                interval_minutes: int = INTERVAL_DEFAULT, now: datetime | None = None) -> OpmlReport:
+def import_opml(
+    db: Session,
+    site: Site,
+    document: bytes,
+    *,
+    allow_private: bool,
+    interval_minutes: int = INTERVAL_DEFAULT,
+    now: datetime | None = None,
+) -> OpmlReport:
     """Add every feed an OPML document lists; each outline is reported added, duplicate or invalid."""
     report = OpmlReport()
     for outline in _opml_outlines(document):
@@ -208,7 +237,12 @@ def import_opml(db: Session, site: Site, document: bytes, *, allow_private: bool
         if existing is not None:
             report.items.append({**item, "url": url, "status": "duplicate", "id": existing.id})
             continue
-        feed = add_feed(db, site, FeedIn(url=url, title=title, interval_minutes=interval_minutes),
-                        allow_private=allow_private, now=now)
+        feed = add_feed(
+            db,
+            site,
+            FeedIn(url=url, title=title, interval_minutes=interval_minutes),
+            allow_private=allow_private,
+            now=now,
+        )
         report.items.append({**item, "url": url, "status": "added", "id": feed.id})
     return report

@@ -3,6 +3,7 @@
 Revision ID: 0010_merge
 Revises: 0005_feeds, 0006_editors, 0007_clicks, 0008_scheduler, 0009_digests
 """
+
 revision = "0010_merge"
 down_revision = ("0005_feeds", "0006_editors", "0007_clicks", "0008_scheduler", "0009_digests")
 branch_labels = None

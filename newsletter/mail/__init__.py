@@ -11,6 +11,7 @@ share it. Typical use::
     with make_backend(settings) as backend:
         results = backend.send_many([msg])
 """
+
 from .backends import (
     MailBackendError,
     OutboxBackend,

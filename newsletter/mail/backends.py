@@ -17,5 +17,4 @@ from .factory import make_backend
 from .outbox import OutboxBackend
 from .smtp import SmtpBackend
 
-__all__ = ["Backend", "MailBackendError", "OutboxBackend", "SendResult", "SmtpBackend",
-           "make_backend"]
+__all__ = ["Backend", "MailBackendError", "OutboxBackend", "SendResult", "SmtpBackend", "make_backend"]

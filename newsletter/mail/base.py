@@ -1,10 +1,11 @@
 """What every backend shares: the result type, the error type, the with-block shape."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Iterable
 
 log = logging.getLogger("newsletter.mail")
 

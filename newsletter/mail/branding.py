@@ -1,4 +1,5 @@
 """The per-site look and sender identity of every email."""
+
 from __future__ import annotations
 
 import re
@@ -64,7 +65,7 @@ class Branding:
         c = self.colour_hex
         channels = []
         for i in (1, 3, 5):
-            v = int(c[i:i + 2], 16) / 255
+            v = int(c[i : i + 2], 16) / 255
             channels.append(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
         lum = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
         return "#111111" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "#ffffff"

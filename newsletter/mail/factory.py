@@ -1,9 +1,11 @@
 """make_backend: the configured backend from settings values."""
+
 from __future__ import annotations
 
 import os
 import ssl
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .outbox import OutboxBackend
 from .smtp import SmtpBackend

@@ -1,12 +1,14 @@
 """Build a ready-to-send ``EmailMessage``: text + HTML alternatives and list headers."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from .branding import Branding
@@ -18,8 +20,8 @@ def _mailto(value: str) -> str:
     """Normalise ``addr`` or ``mailto:addr?subject=...`` to a safe mailto URI."""
     check_header_text(value, "unsubscribe_mailto")
     uri = value if value.lower().startswith("mailto:") else f"mailto:{value}"
-    if any(ch.isspace() or ch in "<>\"," for ch in uri):
-        raise ValueError("unsubscribe_mailto must not contain spaces, <, >, \" or commas")
+    if any(ch.isspace() or ch in '<>",' for ch in uri):
+        raise ValueError('unsubscribe_mailto must not contain spaces, <, >, " or commas')
     address = urlsplit(uri).path
     check_address(address, "unsubscribe_mailto")
     return uri
@@ -49,7 +51,7 @@ def build_message(
     check_header_text(rendered.subject, "subject")
 
     from_domain = branding.from_address.rsplit("@", 1)[1]
-    when = now if now is not None else datetime.now(timezone.utc)
+    when = now if now is not None else datetime.now(UTC)
     if when.tzinfo is None:
         raise ValueError("now must be timezone-aware")
 
@@ -59,7 +61,7 @@ def build_message(
         msg["Reply-To"] = Address(display_name=branding.site_name, addr_spec=branding.reply_to)
     msg["To"] = to_address
     msg["Subject"] = rendered.subject
-    msg["Date"] = format_datetime(when.astimezone(timezone.utc))
+    msg["Date"] = format_datetime(when.astimezone(UTC))
     msg["Message-ID"] = make_msgid(domain=from_domain)
     msg["List-Id"] = f"{_phrase(branding.site_name)} <{branding.list_id}>"
     targets = [f"<{unsubscribe_url}>"] + ([f"<{mailto}>"] if mailto else [])

@@ -1,10 +1,11 @@
 """OutboxBackend: each message becomes one .eml file in a folder (development, tests)."""
+
 from __future__ import annotations
 
 import os
 import secrets
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
@@ -20,7 +21,7 @@ class OutboxBackend(Backend):
 
     def send(self, msg: EmailMessage) -> SendResult:
         self.folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         final = self.folder / f"{stamp}-{secrets.token_hex(6)}.eml"
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".eml.tmp")
         try:
@@ -36,6 +37,7 @@ class OutboxBackend(Backend):
                 pass
             raise
         message_id = msg.get("Message-ID")
-        log.info("mail written to outbox message_id=%s domain=%s file=%s",
-                 message_id, recipient_domain(msg), final.name)
+        log.info(
+            "mail written to outbox message_id=%s domain=%s file=%s", message_id, recipient_domain(msg), final.name
+        )
         return SendResult(ok=True, message_id=message_id)

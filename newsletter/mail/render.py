@@ -4,11 +4,13 @@ Templates live in ``newsletter/templates/email/<kind>.html`` and ``<kind>.txt``.
 Subjects and previews are fixed per kind and name only the site: they never
 carry anything the caller passes in (interests are health data).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -50,8 +52,7 @@ def environment() -> Environment:
     """The Jinja2 environment for email (HTML autoescaped; ``.txt`` left as text)."""
     env = Environment(
         loader=PackageLoader("newsletter", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html",),
-                                     disabled_extensions=("txt",), default=True),
+        autoescape=select_autoescape(enabled_extensions=("html",), disabled_extensions=("txt",), default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -129,8 +130,7 @@ KINDS: dict[str, Callable[[Branding, Mapping[str, Any]], dict[str, Any]]] = {
 }
 
 
-def render(kind: str, branding: Branding, context: Mapping[str, Any],
-           unsubscribe_url: str) -> RenderedEmail:
+def render(kind: str, branding: Branding, context: Mapping[str, Any], unsubscribe_url: str) -> RenderedEmail:
     """Render ``kind``. ``context`` needs ``preferences_url`` plus the kind's keys:
 
     - confirm: ``confirm_url``

@@ -1,4 +1,5 @@
 """Checks that keep headers and links safe: no CR/LF, real addresses, http(s) URLs."""
+
 from __future__ import annotations
 
 from email.errors import HeaderParseError
@@ -20,7 +21,7 @@ def check_header_text(value: str, name: str) -> str:
 def check_address(value: str, name: str = "address") -> Address:
     """Parse one bare address (``user@domain``); raise ``ValueError`` otherwise."""
     check_header_text(value, name)
-    if value.count("@") != 1 or any(ch in value for ch in " <>,;\"()\t"):
+    if value.count("@") != 1 or any(ch in value for ch in ' <>,;"()\t'):
         raise ValueError(f"{name} is not a single email address")
     local, domain = value.split("@")
     if not local or not domain or "." not in domain.strip(".") and domain != "localhost":
@@ -35,7 +36,7 @@ def check_url(value: str, name: str = "url", *, https_only: bool = False) -> str
     """Allow only absolute http(s) URLs without whitespace; ``https_only`` permits
     plain http for localhost alone (development)."""
     check_header_text(value, name)
-    if any(ch.isspace() or ch in '<>"\'\\`' for ch in value):
+    if any(ch.isspace() or ch in "<>\"'\\`" for ch in value):
         raise ValueError(f"{name} must not contain whitespace, quotes, <, > or backslashes")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:

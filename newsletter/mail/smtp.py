@@ -5,13 +5,14 @@ after retries; 5xx permanent). Problems that are not about a recipient (cannot
 connect, TLS or login refused, sender refused) raise :class:`MailBackendError`.
 Logs name the recipient's domain and the Message-ID only.
 """
+
 from __future__ import annotations
 
 import smtplib
 import ssl
 import time
+from collections.abc import Callable, Iterable
 from email.message import EmailMessage
-from typing import Callable, Iterable
 
 from .base import Backend, MailBackendError, SendResult, log, recipient_domain
 
@@ -76,8 +77,9 @@ class SmtpBackend(Backend):
         self.connections_opened = 0
 
     def __repr__(self) -> str:  # never shows the password
-        return (f"SmtpBackend(host={self.host!r}, port={self.port}, "
-                f"security={self.security!r}, username={self.username!r})")
+        return (
+            f"SmtpBackend(host={self.host!r}, port={self.port}, security={self.security!r}, username={self.username!r})"
+        )
 
     # -- connection ---------------------------------------------------------------
     @property
@@ -91,11 +93,10 @@ class SmtpBackend(Backend):
     def _connect(self) -> smtplib.SMTP:
         if self.security == "tls":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                self.host, self.port, local_hostname=self.local_hostname,
-                timeout=self.timeout, context=self._context())
+                self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout, context=self._context()
+            )
         else:
-            smtp = smtplib.SMTP(self.host, self.port, local_hostname=self.local_hostname,
-                                timeout=self.timeout)
+            smtp = smtplib.SMTP(self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout)
         try:
             smtp.ehlo()
             if self.security == "starttls":
@@ -130,14 +131,12 @@ class SmtpBackend(Backend):
                 raise MailBackendError(f"SMTP server does not support: {exc}") from exc
             except smtplib.SMTPResponseException as exc:
                 if not 400 <= exc.smtp_code < 500 or attempt >= self.max_retries:
-                    raise MailBackendError(
-                        f"SMTP connection refused ({exc.smtp_code})") from exc
+                    raise MailBackendError(f"SMTP connection refused ({exc.smtp_code})") from exc
             except ssl.SSLError as exc:
                 raise MailBackendError(f"SMTP TLS failed: {exc}") from exc
             except (smtplib.SMTPException, OSError) as exc:
                 if attempt >= self.max_retries:
-                    raise MailBackendError(
-                        f"cannot connect to SMTP {self.host}:{self.port}: {exc}") from exc
+                    raise MailBackendError(f"cannot connect to SMTP {self.host}:{self.port}: {exc}") from exc
             self._backoff(attempt)
             attempt += 1
 
@@ -161,7 +160,7 @@ class SmtpBackend(Backend):
 
     # -- sending --------------------------------------------------------------------
     def _backoff(self, attempt: int) -> None:
-        self._sleep(min(self.backoff_max_s, self.backoff_base_s * (2 ** attempt)))
+        self._sleep(min(self.backoff_max_s, self.backoff_base_s * (2**attempt)))
 
     def _throttle(self) -> None:
         if not self.rate_limit_per_s:
@@ -195,17 +194,26 @@ class SmtpBackend(Backend):
         while True:
             code, error, temporary = self._attempt(msg)
             if code is None and error is None:
-                log.info("mail sent message_id=%s domain=%s attempts=%d",
-                         message_id, domain, attempt + 1)
+                log.info("mail sent message_id=%s domain=%s attempts=%d", message_id, domain, attempt + 1)
                 return SendResult(ok=True, message_id=message_id, attempts=attempt + 1)
             if not temporary or attempt >= self.max_retries:
-                log.warning("mail %s message_id=%s domain=%s code=%s attempts=%d",
-                            "temporarily failed" if temporary else "rejected",
-                            message_id, domain, code, attempt + 1)
-                return SendResult(ok=False, message_id=message_id, permanent=not temporary,
-                                  code=code, error=error, attempts=attempt + 1)
-            log.info("mail retry message_id=%s domain=%s code=%s attempt=%d",
-                     message_id, domain, code, attempt + 1)
+                log.warning(
+                    "mail %s message_id=%s domain=%s code=%s attempts=%d",
+                    "temporarily failed" if temporary else "rejected",
+                    message_id,
+                    domain,
+                    code,
+                    attempt + 1,
+                )
+                return SendResult(
+                    ok=False,
+                    message_id=message_id,
+                    permanent=not temporary,
+                    code=code,
+                    error=error,
+                    attempts=attempt + 1,
+                )
+            log.info("mail retry message_id=%s domain=%s code=%s attempt=%d", message_id, domain, code, attempt + 1)
             self._backoff(attempt)
             attempt += 1
 

@@ -1,4 +1,5 @@
 """Helpers for the admin pages' tests: editors made through the domain functions, signing in, CSRF tokens."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Roles, site separation and CSRF: through the test client on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,14 +37,22 @@ def test_admin_opens_admin_pages(client: FlaskClient, admin_a: Account) -> None:
         assert client.get(path).status_code == 200, path
 
 
-def test_editor_of_one_site_cannot_open_another(client: FlaskClient, admin_a: Account, admin_b: Account,
-                                                site_b: SiteWithKey) -> None:
-    created = client.post("/api/v1/articles", json=article_payload(url="https://clinic-b.example/x"),
-                          headers=site_b.headers)
+def test_editor_of_one_site_cannot_open_another(
+    client: FlaskClient, admin_a: Account, admin_b: Account, site_b: SiteWithKey
+) -> None:
+    created = client.post(
+        "/api/v1/articles", json=article_payload(url="https://clinic-b.example/x"), headers=site_b.headers
+    )
     b_article = created.get_json()["id"]
     sign_in(client, admin_a)
-    for path in ("/admin/clinic-b/", "/admin/clinic-b/articles", "/admin/clinic-b/settings", "/admin/clinic-b/keys",
-                 f"/admin/clinic-b/articles/{b_article}", f"/admin/clinic-b/articles/{b_article}/related"):
+    for path in (
+        "/admin/clinic-b/",
+        "/admin/clinic-b/articles",
+        "/admin/clinic-b/settings",
+        "/admin/clinic-b/keys",
+        f"/admin/clinic-b/articles/{b_article}",
+        f"/admin/clinic-b/articles/{b_article}/related",
+    ):
         assert client.get(path).status_code == 403, path
     # site B's article through site A's own pages: refused as well
     assert client.get(f"/admin/clinic-a/articles/{b_article}").status_code == 403
@@ -53,13 +62,29 @@ def test_editor_of_one_site_cannot_open_another(client: FlaskClient, admin_a: Ac
     assert client.get(f"/api/v1/articles/{b_article}", headers=site_b.headers).get_json()["status"] == "published"
 
 
-@pytest.mark.parametrize("path", ["/admin/clinic-a/articles/new", "/admin/clinic-a/settings", "/admin/clinic-a/keys",
-                                  "/admin/logout", "/admin/clinic-a/never-pair"])
-def test_forms_without_their_csrf_token_are_refused(client: FlaskClient, admin_a: Account, app: Flask,
-                                                    path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/clinic-a/articles/new",
+        "/admin/clinic-a/settings",
+        "/admin/clinic-a/keys",
+        "/admin/logout",
+        "/admin/clinic-a/never-pair",
+    ],
+)
+def test_forms_without_their_csrf_token_are_refused(
+    client: FlaskClient, admin_a: Account, app: Flask, path: str
+) -> None:
     sign_in(client, admin_a)
-    data = {"title": "Knee pain", "url": "https://clinic-a.example/knee", "status": "published",
-            "brand_colour": "#000000", "name": "key", "tag_a": "a", "tag_b": "b"}
+    data = {
+        "title": "Knee pain",
+        "url": "https://clinic-a.example/knee",
+        "status": "published",
+        "brand_colour": "#000000",
+        "name": "key",
+        "tag_a": "a",
+        "tag_b": "b",
+    }
     response = client.post(path, data=data)
     assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
     forged = client.post(path, data={**data, "csrf_token": "forged"})

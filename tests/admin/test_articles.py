@@ -1,4 +1,5 @@
 """Articles pages: validation errors on the form with nothing written, add, edit, preview, retire, search."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,18 +9,26 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from articles import related, store
+from articles import store
 from articles.models import Article
+from articles.related import updates
 from articles.schemas import ArticleIn
 from service import db as database
 from service.sites import site_by_slug
 from tests.admin.conftest import Account, post_form, sign_in
 
 NEW = "/admin/clinic-a/articles/new"
-GOOD = {"title": "Knee Pain and Exercise", "url": "https://Clinic-A.example/knee?utm_source=x",
-        "body_html": "<p>Gentle <strong>exercise</strong> helps knee pain.</p><script>alert(1)</script>",
-        "tags": "knee, exercise, knee", "categories": "Pain", "published_at": "2026-03-01T09:30",
-        "status": "published", "author": "", "summary": ""}
+GOOD = {
+    "title": "Knee Pain and Exercise",
+    "url": "https://Clinic-A.example/knee?utm_source=x",
+    "body_html": "<p>Gentle <strong>exercise</strong> helps knee pain.</p><script>alert(1)</script>",
+    "tags": "knee, exercise, knee",
+    "categories": "Pain",
+    "published_at": "2026-03-01T09:30",
+    "status": "published",
+    "author": "",
+    "summary": "",
+}
 
 
 def _articles(app: Flask) -> list[Article]:
@@ -30,19 +39,25 @@ def _articles(app: Flask) -> list[Article]:
 def _add(app: Flask, count: int, **overrides: Any) -> None:
     with app.app_context(), database.new_session() as db:
         site = site_by_slug(db, "clinic-a")
-        with related.deferred(db, site):
+        with updates.deferred(db, site):
             for i in range(count):
-                values = {"url": f"https://clinic-a.example/a/{i}", "title": f"Article {i:02d}",
-                          "body_html": f"<p>Text number {i}</p>", **overrides}
+                values = {
+                    "url": f"https://clinic-a.example/a/{i}",
+                    "title": f"Article {i:02d}",
+                    "body_html": f"<p>Text number {i}</p>",
+                    **overrides,
+                }
                 store.upsert_article(db, site, ArticleIn.model_validate(values), source="api")
         db.commit()
 
 
-def test_invalid_fields_are_shown_on_the_form_and_nothing_is_written(client: FlaskClient, editor_a: Account,
-                                                                       app: Flask) -> None:
+def test_invalid_fields_are_shown_on_the_form_and_nothing_is_written(
+    client: FlaskClient, editor_a: Account, app: Flask
+) -> None:
     sign_in(client, editor_a)
-    response = post_form(client, NEW, {**GOOD, "title": "", "url": "ftp://nope", "published_at": "yesterday",
-                                       "image_url": "not a url"})
+    response = post_form(
+        client, NEW, {**GOOD, "title": "", "url": "ftp://nope", "published_at": "yesterday", "image_url": "not a url"}
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "<title>Error: Add an article" in body and "There is a problem" in body
@@ -66,8 +81,11 @@ def test_add_edit_preview_and_retire(client: FlaskClient, editor_a: Account, app
     assert "added." in page and 'value="Knee Pain and Exercise"' in page
 
     edit_path = created.headers["Location"]
-    preview = post_form(client, edit_path, {**GOOD, "body_html": "<p onclick='x()'>New <em>text</em></p><iframe></iframe>",
-                                            "preview": "1"})
+    preview = post_form(
+        client,
+        edit_path,
+        {**GOOD, "body_html": "<p onclick='x()'>New <em>text</em></p><iframe></iframe>", "preview": "1"},
+    )
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200 and '<div class="article-body"><p>New <em>text</em></p></div>' in body
     assert _articles(app)[0].body_html == article.body_html  # a preview writes nothing
@@ -82,8 +100,9 @@ def test_add_edit_preview_and_retire(client: FlaskClient, editor_a: Account, app
     assert "is retired" in client.get(edit_path).get_data(as_text=True)
 
 
-def test_an_address_already_used_is_refused_on_the_url_field(client: FlaskClient, editor_a: Account,
-                                                              app: Flask) -> None:
+def test_an_address_already_used_is_refused_on_the_url_field(
+    client: FlaskClient, editor_a: Account, app: Flask
+) -> None:
     _add(app, 2)
     sign_in(client, editor_a)
     response = post_form(client, NEW, {**GOOD, "url": "https://clinic-a.example/a/0"})
@@ -96,8 +115,7 @@ def test_an_address_already_used_is_refused_on_the_url_field(client: FlaskClient
 
 def test_search_filter_and_paginate(client: FlaskClient, editor_a: Account, app: Flask) -> None:
     _add(app, 27, categories=["Heart"])
-    _add(app, 1, url="https://clinic-a.example/draft", title="Sleep 100% Better", status="draft",
-         categories=["Sleep"])
+    _add(app, 1, url="https://clinic-a.example/draft", title="Sleep 100% Better", status="draft", categories=["Sleep"])
     sign_in(client, editor_a)
     first = client.get("/admin/clinic-a/articles").get_data(as_text=True)
     assert "28 articles" in first and "page 1 of 2" in first and 'rel="next"' in first
@@ -123,8 +141,9 @@ def test_dashboard_counts_articles_by_status(client: FlaskClient, editor_a: Acco
         assert db.scalar(select(func.count()).select_from(Article)) == 4
 
 
-def test_dashboard_shows_the_last_digest_run_once_digests_exist(client: FlaskClient, editor_a: Account,
-                                                                app: Flask) -> None:
+def test_dashboard_shows_the_last_digest_run_once_digests_exist(
+    client: FlaskClient, editor_a: Account, app: Flask
+) -> None:
     from datetime import datetime
 
     from sqlalchemy import text
@@ -135,9 +154,13 @@ def test_dashboard_shows_the_last_digest_run_once_digests_exist(client: FlaskCli
         if not has_table(db, "digest_runs"):
             pytest.skip("digest_runs table not migrated yet (newsletter digests)")
         site = site_by_slug(db, "clinic-a")
-        db.execute(text("INSERT INTO digest_runs (site_id, started_at, due, sent, skipped, failed, reasons) "
-                        "VALUES (:site, :at, 12, 11, 0, 1, '{}')"),
-                   {"site": site.id, "at": datetime(2026, 3, 2, 8, 0)})
+        db.execute(
+            text(
+                "INSERT INTO digest_runs (site_id, started_at, due, sent, skipped, failed, reasons) "
+                "VALUES (:site, :at, 12, 11, 0, 1, '{}')"
+            ),
+            {"site": site.id, "at": datetime(2026, 3, 2, 8, 0)},
+        )
         db.commit()
     sign_in(client, editor_a)
     body = client.get("/admin/clinic-a/").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Signing in and out, sessions, throttling: through the test client on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -56,8 +57,14 @@ def test_pages_need_a_session_and_come_back_after_sign_in(client: FlaskClient, a
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/login?next=/admin/clinic-a/articles?status%3Ddraft"
     page = client.get(response.headers["Location"])
-    signed = client.post(response.headers["Location"], data={
-        "csrf_token": csrf_token(page.get_data(as_text=True)), "email": admin_a.email, "password": admin_a.password})
+    signed = client.post(
+        response.headers["Location"],
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "email": admin_a.email,
+            "password": admin_a.password,
+        },
+    )
     assert signed.headers["Location"] == "/admin/clinic-a/articles?status=draft"
 
 
@@ -65,8 +72,10 @@ def test_next_never_leaves_the_admin_pages(client: FlaskClient, admin_a: Account
     for target in ("//evil.example/admin/", "https://evil.example/", "/api/v1/articles"):
         fresh = client.application.test_client()
         token = csrf_token(fresh.get("/admin/login").get_data(as_text=True))
-        response = fresh.post(f"/admin/login?next={target}", data={
-            "csrf_token": token, "email": admin_a.email, "password": admin_a.password})
+        response = fresh.post(
+            f"/admin/login?next={target}",
+            data={"csrf_token": token, "email": admin_a.email, "password": admin_a.password},
+        )
         assert response.headers["Location"] == "/admin/clinic-a/"
 
 

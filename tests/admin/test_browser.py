@@ -1,5 +1,6 @@
 """An editor does the whole job in headless Chromium: sign in, add an article, see its related links,
 pin one (first in the public widget), block one (gone); plus refusals, keyboard use and phone width."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +10,8 @@ import pytest
 from flask import Flask
 
 from admin.auth import create_editor
-from articles import related, store
+from articles import store
+from articles.related import updates
 from articles.schemas import ArticleIn
 from service import db as database
 from service.sites import create_site
@@ -35,11 +37,20 @@ def clinic(sqlite_app: Flask) -> Flask:
         other = create_site(db, "clinic-b", "Hillside Clinic")
         create_editor(db, site, "dana@clinic-a.example", PASSWORD, "admin", "Dana Reyes")
         create_editor(db, other, "sam@clinic-b.example", PASSWORD, "admin")
-        with related.deferred(db, site):
+        with updates.deferred(db, site):
             for slug, title, text in SEED:
-                store.upsert_article(db, site, ArticleIn(url=f"https://clinic-a.example/{slug}", title=title,
-                                                         body_html=f"<p>{text}. {text}.</p>", categories=["Joints"],
-                                                         tags=[slug.split("-")[0]]), source="api")
+                store.upsert_article(
+                    db,
+                    site,
+                    ArticleIn(
+                        url=f"https://clinic-a.example/{slug}",
+                        title=title,
+                        body_html=f"<p>{text}. {text}.</p>",
+                        categories=["Joints"],
+                        tags=[slug.split("-")[0]],
+                    ),
+                    source="api",
+                )
         db.commit()
     return sqlite_app
 
@@ -62,8 +73,9 @@ def widget_titles(page: Any, base: str, url: str) -> list[str]:
     return page.locator(".cr-ti").all_inner_texts()
 
 
-def test_editor_adds_an_article_pins_and_blocks_related_links(clinic: Flask, live_server: LiveServer,
-                                                               page: Any) -> None:
+def test_editor_adds_an_article_pins_and_blocks_related_links(
+    clinic: Flask, live_server: LiveServer, page: Any
+) -> None:
     base = live_server.url
     page.goto(f"{base}/admin/login")
     page.keyboard.press("Tab")
@@ -82,13 +94,16 @@ def test_editor_adds_an_article_pins_and_blocks_related_links(clinic: Flask, liv
     assert page.evaluate("document.activeElement.id") == "title"
     page.get_by_label("Title").fill("Knee pain: exercises that help")
     page.get_by_label("Address (URL) on your website").fill("https://clinic-a.example/knee-pain")
-    page.get_by_label("Body (HTML)").fill("<p>Knee pain often improves with exercise and physical therapy: "
-                                          "strengthening, stretching and walking.</p><script>alert(1)</script>")
+    page.get_by_label("Body (HTML)").fill(
+        "<p>Knee pain often improves with exercise and physical therapy: "
+        "strengthening, stretching and walking.</p><script>alert(1)</script>"
+    )
     page.get_by_label("Tags").fill("knee, exercise")
     page.get_by_label("Categories").fill("Joints")
     page.get_by_role("button", name="Preview body").click()
     assert page.locator(".preview .article-body").inner_html() == (
-        "<p>Knee pain often improves with exercise and physical therapy: strengthening, stretching and walking.</p>")
+        "<p>Knee pain often improves with exercise and physical therapy: strengthening, stretching and walking.</p>"
+    )
     page.get_by_role("button", name="Add article").click()
     assert "added." in page.locator(".flash-success").inner_text()
     save_screenshot(page, "admin-article", full_page=True)
@@ -141,9 +156,14 @@ def test_refusals_in_the_browser(clinic: Flask, live_server: LiveServer, page: A
 def test_pages_fit_a_phone(clinic: Flask, live_server: LiveServer, page: Any) -> None:
     page.set_viewport_size({"width": 375, "height": 812})
     sign_in(page, live_server.url, "dana@clinic-a.example")
-    for path, name in (("/admin/clinic-a/", "admin-dashboard-375"), ("/admin/clinic-a/articles", None),
-                       ("/admin/clinic-a/articles/1", "admin-article-375"), ("/admin/clinic-a/articles/1/related", None),
-                       ("/admin/clinic-a/settings", "admin-settings-375"), ("/admin/clinic-a/keys", None)):
+    for path, name in (
+        ("/admin/clinic-a/", "admin-dashboard-375"),
+        ("/admin/clinic-a/articles", None),
+        ("/admin/clinic-a/articles/1", "admin-article-375"),
+        ("/admin/clinic-a/articles/1/related", None),
+        ("/admin/clinic-a/settings", "admin-settings-375"),
+        ("/admin/clinic-a/keys", None),
+    ):
         page.goto(live_server.url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= 375, (path, overflow)

@@ -1,9 +1,11 @@
 """Headless Chromium: an administrator signs in, checks a feed now, looks at subscribers, previews a subscriber's
 digest in its sandboxed frame and sends a test to their own address (a real SMTP server)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def world(sqlite_app: Flask) -> Iterator[tuple[Flask, SmtpSink, FeedServer]]:
     """A clinic with recent articles, two subscribers, an admin, a feed on loopback and an SMTP server."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     build_clinic(sqlite_app, now - timedelta(hours=3))
     ran = sqlite_app.test_cli_runner().invoke(args=["digests", "send", "--now", now.isoformat()])
     assert ran.exit_code == 0, ran.output  # a run with nobody due yet: a row in the runs table
@@ -36,15 +38,22 @@ def world(sqlite_app: Flask) -> Iterator[tuple[Flask, SmtpSink, FeedServer]]:
         create_editor(db, site_by_slug(db, SITE), "dana@digest-clinic.example", PASSWORD, "admin", "Dana Reyes")
         db.commit()
     with SmtpSink() as sink, FeedServer() as feeds:
-        feeds.route("/feed.xml", body=rss([item(1), item(2), item(3, link="javascript:alert(1)")],
-                                          title="Clinic <b>news</b>"))
-        sqlite_app.config.update(MAIL_BACKEND="smtp", SMTP_HOST=sink.host, SMTP_PORT=sink.port,
-                                 SMTP_SECURITY="none", FEEDS_ALLOW_PRIVATE_HOSTS=True)
+        feeds.route(
+            "/feed.xml", body=rss([item(1), item(2), item(3, link="javascript:alert(1)")], title="Clinic <b>news</b>")
+        )
+        sqlite_app.config.update(
+            MAIL_BACKEND="smtp",
+            SMTP_HOST=sink.host,
+            SMTP_PORT=sink.port,
+            SMTP_SECURITY="none",
+            FEEDS_ALLOW_PRIVATE_HOSTS=True,
+        )
         yield sqlite_app, sink, feeds
 
 
-def test_admin_uses_the_feeds_subscribers_and_digests_pages(world: tuple[Flask, SmtpSink, FeedServer],
-                                                            live_server: LiveServer, page: Any) -> None:
+def test_admin_uses_the_feeds_subscribers_and_digests_pages(
+    world: tuple[Flask, SmtpSink, FeedServer], live_server: LiveServer, page: Any
+) -> None:
     app, sink, feeds = world
     base = live_server.url
     page.goto(f"{base}/admin/login")

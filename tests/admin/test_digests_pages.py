@@ -1,17 +1,18 @@
 """The digests page: the sending job's schedule and this site's runs (every editor); a subscriber's preview in a
 sandboxed iframe and a test send into a real SMTP server (administrators). SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from newsletter.ledger import DigestSend
+from newsletter.digests.ledger import DigestSend
 from newsletter.models import Subscriber
 from service import db as database
 from tests.admin.conftest import Account, add_editor, csrf_token, post_form, sign_in
@@ -28,18 +29,25 @@ BACK_TITLES = ("Back Pain", "Back Injuries", "Sciatica", "Spinal Stenosis")
 def sink(app: Flask) -> Iterator[SmtpSink]:
     """A real SMTP server, and the app set to send through it."""
     with SmtpSink() as smtp:
-        app.config.update(MAIL_BACKEND="smtp", SMTP_HOST=smtp.host, SMTP_PORT=smtp.port, SMTP_SECURITY="none",
-                          PUBLIC_BASE_URL="https://service.test")
+        app.config.update(
+            MAIL_BACKEND="smtp",
+            SMTP_HOST=smtp.host,
+            SMTP_PORT=smtp.port,
+            SMTP_SECURITY="none",
+            PUBLIC_BASE_URL="https://service.test",
+        )
         yield smtp
 
 
 @pytest.fixture
 def clinic(app: Flask, sink: SmtpSink) -> dict[str, int]:
     """Articles published three hours ago; a subscriber following Back Pain and one whom nothing matches."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     build_clinic(app, now - timedelta(hours=3))
-    return {"back": add_subscriber(app, "back@example.org", ["Back Pain"], now),
-            "nothing": add_subscriber(app, "nothing@example.org", [], now, text="quantum chromodynamics")}
+    return {
+        "back": add_subscriber(app, "back@example.org", ["Back Pain"], now),
+        "nothing": add_subscriber(app, "nothing@example.org", [], now, text="quantum chromodynamics"),
+    }
 
 
 @pytest.fixture
@@ -61,9 +69,10 @@ def sends(app: Flask) -> int:
         return db.scalar(select(func.count()).select_from(DigestSend)) or 0
 
 
-def test_editors_see_the_schedule_and_runs_but_no_previews(client: FlaskClient, editor: Account, app: Flask,
-                                                           clinic: dict[str, int], sink: SmtpSink) -> None:
-    result = app.test_cli_runner().invoke(args=["digests", "send", "--now", datetime.now(timezone.utc).isoformat()])
+def test_editors_see_the_schedule_and_runs_but_no_previews(
+    client: FlaskClient, editor: Account, app: Flask, clinic: dict[str, int], sink: SmtpSink
+) -> None:
+    result = app.test_cli_runner().invoke(args=["digests", "send", "--now", datetime.now(UTC).isoformat()])
     assert result.exit_code == 0, result.output
     sign_in(client, editor)
     body = client.get(PAGE).get_data(as_text=True)
@@ -82,8 +91,9 @@ def test_editors_see_the_schedule_and_runs_but_no_previews(client: FlaskClient, 
     assert f'href="{PAGE}"' in dashboard  # the dashboard's digest panel links here
 
 
-def test_admin_previews_what_a_subscriber_would_get(client: FlaskClient, admin: Account, app: Flask,
-                                                    clinic: dict[str, int], sink: SmtpSink) -> None:
+def test_admin_previews_what_a_subscriber_would_get(
+    client: FlaskClient, admin: Account, app: Flask, clinic: dict[str, int], sink: SmtpSink
+) -> None:
     sign_in(client, admin)
     back = clinic["back"]
     found = post_form(client, f"{PAGE}/preview", {"subscriber": "BACK@example.org"}, token_from=PAGE)
@@ -108,16 +118,19 @@ def test_admin_previews_what_a_subscriber_would_get(client: FlaskClient, admin: 
     assert "Nothing would be sent now: no new article matches their interests." in empty and picks(empty) == []
     assert "Nothing would be sent now" in client.get(f"{PAGE}/preview/{clinic['nothing']}").get_data(as_text=True)
 
-    for value, status, message in (("", 422, "Enter a subscriber number"),
-                                   ("nobody@example.org", 404, "No subscriber of this site"),
-                                   ("99999", 404, "No subscriber of this site")):
+    for value, status, message in (
+        ("", 422, "Enter a subscriber number"),
+        ("nobody@example.org", 404, "No subscriber of this site"),
+        ("99999", 404, "No subscriber of this site"),
+    ):
         response = post_form(client, f"{PAGE}/preview", {"subscriber": value}, token_from=PAGE)
         assert response.status_code == status and message in response.get_data(as_text=True)
         assert 'href="#subscriber"' in response.get_data(as_text=True)
 
 
-def test_test_send_reaches_the_smtp_server(client: FlaskClient, admin: Account, app: Flask,
-                                           clinic: dict[str, int], sink: SmtpSink) -> None:
+def test_test_send_reaches_the_smtp_server(
+    client: FlaskClient, admin: Account, app: Flask, clinic: dict[str, int], sink: SmtpSink
+) -> None:
     sign_in(client, admin)
     back = clinic["back"]
     view = f"{PAGE}?subscriber={back}"
@@ -140,8 +153,9 @@ def test_test_send_reaches_the_smtp_server(client: FlaskClient, admin: Account, 
     assert "Nothing to send now (no_match); no email was sent." in client.get(view).get_data(as_text=True)
 
 
-def test_another_sites_admin_is_refused(client: FlaskClient, app: Flask, clinic: dict[str, int],
-                                        sink: SmtpSink) -> None:
+def test_another_sites_admin_is_refused(
+    client: FlaskClient, app: Flask, clinic: dict[str, int], sink: SmtpSink
+) -> None:
     add_site(app, "other-clinic")
     other = add_editor(app, "other-clinic", "sam@other.example", "admin")
     sign_in(client, other)
@@ -154,8 +168,9 @@ def test_another_sites_admin_is_refused(client: FlaskClient, app: Flask, clinic:
     assert client.get(f"/admin/other-clinic/digests/preview/{back}").status_code == 404
     assert client.get(f"/admin/other-clinic/digests?subscriber={back}").status_code == 404
     assert client.post(f"/admin/other-clinic/digests/test/{back}", data={"csrf_token": token}).status_code == 404
-    lookup = client.post("/admin/other-clinic/digests/preview", data={"csrf_token": token,
-                                                                      "subscriber": "back@example.org"})
+    lookup = client.post(
+        "/admin/other-clinic/digests/preview", data={"csrf_token": token, "subscriber": "back@example.org"}
+    )
     assert lookup.status_code == 404
     assert sink.messages == []
 

@@ -1,11 +1,13 @@
 """The feeds pages: list with status, add, check now against a real HTTP feed, pause/resume, delete; hostile
 feed data escaped; roles, site separation and CSRF. Through the test client on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -74,8 +76,9 @@ def stored(app: Flask, feed_id: int) -> FeedSource | None:
         return feed
 
 
-def test_editor_adds_a_feed_checks_it_and_sees_the_counts(client: FlaskClient, editor_a: Account,
-                                                           private_ok: Flask, feed_server: FeedServer) -> None:
+def test_editor_adds_a_feed_checks_it_and_sees_the_counts(
+    client: FlaskClient, editor_a: Account, private_ok: Flask, feed_server: FeedServer
+) -> None:
     entries = [item(1), item(2), item(3, link='javascript:alert("<b>x</b>")', guid="<i>guid-3</i>")]
     feed_server.route("/feed.xml", body=rss(entries, title=f"News {HOSTILE}"))
     sign_in(client, editor_a)
@@ -97,14 +100,15 @@ def test_editor_adds_a_feed_checks_it_and_sees_the_counts(client: FlaskClient, e
 
     listing = client.get("/admin/clinic-a/feeds").get_data(as_text=True)
     assert f'href="/admin/clinic-a/feeds/{feed_id}"' in listing and ">OK<" in listing
-    assert re.search(r'Created</span> 2</li>.*Rejected</span> 1</li>', listing, re.S)
+    assert re.search(r"Created</span> 2</li>.*Rejected</span> 1</li>", listing, re.S)
     assert HOSTILE not in listing
     dashboard = client.get("/admin/clinic-a/").get_data(as_text=True)
     assert 'href="/admin/clinic-a/feeds"' in dashboard  # the dashboard's feed panel links here
 
 
-def test_hostile_error_text_is_escaped(client: FlaskClient, editor_a: Account, private_ok: Flask,
-                                       hostile_server: str) -> None:
+def test_hostile_error_text_is_escaped(
+    client: FlaskClient, editor_a: Account, private_ok: Flask, hostile_server: str
+) -> None:
     feed_id = add_feed(private_ok, "clinic-a", hostile_server)
     sign_in(client, editor_a)
     path = f"/admin/clinic-a/feeds/{feed_id}"
@@ -119,18 +123,24 @@ def test_hostile_error_text_is_escaped(client: FlaskClient, editor_a: Account, p
 
 def test_add_feed_validation(client: FlaskClient, editor_a: Account, app: Flask) -> None:
     sign_in(client, editor_a)
-    cases = [({"url": "", "interval_minutes": "30"}, 422, "Enter the feed"),
-             ({"url": "https://news.example/feed", "interval_minutes": "soon"}, 422, "Enter a number of minutes"),
-             ({"url": "https://news.example/feed", "interval_minutes": "2"}, 422, "from 5 to 1440"),
-             ({"url": "ftp://news.example/feed", "interval_minutes": "30"}, 422, "cannot be used"),
-             ({"url": "http://127.0.0.1/feed", "interval_minutes": "30"}, 422, "private")]
+    cases = [
+        ({"url": "", "interval_minutes": "30"}, 422, "Enter the feed"),
+        ({"url": "https://news.example/feed", "interval_minutes": "soon"}, 422, "Enter a number of minutes"),
+        ({"url": "https://news.example/feed", "interval_minutes": "2"}, 422, "from 5 to 1440"),
+        ({"url": "ftp://news.example/feed", "interval_minutes": "30"}, 422, "cannot be used"),
+        ({"url": "http://127.0.0.1/feed", "interval_minutes": "30"}, 422, "private"),
+    ]
     for data, status, message in cases:
         response = post_form(client, "/admin/clinic-a/feeds", data)
         body = response.get_data(as_text=True)
         assert response.status_code == status and message in body, (data, body[-2000:])
         assert 'class="error-summary"' in body
-    assert post_form(client, "/admin/clinic-a/feeds", {"url": "https://news.example/feed",
-                                                        "interval_minutes": "30"}).status_code == 302
+    assert (
+        post_form(
+            client, "/admin/clinic-a/feeds", {"url": "https://news.example/feed", "interval_minutes": "30"}
+        ).status_code
+        == 302
+    )
     again = post_form(client, "/admin/clinic-a/feeds", {"url": "https://NEWS.example/feed", "interval_minutes": "30"})
     assert again.status_code == 409 and "already has this URL" in again.get_data(as_text=True)
 
@@ -151,8 +161,9 @@ def test_pause_resume_and_delete(client: FlaskClient, editor_a: Account, app: Fl
     assert client.get(path).status_code == 404
 
 
-def test_another_sites_feeds_are_refused(client: FlaskClient, editor_a: Account, admin_b: Account,
-                                         app: Flask, site_b: SiteWithKey) -> None:
+def test_another_sites_feeds_are_refused(
+    client: FlaskClient, editor_a: Account, admin_b: Account, app: Flask, site_b: SiteWithKey
+) -> None:
     feed_id = add_feed(app, "clinic-a", "https://news.example/feed")
     sign_in(client, admin_b)
     token = csrf_token(client.get("/admin/clinic-b/feeds").get_data(as_text=True))
@@ -167,13 +178,14 @@ def test_another_sites_feeds_are_refused(client: FlaskClient, editor_a: Account,
 
 
 @pytest.mark.parametrize("action", ["", "/{id}/pause", "/{id}/resume", "/{id}/delete", "/{id}/poll"])
-def test_every_feed_form_needs_its_csrf_token(client: FlaskClient, editor_a: Account, app: Flask,
-                                              action: str) -> None:
+def test_every_feed_form_needs_its_csrf_token(client: FlaskClient, editor_a: Account, app: Flask, action: str) -> None:
     feed_id = add_feed(app, "clinic-a", "https://news.example/feed")
     sign_in(client, editor_a)
     path = "/admin/clinic-a/feeds" + action.format(id=feed_id)
-    for data in ({"url": "https://news.example/other", "interval_minutes": "30"},
-                 {"url": "https://news.example/other", "interval_minutes": "30", "csrf_token": "forged"}):
+    for data in (
+        {"url": "https://news.example/other", "interval_minutes": "30"},
+        {"url": "https://news.example/other", "interval_minutes": "30", "csrf_token": "forged"},
+    ):
         response = client.post(path, data=data)
         assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
     with app.app_context(), database.new_session() as db:

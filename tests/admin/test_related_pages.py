@@ -1,4 +1,5 @@
 """An article's related links page: score and why, pin/unpin, block/unblock; never-pair rules."""
+
 from __future__ import annotations
 
 import re
@@ -6,8 +7,8 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from articles import related
 from articles.models import Article
+from articles.related import updates
 from service import db as database
 from service.sites import site_by_slug
 from tests.admin.conftest import Account, post_form, sign_in
@@ -25,9 +26,17 @@ TOPICS = [
 def add_topics(client: FlaskClient, site: SiteWithKey) -> dict[str, int]:
     ids = {}
     for slug, title, text, tags in TOPICS:
-        response = client.post("/api/v1/articles", headers=site.headers, json=article_payload(
-            url=f"https://clinic-a.example/{slug}", title=title, body_html=f"<p>{text}. {text}.</p>", tags=tags,
-            categories=["Joints"]))
+        response = client.post(
+            "/api/v1/articles",
+            headers=site.headers,
+            json=article_payload(
+                url=f"https://clinic-a.example/{slug}",
+                title=title,
+                body_html=f"<p>{text}. {text}.</p>",
+                tags=tags,
+                categories=["Joints"],
+            ),
+        )
         assert response.status_code == 201, response.get_json()
         ids[slug] = response.get_json()["id"]
     return ids
@@ -36,15 +45,16 @@ def add_topics(client: FlaskClient, site: SiteWithKey) -> dict[str, int]:
 def _order(app: Flask, article_id: int) -> list[int]:
     with app.app_context(), database.new_session() as db:
         site = site_by_slug(db, "clinic-a")
-        return [item["id"] for item in related.related_items(db, site, db.get(Article, article_id))]
+        return [item["id"] for item in updates.related_items(db, site, db.get(Article, article_id))]
 
 
 def _rows(body: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/admin/clinic-a/articles/\d+">([^<]+)</a>', body)
 
 
-def test_related_page_shows_scores_and_why_and_pins_and_blocks(client: FlaskClient, editor_a: Account,
-                                                                site_a: SiteWithKey, app: Flask) -> None:
+def test_related_page_shows_scores_and_why_and_pins_and_blocks(
+    client: FlaskClient, editor_a: Account, site_a: SiteWithKey, app: Flask
+) -> None:
     ids = add_topics(client, site_a)
     knee = ids["knee-pain"]
     page_path = f"/admin/clinic-a/articles/{knee}/related"
@@ -71,11 +81,13 @@ def test_related_page_shows_scores_and_why_and_pins_and_blocks(client: FlaskClie
     assert surgery in _order(app, knee) and _order(app, knee)[0] != hip
 
 
-def test_pin_by_number_validates(client: FlaskClient, editor_a: Account, site_a: SiteWithKey,
-                                 site_b: SiteWithKey, app: Flask) -> None:
+def test_pin_by_number_validates(
+    client: FlaskClient, editor_a: Account, site_a: SiteWithKey, site_b: SiteWithKey, app: Flask
+) -> None:
     ids = add_topics(client, site_a)
-    other = client.post("/api/v1/articles", headers=site_b.headers,
-                        json=article_payload(url="https://clinic-b.example/x")).get_json()["id"]
+    other = client.post(
+        "/api/v1/articles", headers=site_b.headers, json=article_payload(url="https://clinic-b.example/x")
+    ).get_json()["id"]
     knee = ids["knee-pain"]
     page_path = f"/admin/clinic-a/articles/{knee}/related"
     sign_in(client, editor_a)
@@ -83,8 +95,9 @@ def test_pin_by_number_validates(client: FlaskClient, editor_a: Account, site_a:
         response = post_form(client, f"{page_path}/pin", {"target_id": bad}, token_from=page_path)
         assert response.status_code == 422 and message in response.get_data(as_text=True)
         assert 'href="#target_id"' in response.get_data(as_text=True)
-    assert post_form(client, f"{page_path}/pin", {"target_id": str(ids["sleep"])},
-                     token_from=page_path).status_code == 302
+    assert (
+        post_form(client, f"{page_path}/pin", {"target_id": str(ids["sleep"])}, token_from=page_path).status_code == 302
+    )
     assert _order(app, knee)[0] == ids["sleep"]
 
 

@@ -1,4 +1,5 @@
 """Administrators' pages: site settings (with the widget snippet), API keys, editors."""
+
 from __future__ import annotations
 
 import html
@@ -14,9 +15,15 @@ from tests.admin.conftest import Account, post_form, sign_in
 from tests.conftest import SiteWithKey, article_payload
 
 SETTINGS = "/admin/clinic-a/settings"
-VALID = {"allowed_origins": "https://www.clinic-a.example/\nhttp://localhost:8080", "logo_url": "https://clinic-a.example/logo.png",
-         "brand_colour": "#123ABC", "postal_address": "1 Main St\nSpringfield", "from_email": "news@clinic-a.example",
-         "reply_to": "", "related_fallback": "y"}
+VALID = {
+    "allowed_origins": "https://www.clinic-a.example/\nhttp://localhost:8080",
+    "logo_url": "https://clinic-a.example/logo.png",
+    "brand_colour": "#123ABC",
+    "postal_address": "1 Main St\nSpringfield",
+    "from_email": "news@clinic-a.example",
+    "reply_to": "",
+    "related_fallback": "y",
+}
 
 
 def _site(app: Flask) -> Site:
@@ -39,8 +46,16 @@ def test_settings_are_saved(client: FlaskClient, admin_a: Account, app: Flask) -
 def test_invalid_settings_change_nothing(client: FlaskClient, admin_a: Account, app: Flask) -> None:
     sign_in(client, admin_a)
     before = _site(app)
-    response = post_form(client, SETTINGS, {**VALID, "allowed_origins": "https://ok.example\nnot an origin/path",
-                                            "brand_colour": "green", "from_email": "nope"})
+    response = post_form(
+        client,
+        SETTINGS,
+        {
+            **VALID,
+            "allowed_origins": "https://ok.example\nnot an origin/path",
+            "brand_colour": "green",
+            "from_email": "nope",
+        },
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     for field in ("brand_colour", "from_email"):
@@ -49,16 +64,20 @@ def test_invalid_settings_change_nothing(client: FlaskClient, admin_a: Account, 
     assert second.status_code == 422 and 'href="#allowed_origins"' in second.get_data(as_text=True)
     after = _site(app)
     assert (after.allowed_origins, after.brand_colour, after.from_email) == (
-        before.allowed_origins, before.brand_colour, before.from_email)
+        before.allowed_origins,
+        before.brand_colour,
+        before.from_email,
+    )
 
 
-def test_settings_show_the_snippet_and_a_live_preview(client: FlaskClient, admin_a: Account,
-                                                      site_a: SiteWithKey) -> None:
+def test_settings_show_the_snippet_and_a_live_preview(
+    client: FlaskClient, admin_a: Account, site_a: SiteWithKey
+) -> None:
     client.post("/api/v1/articles", json=article_payload(), headers=site_a.headers)
     sign_in(client, admin_a)
     body = client.get(SETTINGS).get_data(as_text=True)
     assert '<script src="http://service.test/widget.js" async></script>' in html.unescape(body)
-    assert '&lt;div data-clinic-reads data-site=&#34;clinic-a&#34;&gt;' in body  # shown as text, not run
+    assert "&lt;div data-clinic-reads data-site=&#34;clinic-a&#34;&gt;" in body  # shown as text, not run
     src = re.search(r'<iframe class="widget-preview" src="([^"]+)"', body)
     assert src and src.group(1).startswith("/widget/clinic-a/related?url=https")
     assert client.get(src.group(1).replace("&amp;", "&")).status_code in (200, 204, 404)
@@ -74,7 +93,7 @@ def test_keys_are_shown_once_and_can_be_revoked(client: FlaskClient, admin_a: Ac
     assert client.get("/api/v1/articles", headers=headers).status_code == 200
     listing = client.get("/admin/clinic-a/keys").get_data(as_text=True)
     assert plain not in listing and "Website CMS" in listing
-    key_id = re.findall(r'/admin/clinic-a/keys/(\d+)/revoke', listing)[0]
+    key_id = re.findall(r"/admin/clinic-a/keys/(\d+)/revoke", listing)[0]
     revoked = post_form(client, f"/admin/clinic-a/keys/{key_id}/revoke", {}, token_from="/admin/clinic-a/keys")
     assert revoked.status_code == 302
     assert client.get("/api/v1/articles", headers=headers).status_code == 401
@@ -89,20 +108,29 @@ def test_another_sites_key_cannot_be_revoked(client: FlaskClient, admin_a: Accou
 
 def test_admin_adds_and_disables_an_editor(client: FlaskClient, admin_a: Account, app: Flask) -> None:
     sign_in(client, admin_a)
-    bad = post_form(client, "/admin/clinic-a/editors", {"email": "new@clinic-a.example", "role": "editor",
-                                                         "password": "short", "confirm": "other"})
+    bad = post_form(
+        client,
+        "/admin/clinic-a/editors",
+        {"email": "new@clinic-a.example", "role": "editor", "password": "short", "confirm": "other"},
+    )
     assert bad.status_code == 422 and 'href="#password"' in bad.get_data(as_text=True)
-    taken = post_form(client, "/admin/clinic-a/editors", {"email": admin_a.email.upper(), "role": "editor",
-                                                           "password": "long enough pw", "confirm": "long enough pw"})
+    taken = post_form(
+        client,
+        "/admin/clinic-a/editors",
+        {"email": admin_a.email.upper(), "role": "editor", "password": "long enough pw", "confirm": "long enough pw"},
+    )
     assert taken.status_code == 409 and "An editor with this email already exists." in taken.get_data(as_text=True)
-    added = post_form(client, "/admin/clinic-a/editors", {"email": "New@Clinic-A.example", "role": "editor",
-                                                           "password": "long enough pw", "confirm": "long enough pw"})
+    added = post_form(
+        client,
+        "/admin/clinic-a/editors",
+        {"email": "New@Clinic-A.example", "role": "editor", "password": "long enough pw", "confirm": "long enough pw"},
+    )
     assert added.status_code == 302
     newcomer = Account("new@clinic-a.example", "clinic-a", "editor", "long enough pw")
     other = app.test_client()
     assert sign_in(other, newcomer).status_code == 302
     page = client.get("/admin/clinic-a/editors").get_data(as_text=True)
-    editor_id = re.findall(r'/admin/clinic-a/editors/(\d+)/disable', page)[0]
+    editor_id = re.findall(r"/admin/clinic-a/editors/(\d+)/disable", page)[0]
     post_form(client, f"/admin/clinic-a/editors/{editor_id}/disable", {}, token_from="/admin/clinic-a/editors")
     assert other.get("/admin/clinic-a/").status_code == 302  # their session ended
     assert sign_in(app.test_client(), newcomer).status_code == 401

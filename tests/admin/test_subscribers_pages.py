@@ -1,12 +1,13 @@
 """The subscribers pages: counts (every editor), search/filter/pages, the API's CSV, a subscriber's record and
 erasure (administrators); interests only on the record page, never in URLs or logs. SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import csv
 import io
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -22,9 +23,9 @@ from tests.admin.conftest import Account, csrf_token, post_form, sign_in
 from tests.conftest import SiteWithKey
 from tests.newsletter.digest_fixtures import add_subscriber
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 SECRET_TOPIC = "Depression"
-SECRET_TEXT = "=HYPERLINK(\"http://evil.example\")"
+SECRET_TEXT = '=HYPERLINK("http://evil.example")'
 
 
 def add_pending(app: Flask, email: str, slug: str = "clinic-a") -> int:
@@ -44,10 +45,12 @@ def add_unsubscribed(app: Flask, email: str) -> int:
 
 @pytest.fixture
 def people(app: Flask, site_a: SiteWithKey) -> dict[str, int]:
-    ids = {"alice": add_subscriber(app, "alice@example.org", [SECRET_TOPIC], NOW, slug="clinic-a", text=SECRET_TEXT),
-           "alice2": add_subscriber(app, "alice2@example.org", ["Back Pain"], NOW, slug="clinic-a"),
-           "bob": add_pending(app, "bob@example.org"),
-           "carol": add_unsubscribed(app, "carol@example.org")}
+    ids = {
+        "alice": add_subscriber(app, "alice@example.org", [SECRET_TOPIC], NOW, slug="clinic-a", text=SECRET_TEXT),
+        "alice2": add_subscriber(app, "alice2@example.org", ["Back Pain"], NOW, slug="clinic-a"),
+        "bob": add_pending(app, "bob@example.org"),
+        "carol": add_unsubscribed(app, "carol@example.org"),
+    }
     return ids
 
 
@@ -58,13 +61,18 @@ def emails_listed(body: str) -> list[str]:
 def test_editors_see_counts_only(client: FlaskClient, editor_a: Account, people: dict[str, int]) -> None:
     sign_in(client, editor_a)
     body = client.get("/admin/clinic-a/subscribers").get_data(as_text=True)
-    counts = {label: int(n) for n, label in
-              re.findall(r'<span class="stat-number">(\d+)</span><span class="stat-label">(\w+)</span>', body)}
+    counts = {
+        label: int(n)
+        for n, label in re.findall(r'<span class="stat-number">(\d+)</span><span class="stat-label">(\w+)</span>', body)
+    }
     assert counts == {"Pending": 1, "Confirmed": 2, "Unsubscribed": 1, "Bounced": 0, "Complained": 0}
     assert "alice@example.org" not in body and "Only the site's administrators" in body and "Export CSV" not in body
     alice = people["alice"]
-    for path in ("/admin/clinic-a/subscribers/export.csv", f"/admin/clinic-a/subscribers/{alice}",
-                 f"/admin/clinic-a/subscribers/{alice}/erase"):
+    for path in (
+        "/admin/clinic-a/subscribers/export.csv",
+        f"/admin/clinic-a/subscribers/{alice}",
+        f"/admin/clinic-a/subscribers/{alice}/erase",
+    ):
         assert client.get(path).status_code == 403, path
     token = csrf_token(body)
     assert client.post(f"/admin/clinic-a/subscribers/{alice}/erase", data={"csrf_token": token}).status_code == 403
@@ -72,16 +80,20 @@ def test_editors_see_counts_only(client: FlaskClient, editor_a: Account, people:
     assert 'href="/admin/clinic-a/subscribers"' in nav
 
 
-def test_admin_searches_filters_and_pages(client: FlaskClient, admin_a: Account, people: dict[str, int],
-                                          app: Flask) -> None:
+def test_admin_searches_filters_and_pages(
+    client: FlaskClient, admin_a: Account, people: dict[str, int], app: Flask
+) -> None:
     for n in range(26):
         add_pending(app, f"patient{n:02d}@example.org")
     sign_in(client, admin_a)
     base = "/admin/clinic-a/subscribers"
     assert emails_listed(client.get(f"{base}?q=ALICE").get_data(as_text=True)) == [
-        "alice@example.org", "alice2@example.org"]
+        "alice@example.org",
+        "alice2@example.org",
+    ]
     assert emails_listed(client.get(f"{base}?q=alice@example.org&match=exact").get_data(as_text=True)) == [
-        "alice@example.org"]
+        "alice@example.org"
+    ]
     assert emails_listed(client.get(f"{base}?q=alice_").get_data(as_text=True)) == []  # LIKE wildcards are literal
     assert emails_listed(client.get(f"{base}?status=unsubscribed").get_data(as_text=True)) == ["carol@example.org"]
     first = client.get(f"{base}?status=pending").get_data(as_text=True)
@@ -94,8 +106,9 @@ def test_admin_searches_filters_and_pages(client: FlaskClient, admin_a: Account,
     assert SECRET_TOPIC not in everything and "HYPERLINK" not in everything  # interests: record page only
 
 
-def test_record_page_shows_interests_to_admins(client: FlaskClient, admin_a: Account, people: dict[str, int],
-                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_record_page_shows_interests_to_admins(
+    client: FlaskClient, admin_a: Account, people: dict[str, int], caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     sign_in(client, admin_a)
     body = client.get(f"/admin/clinic-a/subscribers/{people['alice']}").get_data(as_text=True)
@@ -112,8 +125,9 @@ def _csv(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode())))
 
 
-def test_export_is_the_apis_csv(client: FlaskClient, admin_a: Account, people: dict[str, int],
-                                site_a: SiteWithKey) -> None:
+def test_export_is_the_apis_csv(
+    client: FlaskClient, admin_a: Account, people: dict[str, int], site_a: SiteWithKey
+) -> None:
     sign_in(client, admin_a)
     response = client.get("/admin/clinic-a/subscribers/export.csv?status=confirmed")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -127,8 +141,9 @@ def test_export_is_the_apis_csv(client: FlaskClient, admin_a: Account, people: d
     assert [r[1] for r in searched[1:]] == ["bob@example.org"]
 
 
-def test_erase_asks_first_and_needs_its_token(client: FlaskClient, admin_a: Account, people: dict[str, int],
-                                              app: Flask) -> None:
+def test_erase_asks_first_and_needs_its_token(
+    client: FlaskClient, admin_a: Account, people: dict[str, int], app: Flask
+) -> None:
     sign_in(client, admin_a)
     alice = people["alice"]
     path = f"/admin/clinic-a/subscribers/{alice}/erase"
@@ -147,13 +162,18 @@ def test_erase_asks_first_and_needs_its_token(client: FlaskClient, admin_a: Acco
     assert client.get(f"/admin/clinic-a/subscribers/{alice}").status_code == 404
 
 
-def test_another_sites_subscribers_are_refused(client: FlaskClient, admin_b: Account, people: dict[str, int],
-                                               app: Flask) -> None:
+def test_another_sites_subscribers_are_refused(
+    client: FlaskClient, admin_b: Account, people: dict[str, int], app: Flask
+) -> None:
     sign_in(client, admin_b)
     alice = people["alice"]
     token = csrf_token(client.get("/admin/clinic-b/subscribers").get_data(as_text=True))
-    for path in ("/admin/clinic-a/subscribers", "/admin/clinic-a/subscribers/export.csv",
-                 f"/admin/clinic-a/subscribers/{alice}", f"/admin/clinic-a/subscribers/{alice}/erase"):
+    for path in (
+        "/admin/clinic-a/subscribers",
+        "/admin/clinic-a/subscribers/export.csv",
+        f"/admin/clinic-a/subscribers/{alice}",
+        f"/admin/clinic-a/subscribers/{alice}/erase",
+    ):
         assert client.get(path).status_code == 403, path
     assert client.post(f"/admin/clinic-a/subscribers/{alice}/erase", data={"csrf_token": token}).status_code == 403
     # site A's subscriber through site B's own pages: not found there

@@ -1,4 +1,5 @@
 """Small RSS documents for the feed import tests."""
+
 from __future__ import annotations
 
 from html import escape
@@ -9,10 +10,14 @@ def item(n: int, **overrides: Any) -> dict[str, Any]:
     """An entry with distinct wording per ``n`` (so related lists have something to work with)."""
     words = ["flu vaccine", "back pain", "sleep hygiene", "blood pressure", "knee surgery", "healthy diet"]
     topic = words[n % len(words)]
-    values = {"guid": f"urn:clinic:{n}", "link": f"https://news.example/articles/{n}",
-              "title": f"Article {n} about {topic}",
-              "description": f"<p>Everything about {topic}: causes, treatment and prevention ({n}).</p>",
-              "pubDate": "Mon, 02 Nov 2026 09:00:00 GMT", "categories": [topic.split()[0]]}
+    values = {
+        "guid": f"urn:clinic:{n}",
+        "link": f"https://news.example/articles/{n}",
+        "title": f"Article {n} about {topic}",
+        "description": f"<p>Everything about {topic}: causes, treatment and prevention ({n}).</p>",
+        "pubDate": "Mon, 02 Nov 2026 09:00:00 GMT",
+        "categories": [topic.split()[0]],
+    }
     values.update(overrides)
     return values
 
@@ -31,5 +36,7 @@ def rss(items: list[dict[str, Any]], title: str = "Clinic news") -> bytes:
             fields.append(f"<pubDate>{entry['pubDate']}</pubDate>")
         fields += [f"<category>{escape(c)}</category>" for c in entry.get("categories", [])]
         parts.append("<item>" + "".join(fields) + "</item>")
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(title)}</title>'
-            f"<link>https://news.example/</link>{''.join(parts)}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(title)}</title>'
+        f"<link>https://news.example/</link>{''.join(parts)}</channel></rss>"
+    ).encode()

@@ -59,7 +59,7 @@ class FeedServer:
         )
 
     # -- lifecycle -------------------------------------------------------
-    def start(self) -> "FeedServer":
+    def start(self) -> FeedServer:
         self._thread.start()
         return self
 
@@ -68,7 +68,7 @@ class FeedServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "FeedServer":
+    def __enter__(self) -> FeedServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -1,4 +1,5 @@
 """The editors' article API, through HTTP, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,8 +20,14 @@ def test_create_then_same_url_updates(client: FlaskClient, site_a: SiteWithKey) 
     body = created.get_json()
     assert body["title"] == "Neuropathic Pain and Physical Therapy"
     assert body["summary"].startswith("Nerve pain can improve")
-    again = post(client, site_a, article_payload(url="https://CLINIC-A.example/articles/neuropathic-pain?utm_source=x#top",
-                                                 title="Neuropathic Pain: What Helps"))
+    again = post(
+        client,
+        site_a,
+        article_payload(
+            url="https://CLINIC-A.example/articles/neuropathic-pain?utm_source=x#top",
+            title="Neuropathic Pain: What Helps",
+        ),
+    )
     assert again.status_code == 200
     assert again.get_json()["id"] == body["id"]
     assert again.get_json()["title"] == "Neuropathic Pain: What Helps"
@@ -29,14 +36,18 @@ def test_create_then_same_url_updates(client: FlaskClient, site_a: SiteWithKey) 
 
 
 def test_url_is_canonicalised(client: FlaskClient, site_a: SiteWithKey) -> None:
-    body = post(client, site_a, article_payload(url="HTTPS://Clinic-A.Example:443/a/b?id=2&utm_medium=mail&fbclid=z#x")).get_json()
+    body = post(
+        client, site_a, article_payload(url="HTTPS://Clinic-A.Example:443/a/b?id=2&utm_medium=mail&fbclid=z#x")
+    ).get_json()
     assert body["url"] == "https://clinic-a.example/a/b?id=2"
 
 
 def test_hostile_html_is_sanitised(client: FlaskClient, site_a: SiteWithKey) -> None:
-    hostile = ('<p onclick="steal()">Hi<script>alert(1)</script></p><img src="x.png" onerror="alert(2)">'
-               '<a href="javascript:alert(3)">click</a><iframe src="https://evil.example"></iframe>'
-               '<strong>kept</strong>')
+    hostile = (
+        '<p onclick="steal()">Hi<script>alert(1)</script></p><img src="x.png" onerror="alert(2)">'
+        '<a href="javascript:alert(3)">click</a><iframe src="https://evil.example"></iframe>'
+        "<strong>kept</strong>"
+    )
     body = post(client, site_a, article_payload(body_html=hostile)).get_json()
     html = body["body_html"].lower()
     for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "alert(1)"):
@@ -78,15 +89,17 @@ def test_other_sites_articles_are_out_of_reach(client: FlaskClient, site_a: Site
 
 
 def test_malformed_json_is_400(client: FlaskClient, site_a: SiteWithKey) -> None:
-    response = client.post("/api/v1/articles", data='{"title": ', content_type="application/json",
-                           headers=site_a.headers)
+    response = client.post(
+        "/api/v1/articles", data='{"title": ', content_type="application/json", headers=site_a.headers
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "malformed_json"
 
 
 def test_not_json_is_415(client: FlaskClient, site_a: SiteWithKey) -> None:
-    response = client.post("/api/v1/articles", data="title=x", content_type="application/x-www-form-urlencoded",
-                           headers=site_a.headers)
+    response = client.post(
+        "/api/v1/articles", data="title=x", content_type="application/x-www-form-urlencoded", headers=site_a.headers
+    )
     assert response.status_code == 415
 
 
@@ -98,18 +111,21 @@ def test_huge_body_is_413_and_writes_nothing(app: Any, client: FlaskClient, site
     assert client.get("/api/v1/articles", headers=site_a.headers).get_json()["items"] == []
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"title": ""}, "title"),
-    ({"title": "x" * 301}, "title"),
-    ({"url": "ftp://clinic-a.example/x"}, "url"),
-    ({"url": "/relative/path"}, "url"),
-    ({"published_at": "last tuesday"}, "published_at"),
-    ({"published_at": 1700000000}, "published_at"),
-    ({"status": "archived"}, "status"),
-    ({"tags": "not-a-list"}, "tags"),
-    ({"image_url": "javascript:alert(1)"}, "image_url"),
-    ({"surprise": True}, "surprise"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"title": ""}, "title"),
+        ({"title": "x" * 301}, "title"),
+        ({"url": "ftp://clinic-a.example/x"}, "url"),
+        ({"url": "/relative/path"}, "url"),
+        ({"published_at": "last tuesday"}, "published_at"),
+        ({"published_at": 1700000000}, "published_at"),
+        ({"status": "archived"}, "status"),
+        ({"tags": "not-a-list"}, "tags"),
+        ({"image_url": "javascript:alert(1)"}, "image_url"),
+        ({"surprise": True}, "surprise"),
+    ],
+)
 def test_invalid_fields_are_422(client: FlaskClient, site_a: SiteWithKey, change: dict[str, Any], field: str) -> None:
     response = post(client, site_a, article_payload(**change))
     assert response.status_code == 422
@@ -166,12 +182,20 @@ def test_changing_url_to_a_taken_one_is_409(client: FlaskClient, site_a: SiteWit
 
 def test_list_paginates_with_a_cursor_and_filters(client: FlaskClient, site_a: SiteWithKey) -> None:
     for i in range(5):
-        post(client, site_a, article_payload(url=f"https://clinic-a.example/a{i}", title=f"Article {i}",
-                                             tags=["even" if i % 2 == 0 else "odd"], categories=[f"C{i % 2}"],
-                                             status="draft" if i == 4 else "published"))
+        post(
+            client,
+            site_a,
+            article_payload(
+                url=f"https://clinic-a.example/a{i}",
+                title=f"Article {i}",
+                tags=["even" if i % 2 == 0 else "odd"],
+                categories=[f"C{i % 2}"],
+                status="draft" if i == 4 else "published",
+            ),
+        )
     seen, cursor = [], None
     while True:
-        query = f"/api/v1/articles?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        query = "/api/v1/articles?limit=2" + (f"&cursor={cursor}" if cursor else "")
         page = client.get(query, headers=site_a.headers).get_json()
         seen += [item["title"] for item in page["items"]]
         cursor = page["next_cursor"]
@@ -187,8 +211,9 @@ def test_list_paginates_with_a_cursor_and_filters(client: FlaskClient, site_a: S
     assert future["items"] == []
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=500", "limit=abc", "status=gone", "cursor=%%%",
-                                   "updated_since=soon"])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=500", "limit=abc", "status=gone", "cursor=%%%", "updated_since=soon"]
+)
 def test_bad_list_parameters_are_400(client: FlaskClient, site_a: SiteWithKey, query: str) -> None:
     response = client.get(f"/api/v1/articles?{query}", headers=site_a.headers)
     assert response.status_code == 400
@@ -209,8 +234,16 @@ def test_bulk_reports_each_item(client: FlaskClient, site_a: SiteWithKey) -> Non
     assert again["counts"]["unchanged"] == 3
 
 
-@pytest.mark.parametrize("body", [{"items": []}, {"items": "x"}, {"articles": []}, [1, 2],
-                                  {"items": [{"title": "t", "url": "https://x.example"}] * 1001}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"items": []},
+        {"items": "x"},
+        {"articles": []},
+        [1, 2],
+        {"items": [{"title": "t", "url": "https://x.example"}] * 1001},
+    ],
+)
 def test_malformed_bulk_writes_nothing(client: FlaskClient, site_a: SiteWithKey, body: Any) -> None:
     response = post(client, site_a, body, "/api/v1/articles/bulk")
     assert response.status_code == 422

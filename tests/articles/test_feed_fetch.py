@@ -2,7 +2,7 @@
 
 import socket
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -232,7 +232,7 @@ def test_html_page_is_fetched_but_not_a_feed(feed_server):
         result.content,
         base_url=result.final_url,
         content_type=result.content_type,
-        fetched_at=datetime.now(timezone.utc),
+        fetched_at=datetime.now(UTC),
     )
     assert parsed.error == "not a feed: got text/html page"
     assert parsed.entries == []

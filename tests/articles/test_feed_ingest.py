@@ -1,32 +1,44 @@
 """Drafts into articles: validation, deduplication, and the whole feedparser corpus into a real database."""
+
 from __future__ import annotations
 
 import os
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from articles import related, store
+from articles import store
 from articles.feeds.ingest import ingest_entries, ingest_feed
 from articles.feeds.mapping import ArticleDraft, Rejected
-from articles.models import Article, RelatedList
+from articles.models import Article
+from articles.related import updates
+from articles.related.models import RelatedList
 from service import db as database
 from service.sites import Site
-from tests.conftest import REPO_ROOT, SHARED_DATA, add_site, article_payload
+from tests.conftest import REPO_ROOT, add_site, article_payload
 
-CORPUS = SHARED_DATA / "feeds" / "feedparser-tests"
+CORPUS = REPO_ROOT / "tests" / "data" / "feedparser-tests"
 SUMMARY = REPO_ROOT / "test-artifacts" / "feed-ingest-corpus-summary.txt"
-FETCHED_AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 
 def draft(n: int, **overrides) -> ArticleDraft:
-    values = dict(url=f"https://news.example/a/{n}", guid=f"urn:a:{n}", title=f"Article {n} on sleep",
-                  summary=f"Sleep advice number {n}.", body_html=f"<p>Sleep advice number {n}.</p>", author=None,
-                  image_url=None, tags=("sleep",), published_at=FETCHED_AT, updated_at=FETCHED_AT)
+    values = dict(
+        url=f"https://news.example/a/{n}",
+        guid=f"urn:a:{n}",
+        title=f"Article {n} on sleep",
+        summary=f"Sleep advice number {n}.",
+        body_html=f"<p>Sleep advice number {n}.</p>",
+        author=None,
+        image_url=None,
+        tags=("sleep",),
+        published_at=FETCHED_AT,
+        updated_at=FETCHED_AT,
+    )
     values.update(overrides)
     return ArticleDraft(**values)
 
@@ -116,11 +128,17 @@ def test_every_corpus_file_is_ingested_into_a_real_database(sqlite_app):
     totals: Counter[str] = Counter()
     with sqlite_app.app_context(), database.new_session() as db:
         site = db.get(Site, add_site(sqlite_app, "corpus").site.id)
-        with related.deferred(db, site):  # lists built once, at the end
+        with updates.deferred(db, site):  # lists built once, at the end
             for path in files:
                 rel = path.relative_to(CORPUS).as_posix()
-                parsed, counts = ingest_feed(db, site, path.read_bytes(), base_url=f"http://example.test/feed/{rel}",
-                                             content_type=None, fetched_at=FETCHED_AT)
+                parsed, counts = ingest_feed(
+                    db,
+                    site,
+                    path.read_bytes(),
+                    base_url=f"http://example.test/feed/{rel}",
+                    content_type=None,
+                    fetched_at=FETCHED_AT,
+                )
                 totals["feeds"] += 1
                 totals["unreadable feeds"] += 1 if parsed.error else 0
                 for name, value in counts.as_dict().items():
@@ -130,13 +148,27 @@ def test_every_corpus_file_is_ingested_into_a_real_database(sqlite_app):
         articles = db.scalar(select(func.count()).select_from(Article))
         lists = db.scalar(select(func.count()).select_from(RelatedList))
     elapsed = time.monotonic() - started
-    lines = [f"feedparser corpus ingested into SQLite: {CORPUS}",
-             *(f"{name}: {totals[name]}" for name in ("feeds", "unreadable feeds", "seen", "created", "updated",
-                                                       "unchanged", "skipped_edited", "rejected")),
-             f"articles stored: {articles}", f"related lists stored: {lists}",
-             "rejected by reason (kept reasons, first 50 per feed):",
-             *(f"  {count:5d}  {reason}" for reason, count in reasons.most_common()),
-             f"seconds: {elapsed:.1f}"]
+    lines = [
+        f"feedparser corpus ingested into SQLite: {CORPUS}",
+        *(
+            f"{name}: {totals[name]}"
+            for name in (
+                "feeds",
+                "unreadable feeds",
+                "seen",
+                "created",
+                "updated",
+                "unchanged",
+                "skipped_edited",
+                "rejected",
+            )
+        ),
+        f"articles stored: {articles}",
+        f"related lists stored: {lists}",
+        "rejected by reason (kept reasons, first 50 per feed):",
+        *(f"  {count:5d}  {reason}" for reason, count in reasons.most_common()),
+        f"seconds: {elapsed:.1f}",
+    ]
     summary = "\n".join(lines) + "\n"
     SUMMARY.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY.write_text(summary, encoding="utf-8")

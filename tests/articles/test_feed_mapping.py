@@ -1,7 +1,7 @@
 """entry_to_draft on hand-made entries: odd shapes must never raise."""
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import feedparser.util
 import pytest
@@ -9,7 +9,7 @@ import pytest
 from articles.feeds import ArticleDraft, Rejected, entry_to_draft
 from articles.feeds.mapping import TITLE_MAX
 
-FETCHED_AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 BASE = "https://clinic.example/feeds/main.xml"
 
 
@@ -60,7 +60,9 @@ def test_id_that_is_a_url_serves_as_link():
 
 
 def test_alternate_link_used_when_link_missing():
-    draft = to_draft({"title": "T", "links": [{"rel": "enclosure", "href": "x.mp3"}, {"rel": "alternate", "href": "/p"}]})
+    draft = to_draft(
+        {"title": "T", "links": [{"rel": "enclosure", "href": "x.mp3"}, {"rel": "alternate", "href": "/p"}]}
+    )
     assert draft.url == "https://clinic.example/p"
 
 
@@ -68,9 +70,19 @@ def test_alternate_link_used_when_link_missing():
     "entry",
     [
         {"title": None, "link": "https://x.example/", "tags": None, "content": None, "links": None},
-        {"title": ["x"], "link": "https://x.example/", "tags": ["a", None, {"term": None}], "content": [None, {"value": 3}]},
+        {
+            "title": ["x"],
+            "link": "https://x.example/",
+            "tags": ["a", None, {"term": None}],
+            "content": [None, {"value": 3}],
+        },
         {"title": "T", "link": "https://x.example/", "published_parsed": (2026, 13, 45, 0, 0, 0, 0, 0, 0)},
-        {"title": "T", "link": "https://x.example/", "published_parsed": "yesterday", "media_thumbnail": [{"url": None}]},
+        {
+            "title": "T",
+            "link": "https://x.example/",
+            "published_parsed": "yesterday",
+            "media_thumbnail": [{"url": None}],
+        },
         {"title": "T", "link": "https://x.example/", "author_detail": "x", "authors": [None, {"name": 5}]},
         {"title": "T", "link": "https://x.example/", "summary": "<p>unclosed <b>tags <img src=javascript:x>"},
         {"title": "T", "link": "http://[::1"},
@@ -111,7 +123,7 @@ def test_html_content_preferred_over_plain_and_summary():
 def test_dates_from_struct_time_are_utc():
     published = time.strptime("2026-03-04 05:06:07", "%Y-%m-%d %H:%M:%S")
     draft = to_draft({"title": "T", "link": "https://x.example/", "published_parsed": published})
-    assert draft.published_at == datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    assert draft.published_at == datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
     assert draft.updated_at == draft.published_at
 
 
@@ -123,7 +135,7 @@ def test_feedparser_dict_without_updated_emits_no_deprecation_warning():
         title="T", link="https://x.example/", published_parsed=time.gmtime(0), published="Thu, 01 Jan 1970"
     )
     draft = to_draft(entry)
-    assert draft.published_at == draft.updated_at == datetime(1970, 1, 1, tzinfo=timezone.utc)
+    assert draft.published_at == draft.updated_at == datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def test_image_must_be_http():

@@ -1,13 +1,13 @@
 """parse_feed on small inline RSS 2.0, Atom, RDF and JSON Feed documents."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import pytest
 
 from articles.feeds import ArticleDraft, ParsedFeed, Rejected, parse_feed
 
-FETCHED_AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 BASE = "https://clinic.example/feeds/main.xml"
 
 
@@ -88,8 +88,8 @@ def test_rss20_full_item():
     assert first.author == "Dr. Ana Ruiz"
     assert first.image_url == "https://clinic.example/img/cup.png"  # first <img> in the body
     assert first.tags == ("Nutrition", "Heart health")  # deduped, stripped
-    assert first.published_at == datetime(2026, 11, 10, 14, 30, tzinfo=timezone.utc)
-    assert first.published_at.tzinfo is timezone.utc
+    assert first.published_at == datetime(2026, 11, 10, 14, 30, tzinfo=UTC)
+    assert first.published_at.tzinfo is UTC
     assert first.updated_at == first.published_at
     assert first.source == "feed"
 
@@ -121,7 +121,7 @@ def test_missing_dates_fall_back_to_fetched_at():
     assert thumb.updated_at == FETCHED_AT
 
 
-ATOM = """<?xml version="1.0" encoding="utf-8"?>
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://clinic.example/blog/">
   <title type="html">Clinic &lt;i&gt;Blog&lt;/i&gt;</title>
   <id>urn:uuid:feed</id>
@@ -145,7 +145,7 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
     <id>x</id>
     <updated>2026-11-18T12:00:00+01:00</updated>
   </entry>
-</feed>""".encode()
+</feed>"""
 
 
 def test_atom():
@@ -161,10 +161,10 @@ def test_atom():
     assert sleep.summary == "Why stress keeps you up."
     assert "Body text" in sleep.body_html
     assert sleep.image_url == "https://clinic.example/img/sleep.jpg"
-    assert sleep.published_at == datetime(2026, 11, 19, 14, 30, tzinfo=timezone.utc)
-    assert sleep.updated_at == datetime(2026, 11, 20, 16, 15, tzinfo=timezone.utc)
+    assert sleep.published_at == datetime(2026, 11, 19, 14, 30, tzinfo=UTC)
+    assert sleep.updated_at == datetime(2026, 11, 20, 16, 15, tzinfo=UTC)
     # no <published>: the updated date stands in for both
-    assert only_updated.published_at == only_updated.updated_at == datetime(2026, 11, 18, 11, 0, tzinfo=timezone.utc)
+    assert only_updated.published_at == only_updated.updated_at == datetime(2026, 11, 18, 11, 0, tzinfo=UTC)
 
 
 RDF = b"""<?xml version="1.0"?>
@@ -197,7 +197,7 @@ def test_rdf():
     assert item.body_html == "Pollen counts rise."
     assert item.author == "Dr. Lee"
     assert item.tags == ("Allergies",)
-    assert item.published_at == datetime(2026, 4, 1, 6, 0, tzinfo=timezone.utc)
+    assert item.published_at == datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
 
 
 def json_feed(**overrides) -> bytes:
@@ -246,8 +246,8 @@ def test_json_feed():
     assert j1.author == "Dr. Patel"
     assert j1.tags == ("Vitamins", "Sun")
     assert j1.image_url == "https://clinic.example/img/sun.jpg"
-    assert j1.published_at == datetime(2026, 2, 1, 4, 30, tzinfo=timezone.utc)
-    assert j1.updated_at == datetime(2026, 2, 2, tzinfo=timezone.utc)
+    assert j1.published_at == datetime(2026, 2, 1, 4, 30, tzinfo=UTC)
+    assert j1.updated_at == datetime(2026, 2, 2, tzinfo=UTC)
     assert j2.guid == "2"
     assert j2.body_html == "<p>Line one &amp; &lt;two&gt;.</p><p>Second paragraph.</p>"
     assert j2.image_url == "https://cdn.example/j2.png"
@@ -332,8 +332,8 @@ def test_fetched_at_in_other_zone_is_converted():
     tz = timezone(timedelta(hours=-5))
     parsed = parse_feed(RSS, base_url=BASE, content_type=None, fetched_at=datetime(2026, 1, 1, 7, tzinfo=tz))
     thumb = next(d for d in drafts(parsed) if d.title == "Thumbnail item")
-    assert thumb.published_at == datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
-    assert thumb.published_at.tzinfo is timezone.utc
+    assert thumb.published_at == datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert thumb.published_at.tzinfo is UTC
 
 
 def test_entity_expansion_bomb_is_contained():
@@ -399,6 +399,10 @@ def test_json_feed_odd_item_values_never_raise():
     ],
 )
 def test_rss_title_text(xml_title, expected):
-    doc = b'<rss version="2.0"><channel><item><title>' + xml_title + b"</title><link>https://x.example/</link></item></channel></rss>"
+    doc = (
+        b'<rss version="2.0"><channel><item><title>'
+        + xml_title
+        + b"</title><link>https://x.example/</link></item></channel></rss>"
+    )
     (draft,) = parse(doc).entries
     assert draft.title == expected

@@ -1,4 +1,5 @@
 """Polling real feeds over loopback HTTP into SQLite and PostgreSQL: status, back-off, nothing half-written."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -89,8 +90,12 @@ def failing_routes(server):
         ("/slow", {"body": rss([item(1)]), "chunk_size": 20, "chunk_delay": 0.3}, "timed out after 1s", 200),
         ("/big", {"body": rss([item(i) for i in range(200)])}, "response larger than", 200),
         ("/error", {"body": b"oops", "status": 500}, "HTTP 500", 500),
-        ("/page", {"body": b"<!doctype html><html><body>Hello</body></html>", "content_type": "text/html"},
-         "not a feed: got text/html page", 200),
+        (
+            "/page",
+            {"body": b"<!doctype html><html><body>Hello</body></html>", "content_type": "text/html"},
+            "not a feed: got text/html page",
+            200,
+        ),
     ]
 
 
@@ -112,7 +117,7 @@ def test_failures_store_status_back_off_and_write_nothing(feeds_app, db, site_a,
         assert stored.last_status == "error" and message in stored.last_error
         assert stored.last_http_status == http_status
         assert stored.consecutive_failures == failures
-        assert stored.next_poll_at == now + timedelta(minutes=30 * 2 ** failures)
+        assert stored.next_poll_at == now + timedelta(minutes=30 * 2**failures)
         assert article_count(db) == before
     feed_server.route(path, body=rss([item(1), item(2)]))
     recovered = poll(db, feed, feeds_app)
@@ -167,13 +172,16 @@ def test_unchanged_feed_writes_nothing_and_one_edit_updates_one_article(feeds_ap
     db.expire_all()
     after = {a.id: (a.updated_at, a.content_hash) for a in db.scalars(select(Article))}
     assert [i for i in after if after[i] != snapshot[i]] == [
-        db.scalar(select(Article.id).where(Article.guid == "urn:clinic:2"))]
+        db.scalar(select(Article.id).where(Article.guid == "urn:clinic:2"))
+    ]
 
 
 def test_updated_date_alone_is_not_a_change(feeds_app, db, site_a, feed_server):
-    atom = ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
-            '<entry><id>urn:a:1</id><title>Flu shots</title><link href="https://news.example/a/1"/>'
-            '<published>2026-11-01T09:00:00Z</published><updated>{}</updated><summary>Get one.</summary></entry></feed>')
+    atom = (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+        '<entry><id>urn:a:1</id><title>Flu shots</title><link href="https://news.example/a/1"/>'
+        "<published>2026-11-01T09:00:00Z</published><updated>{}</updated><summary>Get one.</summary></entry></feed>"
+    )
     feed_server.route("/a", body=atom.format("2026-11-02T09:00:00Z").encode(), content_type="application/atom+xml")
     feed = new_feed(db, site_a, feed_server.url("/a"))
     assert poll(db, feed, feeds_app).created == 1
@@ -186,8 +194,9 @@ def test_editor_edits_survive_unless_the_site_says_otherwise(feeds_app, db, clie
     feed = new_feed(db, site_a, feed_server.url("/f"))
     poll(db, feed, feeds_app)
     article_id = db.scalar(select(Article.id).where(Article.guid == "urn:clinic:1"))
-    response = client.patch(f"/api/v1/articles/{article_id}", json={"title": "Edited by the clinic"},
-                            headers=site_a.headers)
+    response = client.patch(
+        f"/api/v1/articles/{article_id}", json={"title": "Edited by the clinic"}, headers=site_a.headers
+    )
     assert response.status_code == 200
     feed_server.route("/f", body=rss([item(1, title="Feed rewrite 1"), item(2, title="Feed rewrite 2")]))
     result = poll(db, feed, feeds_app)
@@ -206,8 +215,13 @@ def test_editor_edits_survive_unless_the_site_says_otherwise(feeds_app, db, clie
 
 
 def test_broken_entries_rejected_while_the_others_import(feeds_app, db, site_a, feed_server):
-    entries = [item(1), item(2, link="javascript:alert(1)"), item(3, link="https://news.example/" + "x" * 2100),
-               item(4, title=None, description=None), item(5)]
+    entries = [
+        item(1),
+        item(2, link="javascript:alert(1)"),
+        item(3, link="https://news.example/" + "x" * 2100),
+        item(4, title=None, description=None),
+        item(5),
+    ]
     feed_server.route("/f", body=rss(entries))
     feed = new_feed(db, site_a, feed_server.url("/f"))
     result = poll(db, feed, feeds_app)
@@ -248,8 +262,12 @@ def test_poll_due_feeds_takes_due_unpaused_feeds_oldest_first(feeds_app, db, sit
     feed_server.route("/f", body=rss([item(1)]))
     now = utcnow()
     feeds = [new_feed(db, site_a, feed_server.url(f"/f?n={n}")) for n in range(4)]
-    due_at = [now - timedelta(minutes=5), now - timedelta(minutes=50), now + timedelta(minutes=5),
-              now - timedelta(minutes=1)]
+    due_at = [
+        now - timedelta(minutes=5),
+        now - timedelta(minutes=50),
+        now + timedelta(minutes=5),
+        now - timedelta(minutes=1),
+    ]
     for feed, at in zip(feeds, due_at):
         db.get(FeedSource, feed.id).next_poll_at = at
     db.get(FeedSource, feeds[3].id).paused = True

@@ -1,4 +1,5 @@
 """The feeds API (/api/v1/feeds) and the ``feeds`` CLI, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -31,13 +32,20 @@ def test_add_and_list_with_status(client, site_a):
     assert status["next_poll_at"] >= before.isoformat().replace("+00:00", "Z")[:19]
     listed = client.get("/api/v1/feeds", headers=site_a.headers).json["items"]
     assert [f["id"] for f in listed] == [feed["id"]]
-    assert set(listed[0]["status"]) >= {"last_status", "last_error", "consecutive_failures", "next_poll_at",
-                                        "last_counts", "last_polled_at"}
+    assert set(listed[0]["status"]) >= {
+        "last_status",
+        "last_error",
+        "consecutive_failures",
+        "next_poll_at",
+        "last_counts",
+        "last_polled_at",
+    }
 
 
 def test_default_interval_and_canonical_url(client, site_a):
-    response = client.post("/api/v1/feeds", json={"url": "HTTPS://News.Example:443/feed.xml?utm_source=x#top"},
-                           headers=site_a.headers)
+    response = client.post(
+        "/api/v1/feeds", json={"url": "HTTPS://News.Example:443/feed.xml?utm_source=x#top"}, headers=site_a.headers
+    )
     assert response.status_code == 201
     assert response.json["url"] == FEED and response.json["interval_minutes"] == 30
 
@@ -49,10 +57,23 @@ def test_bad_url_is_422(client, site_a, url):
     assert "url" in response.json["error"]["fields"]
 
 
-@pytest.mark.parametrize("url", ["http://localhost/feed", "http://127.0.0.1:8080/feed", "http://10.1.2.3/f",
-                                 "http://192.168.0.1/f", "http://169.254.169.254/latest", "http://[::1]/f",
-                                 "http://sub.localhost/f", "http://0.0.0.0/f", "http://2130706433/f",
-                                 "http://127.1/f", "http://0x7f.0.0.1/f", "http://[::ffff:127.0.0.1]/f"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost/feed",
+        "http://127.0.0.1:8080/feed",
+        "http://10.1.2.3/f",
+        "http://192.168.0.1/f",
+        "http://169.254.169.254/latest",
+        "http://[::1]/f",
+        "http://sub.localhost/f",
+        "http://0.0.0.0/f",
+        "http://2130706433/f",
+        "http://127.1/f",
+        "http://0x7f.0.0.1/f",
+        "http://[::ffff:127.0.0.1]/f",
+    ],
+)
 def test_private_hosts_refused_unless_allowed(app, client, site_a, url):
     response = client.post("/api/v1/feeds", json={"url": url}, headers=site_a.headers)
     assert response.status_code == 422
@@ -97,8 +118,9 @@ def test_other_sites_feed_is_403_and_unknown_is_404(client, site_a, site_b):
 
 def test_patch_pause_resume_and_interval(app, client, site_a):
     feed_id = add(client, site_a).json["id"]
-    response = client.patch(f"/api/v1/feeds/{feed_id}", json={"paused": True, "interval_minutes": 120},
-                            headers=site_a.headers)
+    response = client.patch(
+        f"/api/v1/feeds/{feed_id}", json={"paused": True, "interval_minutes": 120}, headers=site_a.headers
+    )
     assert response.status_code == 200
     assert response.json["paused"] is True and response.json["interval_minutes"] == 120
     with app.app_context(), database.new_session() as db:
@@ -134,8 +156,9 @@ OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 def test_opml_import_reports_each_outline(client, site_a):
     assert add(client, site_a, url="https://blog.example/atom.xml").status_code == 201
-    response = client.post("/api/v1/feeds/opml?interval_minutes=60", data=OPML,
-                           headers={**site_a.headers, "Content-Type": "text/x-opml"})
+    response = client.post(
+        "/api/v1/feeds/opml?interval_minutes=60", data=OPML, headers={**site_a.headers, "Content-Type": "text/x-opml"}
+    )
     assert response.status_code == 200, response.json
     items = response.json["items"]
     assert [i["status"] for i in items] == ["added", "duplicate", "duplicate", "invalid", "invalid"]
@@ -147,14 +170,20 @@ def test_opml_import_reports_each_outline(client, site_a):
     assert {f["interval_minutes"] for f in feeds if f["url"] == FEED} == {60}
 
 
-@pytest.mark.parametrize("body, status", [
-    (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
-     b'<opml><body><outline xmlUrl="https://a.example/&lol2;"/></body></opml>', 422),
-    (b"<opml><body><outline xmlUrl='https://a.example/f'>", 422),
-    (b"<rss version='2.0'/>", 422),
-    (b"", 422),
-    (b"<opml><body>" + b"<outline text='x'/>" * 60000 + b"</body></opml>", 413),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        (
+            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+            b'<opml><body><outline xmlUrl="https://a.example/&lol2;"/></body></opml>',
+            422,
+        ),
+        (b"<opml><body><outline xmlUrl='https://a.example/f'>", 422),
+        (b"<rss version='2.0'/>", 422),
+        (b"", 422),
+        (b"<opml><body>" + b"<outline text='x'/>" * 60000 + b"</body></opml>", 413),
+    ],
+)
 def test_opml_refuses_unsafe_or_broken_documents(client, site_a, body, status):
     response = client.post("/api/v1/feeds/opml", data=body, headers={**site_a.headers, "Content-Type": "text/xml"})
     assert response.status_code == status

@@ -1,4 +1,5 @@
 """The public related-list API: lookups by page address and id, limits, hidden articles, caching and CORS."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,8 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import Client
 
-from articles.public_fast import FastLane
-
+from articles.widget.fast_lane import FastLane
 from tests.articles.widget_corpus import CORPUS, load_corpus, post_article, related, titles, url_of
 from tests.conftest import SiteWithKey
 
@@ -20,14 +20,17 @@ def corpus(client: FlaskClient, site_a: SiteWithKey) -> dict[str, int]:
     return load_corpus(client, site_a)
 
 
-@pytest.mark.parametrize("variant", [
-    "https://clinic-a.example/articles/knee-pain",
-    "https://clinic-a.example/articles/knee-pain/",
-    "http://clinic-a.example/articles/knee-pain",
-    "https://CLINIC-A.Example/articles/knee-pain",
-    "https://clinic-a.example/articles/knee-pain?utm_source=newsletter&utm_medium=email",
-    "https://clinic-a.example:443/articles/knee-pain#section-2",
-])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "https://clinic-a.example/articles/knee-pain",
+        "https://clinic-a.example/articles/knee-pain/",
+        "http://clinic-a.example/articles/knee-pain",
+        "https://CLINIC-A.Example/articles/knee-pain",
+        "https://clinic-a.example/articles/knee-pain?utm_source=newsletter&utm_medium=email",
+        "https://clinic-a.example:443/articles/knee-pain#section-2",
+    ],
+)
 def test_page_address_variants_find_the_article(client: FlaskClient, corpus: dict[str, int], variant: str) -> None:
     response = related(client, "clinic-a", variant)
     assert response.status_code == 200
@@ -49,8 +52,10 @@ def test_lookup_by_id_answers_the_same(client: FlaskClient, corpus: dict[str, in
     assert by_id.status_code == 200
     assert by_id.get_json() == by_url.get_json()
     assert titles(by_id)[0] == CORPUS["type-2-diabetes"][0]
-    images = {item["title"]: item["image"] for item in related(client, "clinic-a", url_of("sleep"), limit=5)
-              .get_json()["items"]}
+    images = {
+        item["title"]: item["image"]
+        for item in related(client, "clinic-a", url_of("sleep"), limit=5).get_json()["items"]
+    }
     assert images[CORPUS["knee-pain"][0]] == "https://images.example/knee.jpg"
     assert images[CORPUS["type-2-diabetes"][0]] is None
 
@@ -63,14 +68,17 @@ def test_limit_bounds_the_items(client: FlaskClient, corpus: dict[str, int], lim
     assert len(response.get_json()["items"]) == expected
 
 
-@pytest.mark.parametrize("query, field", [
-    ("url=https://clinic-a.example/articles/sleep&limit=0", "limit"),
-    ("url=https://clinic-a.example/articles/sleep&limit=21", "limit"),
-    ("url=https://clinic-a.example/articles/sleep&limit=four", "limit"),
-    ("limit=4", "url"),
-    ("url=not-a-page-address", "url"),
-    ("url=ftp://clinic-a.example/articles/sleep", "url"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("url=https://clinic-a.example/articles/sleep&limit=0", "limit"),
+        ("url=https://clinic-a.example/articles/sleep&limit=21", "limit"),
+        ("url=https://clinic-a.example/articles/sleep&limit=four", "limit"),
+        ("limit=4", "url"),
+        ("url=not-a-page-address", "url"),
+        ("url=ftp://clinic-a.example/articles/sleep", "url"),
+    ],
+)
 def test_bad_parameters_are_400_json(client: FlaskClient, corpus: dict[str, int], query: str, field: str) -> None:
     response = client.get(f"/api/v1/sites/clinic-a/related?{query}")
     assert response.status_code == 400
@@ -86,11 +94,18 @@ def _all_listed_ids(client: FlaskClient, corpus: dict[str, int]) -> set[int]:
     return listed
 
 
-def test_drafts_and_retired_articles_never_appear(client: FlaskClient, site_a: SiteWithKey,
-                                                  corpus: dict[str, int]) -> None:
-    draft = post_article(client, site_a, "knee-brace", "Choosing a Knee Brace",
-                         "A knee brace supports the knee joint during knee exercises and physical therapy.",
-                         "Bones and joints", status="draft")["id"]
+def test_drafts_and_retired_articles_never_appear(
+    client: FlaskClient, site_a: SiteWithKey, corpus: dict[str, int]
+) -> None:
+    draft = post_article(
+        client,
+        site_a,
+        "knee-brace",
+        "Choosing a Knee Brace",
+        "A knee brace supports the knee joint during knee exercises and physical therapy.",
+        "Bones and joints",
+        status="draft",
+    )["id"]
     assert client.delete(f"/api/v1/articles/{corpus['runners-knee']}", headers=site_a.headers).status_code in (200, 204)
     listed = _all_listed_ids(client, corpus)
     assert draft not in listed and corpus["runners-knee"] not in listed
@@ -102,34 +117,45 @@ def test_drafts_and_retired_articles_never_appear(client: FlaskClient, site_a: S
         assert client.get(f"/api/v1/sites/clinic-a/articles/{article_id}/related").status_code == 404
 
 
-def test_unknown_site_and_article_are_404_json(client: FlaskClient, corpus: dict[str, int],
-                                               site_b: SiteWithKey) -> None:
-    cases = [(related(client, "no-such-clinic", url_of("sleep")), "unknown_site"),
-             (related(client, "clinic-a", url_of("no-such-article")), "unknown_article"),
-             (client.get("/api/v1/sites/clinic-a/articles/999999/related"), "unknown_article"),
-             # clinic-a's article is not clinic-b's, by address or by id
-             (related(client, "clinic-b", url_of("sleep")), "unknown_article"),
-             (client.get(f"/api/v1/sites/clinic-b/articles/{corpus['sleep']}/related"), "unknown_article")]
+def test_unknown_site_and_article_are_404_json(
+    client: FlaskClient, corpus: dict[str, int], site_b: SiteWithKey
+) -> None:
+    cases = [
+        (related(client, "no-such-clinic", url_of("sleep")), "unknown_site"),
+        (related(client, "clinic-a", url_of("no-such-article")), "unknown_article"),
+        (client.get("/api/v1/sites/clinic-a/articles/999999/related"), "unknown_article"),
+        # clinic-a's article is not clinic-b's, by address or by id
+        (related(client, "clinic-b", url_of("sleep")), "unknown_article"),
+        (client.get(f"/api/v1/sites/clinic-b/articles/{corpus['sleep']}/related"), "unknown_article"),
+    ]
     for response, code in cases:
         assert response.status_code == 404
         assert response.is_json and response.get_json()["error"]["code"] == code
 
 
-def test_etag_gives_304_until_the_list_changes(client: FlaskClient, site_a: SiteWithKey,
-                                               corpus: dict[str, int]) -> None:
+def test_etag_gives_304_until_the_list_changes(
+    client: FlaskClient, site_a: SiteWithKey, corpus: dict[str, int]
+) -> None:
     first = related(client, "clinic-a", url_of("type-2-diabetes"))
     etag = first.headers["ETag"]
     assert first.headers["Cache-Control"] == "public, max-age=300, stale-while-revalidate=3600"
-    again = client.get(f"/api/v1/sites/clinic-a/related?url={url_of('type-2-diabetes')}",
-                       headers={"If-None-Match": etag})
+    again = client.get(
+        f"/api/v1/sites/clinic-a/related?url={url_of('type-2-diabetes')}", headers={"If-None-Match": etag}
+    )
     assert again.status_code == 304 and again.headers["ETag"] == etag and again.data == b""
     assert related(client, "clinic-a", url_of("type-2-diabetes"), limit=5).headers["ETag"] != etag
 
-    post_article(client, site_a, "diabetes-insulin", "Starting Insulin for Type 2 Diabetes",
-                 "Insulin lowers blood sugar in type 2 diabetes. Check blood glucose and follow the diabetes "
-                 "meal plan.", "Diabetes")
-    changed = client.get(f"/api/v1/sites/clinic-a/related?url={url_of('type-2-diabetes')}",
-                         headers={"If-None-Match": etag})
+    post_article(
+        client,
+        site_a,
+        "diabetes-insulin",
+        "Starting Insulin for Type 2 Diabetes",
+        "Insulin lowers blood sugar in type 2 diabetes. Check blood glucose and follow the diabetes meal plan.",
+        "Diabetes",
+    )
+    changed = client.get(
+        f"/api/v1/sites/clinic-a/related?url={url_of('type-2-diabetes')}", headers={"If-None-Match": etag}
+    )
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
     assert "Starting Insulin for Type 2 Diabetes" in titles(changed)[:2]
@@ -139,8 +165,9 @@ def _cors(response: Any) -> str | None:
     return response.headers.get("Access-Control-Allow-Origin")
 
 
-def test_cors_answers_only_the_sites_own_origins(client: FlaskClient, corpus: dict[str, int],
-                                                 site_b: SiteWithKey) -> None:
+def test_cors_answers_only_the_sites_own_origins(
+    client: FlaskClient, corpus: dict[str, int], site_b: SiteWithKey
+) -> None:
     path = f"/api/v1/sites/clinic-a/related?url={url_of('sleep')}"
     allowed = client.get(path, headers={"Origin": "https://clinic-a.example"})
     assert _cors(allowed) == "https://clinic-a.example"
@@ -157,8 +184,11 @@ def test_cors_answers_only_the_sites_own_origins(client: FlaskClient, corpus: di
 
 def test_cors_preflight(client: FlaskClient, corpus: dict[str, int]) -> None:
     path = f"/api/v1/sites/clinic-a/articles/{corpus['sleep']}/related"
-    headers = {"Origin": "https://clinic-a.example", "Access-Control-Request-Method": "GET",
-               "Access-Control-Request-Headers": "if-none-match"}
+    headers = {
+        "Origin": "https://clinic-a.example",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match",
+    }
     allowed = client.options(path, headers=headers)
     assert allowed.status_code == 204
     assert _cors(allowed) == "https://clinic-a.example"
@@ -170,7 +200,7 @@ def test_cors_preflight(client: FlaskClient, corpus: dict[str, int]) -> None:
 
 
 def test_fast_lane_answers_exactly_like_the_flask_view(app: Any, client: FlaskClient, corpus: dict[str, int]) -> None:
-    """Ordinary reads are answered in front of Flask (articles.public_fast); they must match the view."""
+    """Ordinary reads are answered in front of Flask (articles.widget.fast_lane); they must match the view."""
     passed_on: list[str] = []
 
     def refuse(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -192,16 +222,21 @@ def test_fast_lane_answers_exactly_like_the_flask_view(app: Any, client: FlaskCl
         again = fast.get(path, headers={**headers, "If-None-Match": full.headers["ETag"]})
         assert again.status_code == 304 and again.headers["ETag"] == full.headers["ETag"]
     assert passed_on == []
-    for path in (by_url.replace("limit=3", "limit=0"), "/api/v1/sites/clinic-a/related",
-                 f"/api/v1/sites/clinic-a/related?url={url_of('nothing')}", "/api/v1/sites/nope/articles/1/related"):
+    for path in (
+        by_url.replace("limit=3", "limit=0"),
+        "/api/v1/sites/clinic-a/related",
+        f"/api/v1/sites/clinic-a/related?url={url_of('nothing')}",
+        "/api/v1/sites/nope/articles/1/related",
+    ):
         assert fast.get(path).status_code == 599
     assert fast.head(by_id).status_code == 599 and len(passed_on) == 5
     huge = client.get("/api/v1/sites/clinic-a/articles/99999999999999/related")
     assert huge.status_code == 404 and huge.get_json()["error"]["code"] == "unknown_article"
 
 
-def test_micro_cache_reuses_an_answer_briefly(app: Any, client: FlaskClient, corpus: dict[str, int],
-                                              site_a: SiteWithKey) -> None:
+def test_micro_cache_reuses_an_answer_briefly(
+    app: Any, client: FlaskClient, corpus: dict[str, int], site_a: SiteWithKey
+) -> None:
     app.config["WIDGET_MICROCACHE_SECONDS"] = 60
     first = related(client, "clinic-a", url_of("knee-pain"))
     client.put(f"/api/v1/articles/{corpus['knee-pain']}/pins", json={"ids": [corpus["sleep"]]}, headers=site_a.headers)

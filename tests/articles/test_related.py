@@ -1,4 +1,5 @@
 """Related lists kept current by article writes, with the editors' rules, through the editors' API."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,30 +7,65 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from articles import related_index
+from articles.related import index_cache
 from tests.conftest import SiteWithKey, add_site
 
 ARTICLES = {
-    "back": ("Low Back Pain Stretches", "Gentle stretches ease stiffness of the spine and low back pain.",
-             ["back pain"], ["Pain"]),
-    "spine": ("Stretches for a Stiff Back", "Daily stretches keep the spine moving and relieve back pain and stiffness.",
-              ["back pain"], ["Pain"]),
-    "nerve": ("Neuropathic Pain and Physical Therapy", "Nerve pain in the feet improves with physical therapy and exercise.",
-              ["nerve pain", "exercise"], ["Pain"]),
-    "food": ("Food Allergies in Children", "A food allergy to peanuts or milk causes hives, swelling and stomach pain.",
-             ["allergy"], ["Allergies"]),
-    "peanut": ("Peanut Allergy Action Plan", "Children with a peanut allergy need an action plan for hives and swelling.",
-               ["allergy"], ["Allergies"]),
-    "diet": ("Healthy Weight Loss", "Weight loss through diet, exercise and portion control.", ["weight loss"], ["Nutrition"]),
-    "eating": ("Eating Disorders", "Anorexia and bulimia are eating disorders about diet, weight and portion control.",
-               ["eating disorders"], ["Mental Health"]),
+    "back": (
+        "Low Back Pain Stretches",
+        "Gentle stretches ease stiffness of the spine and low back pain.",
+        ["back pain"],
+        ["Pain"],
+    ),
+    "spine": (
+        "Stretches for a Stiff Back",
+        "Daily stretches keep the spine moving and relieve back pain and stiffness.",
+        ["back pain"],
+        ["Pain"],
+    ),
+    "nerve": (
+        "Neuropathic Pain and Physical Therapy",
+        "Nerve pain in the feet improves with physical therapy and exercise.",
+        ["nerve pain", "exercise"],
+        ["Pain"],
+    ),
+    "food": (
+        "Food Allergies in Children",
+        "A food allergy to peanuts or milk causes hives, swelling and stomach pain.",
+        ["allergy"],
+        ["Allergies"],
+    ),
+    "peanut": (
+        "Peanut Allergy Action Plan",
+        "Children with a peanut allergy need an action plan for hives and swelling.",
+        ["allergy"],
+        ["Allergies"],
+    ),
+    "diet": (
+        "Healthy Weight Loss",
+        "Weight loss through diet, exercise and portion control.",
+        ["weight loss"],
+        ["Nutrition"],
+    ),
+    "eating": (
+        "Eating Disorders",
+        "Anorexia and bulimia are eating disorders about diet, weight and portion control.",
+        ["eating disorders"],
+        ["Mental Health"],
+    ),
 }
 
 
 def add(client: FlaskClient, site: SiteWithKey, key: str, **overrides: Any) -> int:
     title, body, tags, categories = ARTICLES[key]
-    payload = {"url": f"https://{site.slug}.example/{key}", "title": title, "body_html": f"<p>{body}</p>",
-               "tags": tags, "categories": categories, **overrides}
+    payload = {
+        "url": f"https://{site.slug}.example/{key}",
+        "title": title,
+        "body_html": f"<p>{body}</p>",
+        "tags": tags,
+        "categories": categories,
+        **overrides,
+    }
     response = client.post("/api/v1/articles", json=payload, headers=site.headers)
     assert response.status_code in (200, 201), response.get_json()
     return response.get_json()["id"]
@@ -86,9 +122,11 @@ def test_drafts_never_appear_until_published(client: FlaskClient, site_a: SiteWi
 
 def test_an_edit_updates_lists_of_other_articles(client: FlaskClient, site_a: SiteWithKey) -> None:
     ids = load_all(client, site_a)
-    client.patch(f"/api/v1/articles/{ids['diet']}", json={"title": "Back Pain and Healthy Weight",
-                                                          "body_html": "<p>Back pain, spine stiffness and stretches.</p>"},
-                 headers=site_a.headers)
+    client.patch(
+        f"/api/v1/articles/{ids['diet']}",
+        json={"title": "Back Pain and Healthy Weight", "body_html": "<p>Back pain, spine stiffness and stretches.</p>"},
+        headers=site_a.headers,
+    )
     items = client.get(f"/api/v1/articles/{ids['spine']}/related", headers=site_a.headers).get_json()["items"]
     titles = [item["title"] for item in items]
     assert "Back Pain and Healthy Weight" in titles[:3]
@@ -136,13 +174,15 @@ def test_pins_are_validated(client: FlaskClient, site_a: SiteWithKey, site_b: Si
 def test_never_pair_rules_work_both_ways(client: FlaskClient, site_a: SiteWithKey) -> None:
     ids = load_all(client, site_a)
     assert ids["eating"] in related_ids(client, site_a, ids["diet"])
-    created = client.post("/api/v1/never-pairs", json={"tag_a": "weight loss", "tag_b": "eating disorders"},
-                          headers=site_a.headers)
+    created = client.post(
+        "/api/v1/never-pairs", json={"tag_a": "weight loss", "tag_b": "eating disorders"}, headers=site_a.headers
+    )
     assert created.status_code == 201
     assert ids["eating"] not in related_ids(client, site_a, ids["diet"])
     assert ids["diet"] not in related_ids(client, site_a, ids["eating"])
-    duplicate = client.post("/api/v1/never-pairs", json={"tag_a": "eating disorders", "tag_b": "weight loss"},
-                            headers=site_a.headers)
+    duplicate = client.post(
+        "/api/v1/never-pairs", json={"tag_a": "eating disorders", "tag_b": "weight loss"}, headers=site_a.headers
+    )
     assert duplicate.status_code == 409
     rules = client.get("/api/v1/never-pairs", headers=site_a.headers).get_json()["items"]
     assert len(rules) == 1
@@ -160,24 +200,25 @@ def test_fallback_fills_short_lists_unless_turned_off(app: Flask, client: FlaskC
     assert reasons.index("similar") < reasons.index("fallback_newest")
 
     with app.app_context():
-        from articles import related
+        from articles.related import updates
         from service import db as database
         from service.sites import site_by_slug
 
         with database.new_session() as db:
             row = site_by_slug(db, "fallback-clinic")
             row.settings = {**row.settings, "related_fallback": False}
-            related.refit_site(db, row)
+            updates.refit_site(db, row)
             db.commit()
     items = client.get(f"/api/v1/articles/{ids['food']}/related", headers=site.headers).get_json()["items"]
     assert items and all(item["reason"] == "similar" for item in items)
 
 
-def test_a_process_without_the_cached_index_replays_the_log(app: Flask, client: FlaskClient,
-                                                             site_a: SiteWithKey) -> None:
+def test_a_process_without_the_cached_index_replays_the_log(
+    app: Flask, client: FlaskClient, site_a: SiteWithKey
+) -> None:
     ids = {key: add(client, site_a, key) for key in ("back", "nerve", "food", "peanut", "diet")}
     with app.app_context():
-        related_index._cache.clear()  # what a second gunicorn worker sees
+        index_cache._cache.clear()  # what a second gunicorn worker sees
     spine = add(client, site_a, "spine")
     assert related_ids(client, site_a, spine)[0] == ids["back"]
     assert related_ids(client, site_a, ids["back"])[0] == spine

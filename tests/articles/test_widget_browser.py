@@ -1,9 +1,11 @@
 """The embed script in headless Chromium, on clinic pages served from other loopback origins than the API."""
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -39,7 +41,7 @@ class PageServer:
         self.origin = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "PageServer":
+    def __enter__(self) -> PageServer:
         self._thread.start()
         return self
 
@@ -82,13 +84,24 @@ def clinic(sqlite_app: Flask, pages: PageServer) -> dict[str, int]:
     site = add_site(sqlite_app, "clinic-a", origins=[pages.origin])
     client = sqlite_app.test_client()
     ids = load_corpus(client, site)
-    ids["hostile"] = post_article(client, site, "knee-hostile", "<img src=x onerror=alert(1)>",
-                                  "Knee exercises and quadriceps stretching for the knee joint.",
-                                  "Bones and joints")["id"]
+    ids["hostile"] = post_article(
+        client,
+        site,
+        "knee-hostile",
+        "<img src=x onerror=alert(1)>",
+        "Knee exercises and quadriceps stretching for the knee joint.",
+        "Bones and joints",
+    )["id"]
     pages.pages["/thumb.svg"] = THUMB
-    ids["taping"] = post_article(client, site, "knee-taping", "Taping a Sore Knee for Sport",
-                                 "Kinesiology tape supports the knee joint and kneecap during knee exercises.",
-                                 "Bones and joints", image=pages.origin + "/thumb.svg")["id"]
+    ids["taping"] = post_article(
+        client,
+        site,
+        "knee-taping",
+        "Taping a Sore Knee for Sport",
+        "Kinesiology tape supports the knee joint and kneecap during knee exercises.",
+        "Bones and joints",
+        image=pages.origin + "/thumb.svg",
+    )["id"]
     return ids
 
 
@@ -114,12 +127,14 @@ def block_titles(page: Any, selector: str = "[data-clinic-reads]") -> list[str]:
     return page.locator(f"{selector} .cr-ti").all_text_contents()
 
 
-def test_block_renders_on_an_allowed_origin(sqlite_app: Flask, live_server: LiveServer, pages: PageServer,
-                                            clinic: dict[str, int], page: Any) -> None:
+def test_block_renders_on_an_allowed_origin(
+    sqlite_app: Flask, live_server: LiveServer, pages: PageServer, clinic: dict[str, int], page: Any
+) -> None:
     dialogs: list[Any] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    pages.pages["/knee"] = clinic_page(live_server.url, '<div data-clinic-reads data-site="clinic-a" data-limit="6">'
-                                                        "</div>")
+    pages.pages["/knee"] = clinic_page(
+        live_server.url, '<div data-clinic-reads data-site="clinic-a" data-limit="6"></div>'
+    )
     page.set_viewport_size({"width": 720, "height": 900})
     page.goto(pages.origin + "/knee")
     page.wait_for_selector("[data-clinic-reads] section.cr-w")
@@ -132,8 +147,10 @@ def test_block_renders_on_an_allowed_origin(sqlite_app: Flask, live_server: Live
     assert page.locator("section.cr-w").get_attribute("aria-labelledby") == heading.get_attribute("id")
     hrefs = page.locator("[data-clinic-reads] a").evaluate_all("links => links.map(a => a.href)")
     assert all(href.startswith("https://clinic-a.example/articles/") for href in hrefs)
-    assert page.locator("[data-clinic-reads] img").evaluate_all("imgs => imgs.map(i => i.alt)") == [""] * \
-        page.locator("[data-clinic-reads] img").count()
+    assert (
+        page.locator("[data-clinic-reads] img").evaluate_all("imgs => imgs.map(i => i.alt)")
+        == [""] * page.locator("[data-clinic-reads] img").count()
+    )
     assert page.locator("#cr-style").count() == 1
     # the served thumbnail shows; unreachable ones were swapped for the placeholder
     page.wait_for_function("() => document.querySelectorAll('.cr-w img').length == 1")
@@ -149,12 +166,16 @@ def test_block_renders_on_an_allowed_origin(sqlite_app: Flask, live_server: Live
     save_screenshot(page, "widget-block", full_page=True)
 
 
-def test_two_blocks_on_one_page(sqlite_app: Flask, live_server: LiveServer, pages: PageServer,
-                                clinic: dict[str, int], page: Any) -> None:
-    pages.pages["/two"] = clinic_page(live_server.url, f"""
+def test_two_blocks_on_one_page(
+    sqlite_app: Flask, live_server: LiveServer, pages: PageServer, clinic: dict[str, int], page: Any
+) -> None:
+    pages.pages["/two"] = clinic_page(
+        live_server.url,
+        f"""
         <div id="one" data-clinic-reads data-site="clinic-a"></div>
         <div id="two" data-clinic-reads data-site="clinic-a" data-limit="2"
-             data-url="{url_of('blood-sugar')}"></div>""")
+             data-url="{url_of("blood-sugar")}"></div>""",
+    )
     page.goto(pages.origin + "/two")
     page.wait_for_selector("#one section.cr-w")
     page.wait_for_selector("#two section.cr-w")
@@ -166,8 +187,9 @@ def test_two_blocks_on_one_page(sqlite_app: Flask, live_server: LiveServer, page
     assert page.page_errors == [] and warnings(page) == []
 
 
-def test_origin_not_allowed_shows_nothing(live_server: LiveServer, stranger: PageServer, clinic: dict[str, int],
-                                          page: Any) -> None:
+def test_origin_not_allowed_shows_nothing(
+    live_server: LiveServer, stranger: PageServer, clinic: dict[str, int], page: Any
+) -> None:
     stranger.pages["/copy"] = clinic_page(live_server.url, '<div data-clinic-reads data-site="clinic-a"></div>')
     page.goto(stranger.origin + "/copy")
     wait_until(page, lambda: warnings(page))
@@ -179,14 +201,19 @@ def test_origin_not_allowed_shows_nothing(live_server: LiveServer, stranger: Pag
     assert page.text_content("#count") == "1"  # the clinic's own page still works
 
 
-def test_unknown_article_and_api_down_show_nothing(sqlite_app: Flask, pages: PageServer, clinic: dict[str, int],
-                                                   page: Any) -> None:
+def test_unknown_article_and_api_down_show_nothing(
+    sqlite_app: Flask, pages: PageServer, clinic: dict[str, int], page: Any
+) -> None:
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     with LiveServer(sqlite_app) as api:
-        pages.pages["/far"] = clinic_page(api.url, '<div id="late" data-clinic-reads data-site="clinic-a"></div>'
-                                          f'<div id="none" data-clinic-reads data-site="clinic-a" '
-                                          f'data-url="{url_of("not-an-article")}"></div>', spacer="5000px")
+        pages.pages["/far"] = clinic_page(
+            api.url,
+            '<div id="late" data-clinic-reads data-site="clinic-a"></div>'
+            f'<div id="none" data-clinic-reads data-site="clinic-a" '
+            f'data-url="{url_of("not-an-article")}"></div>',
+            spacer="5000px",
+        )
         page.set_viewport_size({"width": 800, "height": 600})
         page.goto(pages.origin + "/far")
         page.wait_for_function("() => window.ClinicReads")

@@ -1,4 +1,5 @@
 """Optional click counting: signed /r/ links count and redirect only to the target article's own address."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from articles.clicks import make_token
+from articles.widget.clicks import make_token
 from service import db as database
 from service.sites import Site
 from tests.articles.widget_corpus import load_corpus, post_article, related, url_of
@@ -37,8 +38,9 @@ def test_off_by_default_links_go_straight_to_articles(client: FlaskClient, corpu
     assert all(item["url"].startswith("https://clinic-a.example/articles/") for item in items)
 
 
-def test_counted_links_redirect_and_count(app: Flask, client: FlaskClient, site_a: SiteWithKey,
-                                          corpus: dict[str, int]) -> None:
+def test_counted_links_redirect_and_count(
+    app: Flask, client: FlaskClient, site_a: SiteWithKey, corpus: dict[str, int]
+) -> None:
     before = related(client, "clinic-a", url_of("knee-pain")).headers["ETag"]
     set_click_counting(app, site_a, True)
     response = related(client, "clinic-a", url_of("knee-pain"))
@@ -64,18 +66,23 @@ def test_counted_links_redirect_and_count(app: Flask, client: FlaskClient, site_
     top = client.get("/api/v1/clicks?limit=1", headers=site_a.headers).get_json()
     assert top["total"] == 3
     assert [(p["from"]["id"], p["to"]["id"], p["count"]) for p in top["items"]] == [
-        (corpus["knee-pain"], first["id"], 2)]
+        (corpus["knee-pain"], first["id"], 2)
+    ]
     assert client.get("/api/v1/clicks?limit=0", headers=site_a.headers).status_code == 400
     assert client.get("/api/v1/clicks").status_code == 401
 
 
-def test_other_sites_see_none_of_the_counts(app: Flask, client: FlaskClient, site_a: SiteWithKey,
-                                            site_b: SiteWithKey, corpus: dict[str, int]) -> None:
+def test_other_sites_see_none_of_the_counts(
+    app: Flask, client: FlaskClient, site_a: SiteWithKey, site_b: SiteWithKey, corpus: dict[str, int]
+) -> None:
     set_click_counting(app, site_a, True)
     link = related(client, "clinic-a", url_of("sleep")).get_json()["items"][0]["url"]
     assert client.get(_path(link)).status_code == 302
     assert client.get("/api/v1/clicks", headers=site_b.headers).get_json() == {
-        "click_counting": False, "total": 0, "items": []}
+        "click_counting": False,
+        "total": 0,
+        "items": [],
+    }
     assert client.get(f"/api/v1/articles/{corpus['sleep']}/clicks", headers=site_b.headers).status_code == 403
 
 
@@ -83,12 +90,14 @@ def _count(client: FlaskClient, site: SiteWithKey) -> int:
     return int(client.get("/api/v1/clicks", headers=site.headers).get_json()["total"])
 
 
-def test_bad_and_foreign_tokens_are_404_and_count_nothing(app: Flask, client: FlaskClient, site_a: SiteWithKey,
-                                                          site_b: SiteWithKey, corpus: dict[str, int]) -> None:
+def test_bad_and_foreign_tokens_are_404_and_count_nothing(
+    app: Flask, client: FlaskClient, site_a: SiteWithKey, site_b: SiteWithKey, corpus: dict[str, int]
+) -> None:
     set_click_counting(app, site_a, True)
     set_click_counting(app, site_b, True)
-    foreign = post_article(client, site_b, "elsewhere", "Somewhere Else", "Knee exercises elsewhere.",
-                           url="https://evil.example/phish")["id"]
+    foreign = post_article(
+        client, site_b, "elsewhere", "Somewhere Else", "Knee exercises elsewhere.", url="https://evil.example/phish"
+    )["id"]
     good = _path(related(client, "clinic-a", url_of("sleep")).get_json()["items"][0]["url"])
     secret = app.config["SECRET_KEY"]
     a = site_a.site.id

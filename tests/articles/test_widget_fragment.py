@@ -1,4 +1,5 @@
 """The server-rendered "You Might Also Enjoy" fragment and the /widget.js endpoint."""
+
 from __future__ import annotations
 
 import gzip
@@ -72,10 +73,15 @@ def test_fragment_is_an_accessible_landmark_of_links(client: FlaskClient, corpus
 
 
 def test_fragment_escapes_article_text(client: FlaskClient, site_a: SiteWithKey, corpus: dict[str, int]) -> None:
-    hostile = '<img src=x onerror=alert(1)>'
-    post_article(client, site_a, "knee-hostile", hostile,
-                 'Knee exercises and knee joint stretching "for" the quadriceps & <b>knee</b> pain.',
-                 "Bones and joints")
+    hostile = "<img src=x onerror=alert(1)>"
+    post_article(
+        client,
+        site_a,
+        "knee-hostile",
+        hostile,
+        'Knee exercises and knee joint stretching "for" the quadriceps & <b>knee</b> pain.',
+        "Bones and joints",
+    )
     html = fragment(client, url_of("knee-pain"), limit="20").get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<img src=x" not in html and "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
@@ -84,14 +90,18 @@ def test_fragment_escapes_article_text(client: FlaskClient, site_a: SiteWithKey,
     assert hostile in [item["title"] for item in listed]  # the JSON carries it as plain data
 
 
-@pytest.mark.parametrize("path, status", [
-    ("/widget/clinic-a/related?url=https://clinic-a.example/articles/nothing-here", 404),
-    ("/widget/no-such-clinic/related?url=https://clinic-a.example/articles/sleep", 404),
-    ("/widget/clinic-a/related?url=https://clinic-a.example/articles/sleep&limit=50", 400),
-    ("/widget/clinic-a/related", 400),
-])
-def test_fragment_errors_have_an_empty_body(client: FlaskClient, corpus: dict[str, int], path: str,
-                                            status: int) -> None:
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/widget/clinic-a/related?url=https://clinic-a.example/articles/nothing-here", 404),
+        ("/widget/no-such-clinic/related?url=https://clinic-a.example/articles/sleep", 404),
+        ("/widget/clinic-a/related?url=https://clinic-a.example/articles/sleep&limit=50", 400),
+        ("/widget/clinic-a/related", 400),
+    ],
+)
+def test_fragment_errors_have_an_empty_body(
+    client: FlaskClient, corpus: dict[str, int], path: str, status: int
+) -> None:
     response = client.get(path)
     assert response.status_code == status
     assert response.mimetype == "text/html" and response.data == b""
@@ -99,8 +109,9 @@ def test_fragment_errors_have_an_empty_body(client: FlaskClient, corpus: dict[st
 
 
 def test_fragment_of_a_draft_is_empty_404(client: FlaskClient, site_a: SiteWithKey, corpus: dict[str, int]) -> None:
-    post_article(client, site_a, "sleep-draft", "Sleep Apnoea (draft)", "Snoring and sleep apnoea.", "Sleep",
-                 status="draft")
+    post_article(
+        client, site_a, "sleep-draft", "Sleep Apnoea (draft)", "Snoring and sleep apnoea.", "Sleep", status="draft"
+    )
     response = fragment(client, url_of("sleep-draft"))
     assert response.status_code == 404 and response.data == b""
     assert "Sleep Apnoea (draft)" not in fragment(client, url_of("sleep"), limit="20").get_data(as_text=True)

@@ -1,9 +1,11 @@
 """Test-only jobs, declared through ``CLINIC_READS_EXTRA_JOBS=tests.jobs.sample_jobs:SPECS``."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,11 +27,32 @@ def fail(db: Session, now: datetime, config: Mapping[str, Any]) -> None:
 
 
 SPECS = (
-    JobSpec("test_append_pid", "tests.jobs.sample_jobs:append_pid", "interval", {"seconds": 1},
-            misfire_grace_time=1, coalesce=True, description="Appends the scheduler's pid to a file."),
-    JobSpec("test_fail", "tests.jobs.sample_jobs:fail", "interval", {"hours": 1},
-            misfire_grace_time=60, coalesce=True, description="Always fails."),
-    JobSpec("test_unavailable", "tests.jobs.sample_jobs:append_pid", "cron", {"hour": 4},
-            misfire_grace_time=60, coalesce=True, requires="tests.jobs.not_written_yet:run",
-            description="Its domain function has not landed."),
+    JobSpec(
+        "test_append_pid",
+        "tests.jobs.sample_jobs:append_pid",
+        "interval",
+        {"seconds": 1},
+        misfire_grace_time=1,
+        coalesce=True,
+        description="Appends the scheduler's pid to a file.",
+    ),
+    JobSpec(
+        "test_fail",
+        "tests.jobs.sample_jobs:fail",
+        "interval",
+        {"hours": 1},
+        misfire_grace_time=60,
+        coalesce=True,
+        description="Always fails.",
+    ),
+    JobSpec(
+        "test_unavailable",
+        "tests.jobs.sample_jobs:append_pid",
+        "cron",
+        {"hour": 4},
+        misfire_grace_time=60,
+        coalesce=True,
+        requires="tests.jobs.not_written_yet:run",
+        description="Its domain function has not landed.",
+    ),
 )

@@ -1,4 +1,5 @@
 """`jobs list` and `jobs run-once`, in process, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,9 @@ def test_run_once_records_an_ok_run(app: Flask, runner: Any, sample_jobs: Path) 
     assert f"last ok {run.started_at:%Y-%m-%d %H:%M:%S} UTC" in listed
 
 
-def test_run_once_of_a_failing_job_exits_non_zero_and_records_the_error(app: Flask, runner: Any,
-                                                                        sample_jobs: Path) -> None:
+def test_run_once_of_a_failing_job_exits_non_zero_and_records_the_error(
+    app: Flask, runner: Any, sample_jobs: Path
+) -> None:
     result = runner.invoke(args=["jobs", "run-once", "test_fail"])
     assert result.exit_code == 1
     assert FAILURE_MESSAGE in result.output

@@ -1,4 +1,5 @@
 """The single-runner lock, in process: a second holder is refused until the first releases."""
+
 from __future__ import annotations
 
 import pytest

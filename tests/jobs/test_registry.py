@@ -1,4 +1,5 @@
 """The job declarations and the runner's bookkeeping, in process."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,20 +15,27 @@ from service.db import utcnow
 
 
 def test_declared_jobs_are_well_formed() -> None:
-    assert [spec.id for spec in DECLARED] == ["send_due_digests", "poll_feeds", "refit_indexes",
-                                              "purge_pending_subscribers"]
+    assert [spec.id for spec in DECLARED] == [
+        "send_due_digests",
+        "poll_feeds",
+        "refit_indexes",
+        "purge_pending_subscribers",
+    ]
     for spec in DECLARED:
         assert callable(resolve(spec.func)) and spec.requires
         assert spec.build_trigger().get_next_fire_time(None, utcnow()) > utcnow()
         assert 0 < spec.misfire_grace_time and spec.coalesce
 
 
-@pytest.mark.parametrize("value, message", [
-    ("tests.jobs.no_such_module:SPECS", "cannot import tests.jobs.no_such_module:SPECS"),
-    ("tests.jobs.sample_jobs:NOPE", "cannot import tests.jobs.sample_jobs:NOPE"),
-    ("tests.jobs.sample_jobs:SPECS,tests.jobs.sample_jobs:SPECS", "declared twice"),
-    ("tests.jobs.sample_jobs:PID_FILE_ENV", "is not a JobSpec"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("tests.jobs.no_such_module:SPECS", "cannot import tests.jobs.no_such_module:SPECS"),
+        ("tests.jobs.sample_jobs:NOPE", "cannot import tests.jobs.sample_jobs:NOPE"),
+        ("tests.jobs.sample_jobs:SPECS,tests.jobs.sample_jobs:SPECS", "declared twice"),
+        ("tests.jobs.sample_jobs:PID_FILE_ENV", "is not a JobSpec"),
+    ],
+)
 def test_bad_extra_jobs_are_refused(value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         declared_specs({EXTRA_JOBS_ENV: value})
@@ -43,8 +51,12 @@ def test_bad_specs_are_refused() -> None:
 def test_runs_left_running_by_a_dead_scheduler_are_closed(app: Flask) -> None:
     with app.app_context(), database.new_session() as db:
         started = utcnow() - timedelta(minutes=3)
-        db.add_all([JobRun(job_id="poll_feeds", origin=SCHEDULER, started_at=started, status="running"),
-                    JobRun(job_id="poll_feeds", origin="manual", started_at=started, status="running")])
+        db.add_all(
+            [
+                JobRun(job_id="poll_feeds", origin=SCHEDULER, started_at=started, status="running"),
+                JobRun(job_id="poll_feeds", origin="manual", started_at=started, status="running"),
+            ]
+        )
         db.commit()
     assert close_interrupted_runs(app) == 1
     with app.app_context(), database.new_session() as db:

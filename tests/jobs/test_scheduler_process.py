@@ -1,4 +1,5 @@
 """Two real `flask jobs run` processes on one database: only one runs jobs; the other takes over when it dies."""
+
 from __future__ import annotations
 
 import os
@@ -6,8 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import select
 
@@ -48,20 +49,37 @@ def seed_retired_job(url: str) -> None:
 
 def start_scheduler(env: dict[str, str], log_path: Path) -> subprocess.Popen:
     with log_path.open("w") as log:
-        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run", "--lock-poll", "0.5"],
-                                cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run", "--lock-poll", "0.5"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def test_one_scheduler_runs_and_the_other_takes_over(database_url: str, tmp_path: Path) -> None:
     pid_file = tmp_path / "pids.txt"
-    env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(tmp_path / "var"), "SECRET_KEY": "test",
-           "LOG_LEVEL": "INFO", EXTRA_JOBS_ENV: SAMPLE_SPECS, PID_FILE_ENV: str(pid_file)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "VAR_DIR": str(tmp_path / "var"),
+        "SECRET_KEY": "test",
+        "LOG_LEVEL": "INFO",
+        EXTRA_JOBS_ENV: SAMPLE_SPECS,
+        PID_FILE_ENV: str(pid_file),
+    }
     seed_retired_job(database_url)
     logs = {name: tmp_path / f"scheduler-{name}.log" for name in ("a", "b")}
     procs = {name: start_scheduler(env, path) for name, path in logs.items()}
     try:
-        wait_until(lambda: pids(pid_file) and any("another scheduler holds the lock" in path.read_text()
-                                                  for path in logs.values()), "both schedulers", STARTUP)
+        wait_until(
+            lambda: (
+                pids(pid_file) and any("another scheduler holds the lock" in path.read_text() for path in logs.values())
+            ),
+            "both schedulers",
+            STARTUP,
+        )
         [holder_pid] = set(pids(pid_file))
         holder = next(name for name, proc in procs.items() if proc.pid == holder_pid)
         other = "b" if holder == "a" else "a"
@@ -95,8 +113,9 @@ def test_one_scheduler_runs_and_the_other_takes_over(database_url: str, tmp_path
     try:
         with engine.connect() as connection:
             stored = set(connection.scalars(select(apscheduler_jobs.c.id)))
-            runs = connection.execute(select(JobRun.status, JobRun.origin, JobRun.summary)
-                                      .where(JobRun.job_id == "test_append_pid")).all()
+            runs = connection.execute(
+                select(JobRun.status, JobRun.origin, JobRun.summary).where(JobRun.job_id == "test_append_pid")
+            ).all()
     finally:
         engine.dispose()
     expected = {spec.id for spec in declared_specs(env) if unavailable_reason(spec) is None}

@@ -1,4 +1,5 @@
 """Fixtures for the newsletter tests. The SMTP ones can move to tests/conftest.py as-is."""
+
 from __future__ import annotations
 
 import pytest

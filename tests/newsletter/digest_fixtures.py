@@ -1,31 +1,49 @@
 """Building a clinic with recent demo articles and confirmed subscribers, for the digest tests."""
+
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
 
-from articles import related, store
-from articles.demo import topic_to_article
+from articles import store
+from articles.demo import DEMO_TOPICS, topic_to_article
+from articles.related import updates
 from newsletter.inputs import Preferences, Signup
 from newsletter.subscriptions import confirm, request_subscription
+from recommender.medlineplus import read_topic_records
 from service import db as database
 from service.sites import create_site
-from tests.conftest import SHARED_DATA
 
 #: MedlinePlus topics used as the clinic's new articles: back problems, allergies, and others.
-TOPIC_TITLES = ("Back Pain", "Back Injuries", "Sciatica", "Spinal Stenosis", "Food Allergy", "Allergy",
-                "Latex Allergy", "Hay Fever", "Celiac Disease", "A1C", "Anemia", "Asthma", "Acne", "Foot Injuries and Disorders",
-                "Burns", "Cataract", "Chickenpox", "Concussion", "Dehydration", "Dry Mouth")
+TOPIC_TITLES = (
+    "Back Pain",
+    "Back Injuries",
+    "Sciatica",
+    "Spinal Stenosis",
+    "Food Allergy",
+    "Allergy",
+    "Latex Allergy",
+    "Hay Fever",
+    "Celiac Disease",
+    "A1C",
+    "Anemia",
+    "Asthma",
+    "Acne",
+    "Foot Injuries and Disorders",
+    "Burns",
+    "Cataract",
+    "Chickenpox",
+    "Concussion",
+    "Dehydration",
+    "Dry Mouth",
+)
 
 
 def demo_topics(titles: tuple[str, ...] = TOPIC_TITLES) -> list[dict[str, Any]]:
     wanted = set(titles)
-    with (SHARED_DATA / "medlineplus" / "topics.jsonl").open(encoding="utf-8") as handle:
-        topics = [json.loads(line) for line in handle if line.strip()]
-    found = [t for t in topics if t["title"] in wanted]
+    found = [t for t in read_topic_records(DEMO_TOPICS) if t["title"] in wanted]
     assert len(found) == len(wanted), sorted(wanted - {t["title"] for t in found})
     return found
 
@@ -35,7 +53,7 @@ def build_clinic(app: Flask, published_at: datetime, slug: str = "digest-clinic"
     with app.app_context(), database.new_session() as db:
         site = create_site(db, slug, "Digest Clinic", postal_address="1 Main St, Springfield")
         ids = {}
-        with related.deferred(db, site):
+        with updates.deferred(db, site):
             for position, topic in enumerate(demo_topics()):
                 data = topic_to_article(topic, position, published_at).model_copy(update={"published_at": published_at})
                 ids[topic["title"]] = store.upsert_article(db, site, data).article.id
@@ -43,8 +61,17 @@ def build_clinic(app: Flask, published_at: datetime, slug: str = "digest-clinic"
         return ids
 
 
-def add_subscriber(app: Flask, email: str, topics: list[str], now: datetime, slug: str = "digest-clinic",
-                   frequency: str = "daily", hour: int = 0, time_zone: str = "UTC", text: str | None = None) -> int:
+def add_subscriber(
+    app: Flask,
+    email: str,
+    topics: list[str],
+    now: datetime,
+    slug: str = "digest-clinic",
+    frequency: str = "daily",
+    hour: int = 0,
+    time_zone: str = "UTC",
+    text: str | None = None,
+) -> int:
     """A confirmed subscriber (signed up and confirmed a day before ``now``)."""
     with app.app_context(), database.new_session() as db:
         from service.sites import site_by_slug

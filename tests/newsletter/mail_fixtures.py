@@ -1,4 +1,5 @@
 """Plain builders shared by the mailer tests."""
+
 from __future__ import annotations
 
 from newsletter.mail import Branding, build_message
@@ -49,5 +50,6 @@ def digest_items():
 def digest_message(to: str = "pat@example.com", **kwargs):
     context = {"items": digest_items(), "preferences_url": PREFS_URL}
     context.update(kwargs.pop("context", {}))
-    return build_message("digest", kwargs.pop("branding", None) or branding(), to, context,
-                         UNSUB_URL, UNSUB_MAILTO, **kwargs)
+    return build_message(
+        "digest", kwargs.pop("branding", None) or branding(), to, context, UNSUB_URL, UNSUB_MAILTO, **kwargs
+    )

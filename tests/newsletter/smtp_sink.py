@@ -18,6 +18,7 @@ AUTH: ``SmtpSink(credentials={"user": "secret"}, auth_required=True, ...)``.
 
 This module imports nothing from pytest; the fixtures live in conftest.py.
 """
+
 from __future__ import annotations
 
 import email
@@ -80,8 +81,7 @@ class SinkHandler:
         self._disconnect_next = 0
 
     # -- controls (called from the test thread) ---------------------------------
-    def fail_next(self, n: int, code: int = 451, text: str = "4.3.0 Try again later",
-                  stage: str = "DATA") -> None:
+    def fail_next(self, n: int, code: int = 451, text: str = "4.3.0 Try again later", stage: str = "DATA") -> None:
         """Answer ``code text`` to the next ``n`` DATA (or RCPT) commands."""
         if stage not in ("DATA", "RCPT"):
             raise ValueError("stage must be 'DATA' or 'RCPT'")
@@ -89,8 +89,7 @@ class SinkHandler:
             target = self._data_failures if stage == "DATA" else self._rcpt_failures
             target.append(_Failure(n, code, text))
 
-    def reject_recipient(self, address: str, code: int = 550,
-                         text: str = "5.1.1 No such user") -> None:
+    def reject_recipient(self, address: str, code: int = 550, text: str = "5.1.1 No such user") -> None:
         """Answer ``code text`` to RCPT TO for this address, every time."""
         with self._lock:
             self._rejected[address.lower()] = (code, text)
@@ -163,14 +162,16 @@ class SinkHandler:
         auth = session.auth_data
         login = auth.login if isinstance(auth, LoginPassword) else None
         with self._lock:
-            self.messages.append(ReceivedMessage(
-                mail_from=envelope.mail_from,
-                rcpt_tos=list(envelope.rcpt_tos),
-                data=bytes(envelope.original_content or envelope.content),
-                tls=session.ssl is not None,
-                login=login.decode() if isinstance(login, bytes) else login,
-                connection=getattr(server, "_sink_connection", 0) or 0,
-            ))
+            self.messages.append(
+                ReceivedMessage(
+                    mail_from=envelope.mail_from,
+                    rcpt_tos=list(envelope.rcpt_tos),
+                    data=bytes(envelope.original_content or envelope.content),
+                    tls=session.ssl is not None,
+                    login=login.decode() if isinstance(login, bytes) else login,
+                    connection=getattr(server, "_sink_connection", 0) or 0,
+                )
+            )
         return "250 2.0.0 Message accepted"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
@@ -255,12 +256,10 @@ class SmtpSink:
     def connections(self) -> int:
         return self.handler.connections
 
-    def fail_next(self, n: int, code: int = 451, text: str = "4.3.0 Try again later",
-                  stage: str = "DATA") -> None:
+    def fail_next(self, n: int, code: int = 451, text: str = "4.3.0 Try again later", stage: str = "DATA") -> None:
         self.handler.fail_next(n, code, text, stage)
 
-    def reject_recipient(self, address: str, code: int = 550,
-                         text: str = "5.1.1 No such user") -> None:
+    def reject_recipient(self, address: str, code: int = 550, text: str = "5.1.1 No such user") -> None:
         self.handler.reject_recipient(address, code, text)
 
     def disconnect_next(self, n: int = 1) -> None:
@@ -276,12 +275,29 @@ def make_self_signed_cert(folder: Path | str) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec",
-         "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", str(key), "-out", str(cert), "-days", "2",
-         "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=60,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return cert, key
 

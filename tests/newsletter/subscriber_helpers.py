@@ -1,9 +1,11 @@
 """Fixtures and helpers for the subscriber tests: an app whose mail goes to a real SMTP sink."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,16 +17,29 @@ from service import db as database
 from tests.conftest import SiteWithKey, add_site, article_payload, make_test_app
 
 BASE = "https://service.test"
-ACCEPTED = {"status": "accepted", "message": ("Thank you. Please check your inbox: if this address can receive our "
-                                              "emails, a message with a link to confirm your subscription is on its way.")}
+ACCEPTED = {
+    "status": "accepted",
+    "message": (
+        "Thank you. Please check your inbox: if this address can receive our "
+        "emails, a message with a link to confirm your subscription is on its way."
+    ),
+}
 
 
 @pytest.fixture
 def mail_app(database_url: str, tmp_path: Path, smtp_sink: Any) -> Iterator[Flask]:
     """The app on both engines, mail over SMTP to ``smtp_sink``, https public address."""
-    app = make_test_app(database_url, tmp_path / "var", PUBLIC_BASE_URL=BASE, MAIL_BACKEND="smtp",
-                        SMTP_HOST=smtp_sink.host, SMTP_PORT=smtp_sink.port, SMTP_SECURITY="none",
-                        SMTP_MAX_RETRIES=0, SMTP_TIMEOUT=5)
+    app = make_test_app(
+        database_url,
+        tmp_path / "var",
+        PUBLIC_BASE_URL=BASE,
+        MAIL_BACKEND="smtp",
+        SMTP_HOST=smtp_sink.host,
+        SMTP_PORT=smtp_sink.port,
+        SMTP_SECURITY="none",
+        SMTP_MAX_RETRIES=0,
+        SMTP_TIMEOUT=5,
+    )
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -36,12 +51,14 @@ def mail_client(mail_app: Flask) -> FlaskClient:
 
 def make_clinic(app: Flask, slug: str = "clinic-a", **kwargs: Any) -> SiteWithKey:
     """A clinic with a postal address and two published articles (topics: Pain, exercise, nerve pain, Sleep)."""
-    site = add_site(app, slug, postal_address="1 Harbour Road\nRiverside", from_email=f"news@{slug}.example.org",
-                    **kwargs)
+    site = add_site(
+        app, slug, postal_address="1 Harbour Road\nRiverside", from_email=f"news@{slug}.example.org", **kwargs
+    )
     client = app.test_client()
-    for payload in (article_payload(url=f"https://{slug}.example/a1"),
-                    article_payload(url=f"https://{slug}.example/a2", title="Sleep well", tags=["insomnia"],
-                                    categories=["Sleep"])):
+    for payload in (
+        article_payload(url=f"https://{slug}.example/a1"),
+        article_payload(url=f"https://{slug}.example/a2", title="Sleep well", tags=["insomnia"], categories=["Sleep"]),
+    ):
         response = client.post("/api/v1/articles", json=payload, headers=site.headers)
         assert response.status_code == 201, response.get_json()
     return site

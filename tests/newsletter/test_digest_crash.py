@@ -1,5 +1,6 @@
 """Crash safety with a real process: the sender is SIGKILLed mid-batch, a second run completes the
 period, and the SMTP server received every due digest exactly once (on SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,12 +45,22 @@ class StallingHandler(SinkHandler):
 
 
 def sender(app: Flask, sink: SmtpSink, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "VAR_DIR": app.config["VAR_DIR"],
-           "SECRET_KEY": app.config["SECRET_KEY"], "MAIL_BACKEND": "smtp", "SMTP_HOST": sink.host,
-           "SMTP_PORT": str(sink.port), "SMTP_SECURITY": "none", "PUBLIC_BASE_URL": "https://service.test",
-           "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "VAR_DIR": app.config["VAR_DIR"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": sink.host,
+        "SMTP_PORT": str(sink.port),
+        "SMTP_SECURITY": "none",
+        "PUBLIC_BASE_URL": "https://service.test",
+        "LOG_LEVEL": "WARNING",
+    }
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "digests", "send", "--now", NOW.isoformat(), *extra]
-    return subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
 """A digest as a patient sees it: sent to the outbox by the real sending path, rendered in Chromium."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,7 +1,8 @@
 """Digests: matching, skipping, exactly-once sending into a real SMTP server, and the editors' API."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from typing import Any
 
@@ -10,12 +11,17 @@ from flask import Flask
 from tests.conftest import add_site
 from tests.newsletter.digest_fixtures import add_subscriber, build_clinic
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def smtp_app(app: Flask, sink: Any) -> Flask:
-    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST=sink.host, SMTP_PORT=sink.port, SMTP_SECURITY="none",
-                      PUBLIC_BASE_URL="https://service.test")
+    app.config.update(
+        MAIL_BACKEND="smtp",
+        SMTP_HOST=sink.host,
+        SMTP_PORT=sink.port,
+        SMTP_SECURITY="none",
+        PUBLIC_BASE_URL="https://service.test",
+    )
     return app
 
 
@@ -107,8 +113,8 @@ def test_permanent_failures_are_recorded_and_others_still_sent(app: Flask, smtp_
 
 def test_editors_preview_test_send_and_run_reports(app: Flask, smtp_sink: Any) -> None:
     smtp_app(app, smtp_sink)
-    build_clinic(app, datetime.now(timezone.utc) - timedelta(hours=3))
-    subscriber_id = add_subscriber(app, "back@example.org", ["Back Pain"], datetime.now(timezone.utc))
+    build_clinic(app, datetime.now(UTC) - timedelta(hours=3))
+    subscriber_id = add_subscriber(app, "back@example.org", ["Back Pain"], datetime.now(UTC))
     editor = add_site(app, "other-clinic")
     with app.app_context():
         from service import db as database
@@ -126,17 +132,17 @@ def test_editors_preview_test_send_and_run_reports(app: Flask, smtp_sink: Any) -
     html = client.get(f"/api/v1/subscribers/{subscriber_id}/digest-preview?format=html", headers=headers)
     assert html.status_code == 200 and "Back Pain" in html.get_data(as_text=True)
     assert smtp_sink.messages == []  # previews send nothing
-    assert client.get(f"/api/v1/subscribers/{subscriber_id}/digest-preview",
-                      headers=editor.headers).status_code == 404
+    assert client.get(f"/api/v1/subscribers/{subscriber_id}/digest-preview", headers=editor.headers).status_code == 404
 
-    sent = client.post("/api/v1/digests/test", json={"subscriber_id": subscriber_id, "email": "editor@clinic.example"},
-                       headers=headers)
+    sent = client.post(
+        "/api/v1/digests/test", json={"subscriber_id": subscriber_id, "email": "editor@clinic.example"}, headers=headers
+    )
     assert sent.status_code == 202
     assert [m.rcpt_tos for m in smtp_sink.messages] == [["editor@clinic.example"]]
     bad = client.post("/api/v1/digests/test", json={"subscriber_id": subscriber_id, "email": "nope"}, headers=headers)
     assert bad.status_code == 422
 
-    send(app, datetime.now(timezone.utc))
+    send(app, datetime.now(UTC))
     runs = client.get("/api/v1/digests/runs", headers=headers).get_json()["items"]
     assert runs[0]["sent"] == 1 and runs[0]["due"] == 1
     parsed = message_from_bytes(smtp_sink.messages[-1].data, policy=policy.default)

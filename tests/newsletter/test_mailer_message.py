@@ -1,10 +1,11 @@
 """Rendering and headers of built messages (no network)."""
+
 from __future__ import annotations
 
 import email
 import email.policy
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_digest_is_multipart_alternative_text_then_html():
 
 
 def test_headers():
-    when = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    when = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     msg = reparse(digest_message(now=when))
     assert msg["From"].addresses[0].addr_spec == "news@riverside.example.org"
     assert msg["From"].addresses[0].display_name == "Riverside Clinic"
@@ -136,10 +137,13 @@ def test_confirm_message():
 
 
 def test_notice_message():
-    ctx = {"heading": "You have been unsubscribed",
-           "paragraphs": ["We will not email you again.", "Changed your mind?"],
-           "action_url": f"{BASE}/subscribe", "action_label": "Subscribe again",
-           "preferences_url": PREFS_URL}
+    ctx = {
+        "heading": "You have been unsubscribed",
+        "paragraphs": ["We will not email you again.", "Changed your mind?"],
+        "action_url": f"{BASE}/subscribe",
+        "action_label": "Subscribe again",
+        "preferences_url": PREFS_URL,
+    }
     msg = build_message("notice", branding(), "pat@example.com", ctx, UNSUB_URL, UNSUB_MAILTO)
     assert msg["Subject"] == "A message from Riverside Clinic"
     text, html = parts(msg)
@@ -148,8 +152,12 @@ def test_notice_message():
 
 
 def test_no_logo_shows_site_name_and_short_colour_expands():
-    html = render("confirm", branding(logo_url=None, colour="#fc0"),
-                  {"confirm_url": f"{BASE}/c", "preferences_url": PREFS_URL}, UNSUB_URL).html
+    html = render(
+        "confirm",
+        branding(logo_url=None, colour="#fc0"),
+        {"confirm_url": f"{BASE}/c", "preferences_url": PREFS_URL},
+        UNSUB_URL,
+    ).html
     assert "<img" not in html
     assert "#ffcc00" in html
     assert "color: #111111" in html  # dark text on a light brand colour
@@ -168,45 +176,54 @@ def test_environment_is_autoescaping_for_html_only():
     assert env.get_template("email/base.html").environment is env
 
 
-@pytest.mark.parametrize("bad", [
-    "pat@example.com\r\nBcc: victim@example.com",
-    "pat@example.com\nX: y",
-    "Pat <pat@example.com>",
-    "a@b@example.com",
-    "no-at-sign",
-    "pat@example.com, other@example.com",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "pat@example.com\r\nBcc: victim@example.com",
+        "pat@example.com\nX: y",
+        "Pat <pat@example.com>",
+        "a@b@example.com",
+        "no-at-sign",
+        "pat@example.com, other@example.com",
+    ],
+)
 def test_recipient_header_injection_rejected(bad):
     with pytest.raises(ValueError):
         digest_message(to=bad)
 
 
-@pytest.mark.parametrize("field,value", [
-    ("site_name", "Clinic\r\nBcc: x@example.com"),
-    ("from_address", "news@example.org\nBcc: x@example.com"),
-    ("reply_to", "x@example.org\r\n"),
-    ("colour", "red"),
-    ("colour", "#12345"),
-    ("colour", "#123456; background: url(x)"),
-    ("slug", "Bad Slug"),
-    ("postal_address", ""),
-    ("base_url", "javascript:alert(1)"),
-    ("logo_url", "ftp://example.org/logo.png"),
-    ("list_id_domain", "not a domain"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("site_name", "Clinic\r\nBcc: x@example.com"),
+        ("from_address", "news@example.org\nBcc: x@example.com"),
+        ("reply_to", "x@example.org\r\n"),
+        ("colour", "red"),
+        ("colour", "#12345"),
+        ("colour", "#123456; background: url(x)"),
+        ("slug", "Bad Slug"),
+        ("postal_address", ""),
+        ("base_url", "javascript:alert(1)"),
+        ("logo_url", "ftp://example.org/logo.png"),
+        ("list_id_domain", "not a domain"),
+    ],
+)
 def test_branding_validation(field, value):
     with pytest.raises(ValueError):
         branding(**{field: value})
 
 
-@pytest.mark.parametrize("unsub_url,mailto", [
-    ("http://reads.example.org/u/1", None),  # one-click needs https
-    ("https://reads.example.org/u/1\r\nBcc: x@example.com", None),
-    ("https://reads.example.org/u/1>, <https://evil.example", None),
-    (UNSUB_URL, "mailto:unsub@example.org\r\nBcc: x@example.com"),
-    (UNSUB_URL, "mailto:unsub@example.org>, <https://evil.example"),
-    (UNSUB_URL, "not an address"),
-])
+@pytest.mark.parametrize(
+    "unsub_url,mailto",
+    [
+        ("http://reads.example.org/u/1", None),  # one-click needs https
+        ("https://reads.example.org/u/1\r\nBcc: x@example.com", None),
+        ("https://reads.example.org/u/1>, <https://evil.example", None),
+        (UNSUB_URL, "mailto:unsub@example.org\r\nBcc: x@example.com"),
+        (UNSUB_URL, "mailto:unsub@example.org>, <https://evil.example"),
+        (UNSUB_URL, "not an address"),
+    ],
+)
 def test_unsubscribe_targets_validated(unsub_url, mailto):
     ctx = {"items": digest_items(), "preferences_url": PREFS_URL}
     with pytest.raises(ValueError):
@@ -215,21 +232,28 @@ def test_unsubscribe_targets_validated(unsub_url, mailto):
 
 def test_http_unsubscribe_allowed_for_localhost_only():
     ctx = {"items": digest_items(), "preferences_url": PREFS_URL}
-    msg = build_message("digest", branding(), "pat@example.com", ctx,
-                        "http://localhost:5000/u/1", None)
+    msg = build_message("digest", branding(), "pat@example.com", ctx, "http://localhost:5000/u/1", None)
     assert msg["List-Unsubscribe"] == "<http://localhost:5000/u/1>"
 
 
-@pytest.mark.parametrize("kind,context", [
-    ("digest", {"items": [], "preferences_url": PREFS_URL}),
-    ("digest", {"items": [{"title": "x", "url": "javascript:alert(1)"}], "preferences_url": PREFS_URL}),
-    ("digest", {"items": [{"title": "x", "url": f"{BASE}/a", "image_url": "data:image/png;base64,AA"}],
-                "preferences_url": PREFS_URL}),
-    ("digest", {"items": digest_items()}),  # no preferences_url
-    ("confirm", {"preferences_url": PREFS_URL}),
-    ("notice", {"preferences_url": PREFS_URL}),
-    ("newsletter", {"preferences_url": PREFS_URL}),
-])
+@pytest.mark.parametrize(
+    "kind,context",
+    [
+        ("digest", {"items": [], "preferences_url": PREFS_URL}),
+        ("digest", {"items": [{"title": "x", "url": "javascript:alert(1)"}], "preferences_url": PREFS_URL}),
+        (
+            "digest",
+            {
+                "items": [{"title": "x", "url": f"{BASE}/a", "image_url": "data:image/png;base64,AA"}],
+                "preferences_url": PREFS_URL,
+            },
+        ),
+        ("digest", {"items": digest_items()}),  # no preferences_url
+        ("confirm", {"preferences_url": PREFS_URL}),
+        ("notice", {"preferences_url": PREFS_URL}),
+        ("newsletter", {"preferences_url": PREFS_URL}),
+    ],
+)
 def test_bad_context_rejected(kind, context):
     with pytest.raises(ValueError):
         build_message(kind, branding(), "pat@example.com", context, UNSUB_URL, UNSUB_MAILTO)

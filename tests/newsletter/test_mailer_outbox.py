@@ -1,4 +1,5 @@
 """OutboxBackend and make_backend (no network)."""
+
 from __future__ import annotations
 
 import email
@@ -46,22 +47,26 @@ def test_make_backend_defaults_to_outbox(tmp_path):
 
 
 def test_make_backend_smtp_defaults():
-    backend = make_backend({"MAIL_BACKEND": "SMTP", "SMTP_HOST": "mail.example.org",
-                            "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"})
+    backend = make_backend(
+        {"MAIL_BACKEND": "SMTP", "SMTP_HOST": "mail.example.org", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"}
+    )
     assert isinstance(backend, SmtpBackend)
     assert (backend.port, backend.security, backend.max_retries) == (587, "starttls", 3)
     assert not backend.is_open  # building a backend does no I/O
     assert make_backend({"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_SECURITY": "tls"}).port == 465
 
 
-@pytest.mark.parametrize("settings", [
-    {"MAIL_BACKEND": "carrier-pigeon"},
-    {"MAIL_BACKEND": "smtp"},  # no host
-    {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_SECURITY": "ssl"},
-    {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_PORT": "twenty-five"},
-    {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_USERNAME": "u"},  # no password
-    {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_RATE_LIMIT": "-1"},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"MAIL_BACKEND": "carrier-pigeon"},
+        {"MAIL_BACKEND": "smtp"},  # no host
+        {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_SECURITY": "ssl"},
+        {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_PORT": "twenty-five"},
+        {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_USERNAME": "u"},  # no password
+        {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_RATE_LIMIT": "-1"},
+    ],
+)
 def test_make_backend_rejects_bad_settings(settings):
     with pytest.raises(ValueError):
         make_backend(settings)

@@ -1,4 +1,5 @@
 """SmtpBackend against a real aiosmtpd server on loopback."""
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,9 @@ def fake_time():
 
 
 def backend_for(sink, fake_time, **kwargs) -> SmtpBackend:
-    options = dict(security="none", timeout=5, max_retries=3, backoff_base_s=0.5,
-                   sleep=fake_time.sleep, clock=fake_time.clock)
+    options = dict(
+        security="none", timeout=5, max_retries=3, backoff_base_s=0.5, sleep=fake_time.sleep, clock=fake_time.clock
+    )
     options.update(kwargs)
     return SmtpBackend(sink.host, sink.port, **options)
 
@@ -122,8 +124,11 @@ def test_temporary_failure_that_outlasts_retries_is_not_permanent(smtp_sink, fak
 
 def test_permanent_failure_is_recorded_and_batch_goes_on(smtp_sink, fake_time):
     smtp_sink.reject_recipient("gone@example.com", code=550)
-    messages = [digest_message(to="a@example.com"), digest_message(to="gone@example.com"),
-                digest_message(to="b@example.com")]
+    messages = [
+        digest_message(to="a@example.com"),
+        digest_message(to="gone@example.com"),
+        digest_message(to="b@example.com"),
+    ]
     with backend_for(smtp_sink, fake_time) as backend:
         results = backend.send_many(messages)
     assert [r.ok for r in results] == [True, False, True]
@@ -162,8 +167,16 @@ def test_rate_limit_spaces_messages(smtp_sink, fake_time):
 
 
 def test_cannot_connect_raises(fake_time):
-    backend = SmtpBackend("127.0.0.1", 1, security="none", timeout=2, max_retries=1,
-                          backoff_base_s=0.1, sleep=fake_time.sleep, clock=fake_time.clock)
+    backend = SmtpBackend(
+        "127.0.0.1",
+        1,
+        security="none",
+        timeout=2,
+        max_retries=1,
+        backoff_base_s=0.1,
+        sleep=fake_time.sleep,
+        clock=fake_time.clock,
+    )
     with pytest.raises(MailBackendError):
         backend.send(digest_message())
     assert fake_time.sleeps == [0.1]
@@ -185,6 +198,7 @@ def test_logs_domain_and_message_id_only(smtp_sink, fake_time, caplog):
 
 # -- STARTTLS, implicit TLS and AUTH ------------------------------------------------
 
+
 def test_starttls_required(smtp_sink_factory, tls_server_context, tls_client_context, fake_time):
     sink = smtp_sink_factory(tls_context=tls_server_context, require_starttls=True)
     with backend_for(sink, fake_time, security="starttls", ssl_context=tls_client_context) as backend:
@@ -202,8 +216,7 @@ def test_starttls_refuses_untrusted_certificate(smtp_sink_factory, tls_server_co
     assert sink.messages == []
 
 
-def test_plain_client_refused_by_server_requiring_starttls(smtp_sink_factory, tls_server_context,
-                                                          fake_time):
+def test_plain_client_refused_by_server_requiring_starttls(smtp_sink_factory, tls_server_context, fake_time):
     # aiosmtpd answers 530 "Must issue a STARTTLS command first" to MAIL FROM: a
     # configuration problem, so it raises rather than failing (or bouncing) recipients.
     sink = smtp_sink_factory(tls_context=tls_server_context, require_starttls=True)
@@ -221,20 +234,23 @@ def test_implicit_tls(smtp_sink_factory, tls_server_context, tls_client_context,
 
 
 def test_auth_over_starttls(smtp_sink_factory, tls_server_context, tls_client_context, fake_time):
-    sink = smtp_sink_factory(tls_context=tls_server_context, require_starttls=True,
-                             credentials={"mailer": "s3cret"}, auth_required=True)
-    with backend_for(sink, fake_time, security="starttls", ssl_context=tls_client_context,
-                     username="mailer", password="s3cret") as backend:
+    sink = smtp_sink_factory(
+        tls_context=tls_server_context, require_starttls=True, credentials={"mailer": "s3cret"}, auth_required=True
+    )
+    with backend_for(
+        sink, fake_time, security="starttls", ssl_context=tls_client_context, username="mailer", password="s3cret"
+    ) as backend:
         assert backend.send(digest_message()).ok
     assert sink.messages[0].login == "mailer"
 
 
-def test_auth_wrong_password_raises(smtp_sink_factory, tls_server_context, tls_client_context,
-                                    fake_time):
-    sink = smtp_sink_factory(tls_context=tls_server_context, require_starttls=True,
-                             credentials={"mailer": "s3cret"}, auth_required=True)
-    backend = backend_for(sink, fake_time, security="starttls", ssl_context=tls_client_context,
-                          username="mailer", password="wrong")
+def test_auth_wrong_password_raises(smtp_sink_factory, tls_server_context, tls_client_context, fake_time):
+    sink = smtp_sink_factory(
+        tls_context=tls_server_context, require_starttls=True, credentials={"mailer": "s3cret"}, auth_required=True
+    )
+    backend = backend_for(
+        sink, fake_time, security="starttls", ssl_context=tls_client_context, username="mailer", password="wrong"
+    )
     with pytest.raises(MailBackendError, match="login"):
         backend.open()
     assert sink.handler.auth_attempts >= 1
@@ -243,11 +259,17 @@ def test_auth_wrong_password_raises(smtp_sink_factory, tls_server_context, tls_c
 
 
 def test_make_backend_smtp_from_string_settings(smtp_sink):
-    backend = make_backend({
-        "MAIL_BACKEND": "smtp", "SMTP_HOST": smtp_sink.host, "SMTP_PORT": str(smtp_sink.port),
-        "SMTP_SECURITY": "none", "SMTP_RATE_LIMIT": "0", "SMTP_MAX_RETRIES": "1",
-        "SMTP_TIMEOUT": "5",
-    })
+    backend = make_backend(
+        {
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": smtp_sink.host,
+            "SMTP_PORT": str(smtp_sink.port),
+            "SMTP_SECURITY": "none",
+            "SMTP_RATE_LIMIT": "0",
+            "SMTP_MAX_RETRIES": "1",
+            "SMTP_TIMEOUT": "5",
+        }
+    )
     assert isinstance(backend, SmtpBackend)
     assert backend.max_retries == 1 and backend.rate_limit_per_s is None
     with backend:

@@ -1,15 +1,16 @@
 """Who is due, with the clock passed in: time zones, weekdays, months and daylight-saving changes."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from newsletter.schedule import current_period, due_period
+from newsletter.digests.schedule import current_period, due_period
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def test_daily_in_new_york_is_due_from_its_local_hour() -> None:

@@ -1,4 +1,5 @@
 """A clinic page on one of the site's allowed origins may sign people up with fetch(); other origins may not."""
+
 from __future__ import annotations
 
 from flask.testing import FlaskClient
@@ -9,8 +10,14 @@ ALLOWED = "https://clinic-a.example"
 
 
 def test_preflight_from_an_allowed_origin(client: FlaskClient, site_a: SiteWithKey) -> None:
-    response = client.options("/api/v1/sites/clinic-a/subscribe", headers={
-        "Origin": ALLOWED, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+    response = client.options(
+        "/api/v1/sites/clinic-a/subscribe",
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
     assert "POST" in response.headers["Access-Control-Allow-Methods"]

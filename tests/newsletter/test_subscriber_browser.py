@@ -1,4 +1,5 @@
 """A person signs up, confirms and changes preferences in real Chromium at phone width (outbox mail)."""
+
 from __future__ import annotations
 
 import email
@@ -21,8 +22,9 @@ def _outbox_text(app: Flask) -> str:
 
 
 @pytest.mark.browser
-def test_sign_up_confirm_and_change_preferences_on_a_phone(sqlite_app: Flask, live_server: LiveServer,
-                                                           page: Any) -> None:
+def test_sign_up_confirm_and_change_preferences_on_a_phone(
+    sqlite_app: Flask, live_server: LiveServer, page: Any
+) -> None:
     site = add_site(sqlite_app, "clinic-a", postal_address="1 Harbour Road", brand_colour="#5b2a86")
     api = sqlite_app.test_client()
     assert api.post("/api/v1/articles", json=article_payload(), headers=site.headers).status_code == 201
@@ -57,4 +59,5 @@ def test_sign_up_confirm_and_change_preferences_on_a_phone(sqlite_app: Flask, li
 
     listed = api.get("/api/v1/subscribers", headers=site.headers).get_json()["items"]
     assert [(s["status"], s["topics"], s["hour"], s["frequency"]) for s in listed] == [
-        ("confirmed", ["exercise", "Pain"], 7, "daily")]
+        ("confirmed", ["exercise", "Pain"], 7, "daily")
+    ]

@@ -1,11 +1,22 @@
 """The subscriber lifecycle through HTTP, with mail over a real SMTP server, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
 from tests.newsletter.subscriber_helpers import (  # noqa: F401  (fixtures)
-    ACCEPTED, BASE, clinic, csrf_token, link, mail_app, mail_client, plain, subscribe, subscriber_row)
+    ACCEPTED,
+    BASE,
+    clinic,
+    csrf_token,
+    link,
+    mail_app,
+    mail_client,
+    plain,
+    subscribe,
+    subscriber_row,
+)
 
 
 def _confirmed_subscriber(mail_app: Any, mail_client: Any, smtp_sink: Any) -> str:
@@ -62,16 +73,35 @@ def test_whole_lifecycle(mail_app, mail_client, clinic, smtp_sink):
     form = mail_client.get(prefs_path)
     html = form.get_data(as_text=True)
     assert form.status_code == 200 and 'value="Pain" checked' in html
-    changed = mail_client.post(prefs_path, data={
-        "csrf_token": csrf_token(html), "topics": ["Sleep", "insomnia"], "interest_text": "gentle yoga",
-        "frequency": "monthly", "weekday": "4", "hour": "18", "time_zone": "America/New_York", "paused": "1"})
+    changed = mail_client.post(
+        prefs_path,
+        data={
+            "csrf_token": csrf_token(html),
+            "topics": ["Sleep", "insomnia"],
+            "interest_text": "gentle yoga",
+            "frequency": "monthly",
+            "weekday": "4",
+            "hour": "18",
+            "time_zone": "America/New_York",
+            "paused": "1",
+        },
+    )
     assert changed.status_code == 200 and "Your preferences are saved" in changed.get_data(as_text=True)
     row = subscriber_row(mail_app)
     assert (row.topics, row.interest_text, row.frequency, row.weekday, row.hour, row.time_zone, row.paused) == (
-        ["insomnia", "Sleep"], "gentle yoga", "monthly", 4, 18, "America/New_York", True)
+        ["insomnia", "Sleep"],
+        "gentle yoga",
+        "monthly",
+        4,
+        18,
+        "America/New_York",
+        True,
+    )
 
-    resumed = mail_client.post(prefs_path, data={"csrf_token": csrf_token(html), "topics": ["Sleep"],
-                                                 "frequency": "weekly", "time_zone": "UTC"})
+    resumed = mail_client.post(
+        prefs_path,
+        data={"csrf_token": csrf_token(html), "topics": ["Sleep"], "frequency": "weekly", "time_zone": "UTC"},
+    )
     assert resumed.status_code == 200 and subscriber_row(mail_app).paused is False
 
     one_click = link(text, "unsubscribe")
@@ -96,8 +126,15 @@ def test_preferences_form_needs_csrf_token_and_validates(mail_app, mail_client, 
     html = mail_client.get(prefs_path).get_data(as_text=True)
     refused = mail_app.test_client().post(prefs_path, data={"frequency": "daily"})
     assert refused.status_code == 400
-    bad = mail_client.post(prefs_path, data={"csrf_token": csrf_token(html), "frequency": "hourly",
-                                             "time_zone": "Mars/Olympus", "topics": ["Astrology"]})
+    bad = mail_client.post(
+        prefs_path,
+        data={
+            "csrf_token": csrf_token(html),
+            "frequency": "hourly",
+            "time_zone": "Mars/Olympus",
+            "topics": ["Astrology"],
+        },
+    )
     assert bad.status_code == 422
     body = bad.get_data(as_text=True)
     assert "Time zone" in body and "How often" in body and "Topics" in body
@@ -139,15 +176,18 @@ def test_suppressed_address_is_refused_silently(mail_app, mail_client, clinic, s
 
 
 def test_form_encoded_sign_up_from_a_browser_gets_a_page(mail_app, mail_client, clinic, smtp_sink):
-    response = mail_client.post("/api/v1/sites/clinic-a/subscribe", headers={"Accept": "text/html"},
-                                data={"email": "sam@example.org", "topics": ["Pain", "insomnia"],
-                                      "source": "footer-form"})
+    response = mail_client.post(
+        "/api/v1/sites/clinic-a/subscribe",
+        headers={"Accept": "text/html"},
+        data={"email": "sam@example.org", "topics": ["Pain", "insomnia"], "source": "footer-form"},
+    )
     assert response.status_code == 202
     assert "Check your inbox" in response.get_data(as_text=True)
     row = subscriber_row(mail_app, "sam@example.org")
     assert (row.topics, row.consent_source) == (["insomnia", "Pain"], "footer-form")
-    bad = mail_client.post("/api/v1/sites/clinic-a/subscribe", headers={"Accept": "text/html"},
-                           data={"email": "not-an-address"})
+    bad = mail_client.post(
+        "/api/v1/sites/clinic-a/subscribe", headers={"Accept": "text/html"}, data={"email": "not-an-address"}
+    )
     assert bad.status_code == 422 and "Email address" in bad.get_data(as_text=True)
     plain_form = mail_client.post("/api/v1/sites/clinic-a/subscribe", data={"email": "kim@example.org"})
     assert (plain_form.status_code, plain_form.get_json()) == (202, ACCEPTED)

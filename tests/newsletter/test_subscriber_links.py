@@ -1,4 +1,5 @@
 """Signed links: expired, tampered, wrong-purpose and other clinics' tokens show a page and change nothing."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,7 +10,16 @@ from newsletter import tokens
 from newsletter.subscriptions import links_for
 from service.db import utcnow
 from tests.newsletter.subscriber_helpers import (  # noqa: F401  (fixtures)
-    BASE, clinic, link, mail_app, mail_client, make_clinic, plain, subscribe, subscriber_row)
+    BASE,
+    clinic,
+    link,
+    mail_app,
+    mail_client,
+    make_clinic,
+    plain,
+    subscribe,
+    subscriber_row,
+)
 
 
 @pytest.fixture

@@ -1,11 +1,19 @@
 """The confirmation email's sender identity, consent IPs, and what happens when the mail server is down."""
+
 from __future__ import annotations
 
 import logging
 import socket
 
 from tests.newsletter.subscriber_helpers import (  # noqa: F401  (fixtures)
-    ACCEPTED, clinic, mail_app, mail_client, make_clinic, subscribe, subscriber_row)
+    ACCEPTED,
+    clinic,
+    mail_app,
+    mail_client,
+    make_clinic,
+    subscribe,
+    subscriber_row,
+)
 
 
 def _free_port() -> int:
@@ -44,8 +52,9 @@ def test_consent_ip_is_kept_only_when_the_site_asks(mail_app, mail_client, smtp_
     assert row.consent_at is not None
 
 
-def test_mail_server_down_still_answers_the_same_and_retries_next_time(mail_app, mail_client, clinic, smtp_sink,
-                                                                       caplog):
+def test_mail_server_down_still_answers_the_same_and_retries_next_time(
+    mail_app, mail_client, clinic, smtp_sink, caplog
+):
     port = mail_app.config["SMTP_PORT"]
     mail_app.config["SMTP_PORT"] = _free_port()
     with caplog.at_level(logging.ERROR, logger="newsletter"):

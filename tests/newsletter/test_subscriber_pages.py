@@ -1,10 +1,10 @@
 """The embeddable sign-up form and the public pages: accessible markup, clinic branding."""
+
 from __future__ import annotations
 
 import re
 
-from tests.newsletter.subscriber_helpers import (  # noqa: F401  (fixtures)
-    BASE, clinic, link, mail_app, mail_client, plain, subscribe)
+from tests.newsletter.subscriber_helpers import BASE, clinic, link, mail_app, mail_client, plain, subscribe  # noqa: F401  (fixtures)
 
 
 def test_form_fragment_lists_the_sites_topics_accessibly(mail_client, clinic):
@@ -29,8 +29,11 @@ def test_signup_page_is_branded(mail_app, mail_client, clinic):
 def test_topics_of_drafts_are_not_offered(mail_app, mail_client, clinic):
     from tests.conftest import article_payload
 
-    mail_client.post("/api/v1/articles", headers=clinic.headers,
-                     json=article_payload(url="https://clinic-a.example/draft", status="draft", tags=["secret"]))
+    mail_client.post(
+        "/api/v1/articles",
+        headers=clinic.headers,
+        json=article_payload(url="https://clinic-a.example/draft", status="draft", tags=["secret"]),
+    )
     html = mail_client.get("/newsletter/clinic-a/form").get_data(as_text=True)
     assert "secret" not in html
     assert subscribe(mail_client, topics=["secret"]).status_code == 422

@@ -1,4 +1,5 @@
 """Domain functions the scheduler and the digest sender call: purge of old sign-ups, bounces, complaints."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,7 +9,12 @@ from sqlalchemy import select
 from newsletter.inputs import Preferences, Signup
 from newsletter.models import Subscriber
 from newsletter.subscriptions import (
-    BOUNCE_LIMIT, purge_expired_pending, record_bounce, record_complaint, request_subscription)
+    BOUNCE_LIMIT,
+    purge_expired_pending,
+    record_bounce,
+    record_complaint,
+    request_subscription,
+)
 from service import db as database
 from service.db import utcnow
 from service.sites import site_by_slug
@@ -47,7 +53,9 @@ def test_purge_command(mail_app, clinic):
 
 def test_three_permanent_bounces_mark_the_subscriber_bounced(mail_app, clinic):
     with mail_app.app_context(), database.new_session() as db:
-        subscriber = request_subscription(db, site_by_slug(db, "clinic-a"), _signup("p@example.com"), utcnow()).subscriber
+        subscriber = request_subscription(
+            db, site_by_slug(db, "clinic-a"), _signup("p@example.com"), utcnow()
+        ).subscriber
         subscriber.status = "confirmed"
         assert record_bounce(db, subscriber, 451, "try later") is False  # temporary: not counted
         assert record_bounce(db, subscriber, 550, "no such user") is False

@@ -1,4 +1,5 @@
 """The speed benchmark still runs, and its all-pairs answer agrees with sparse_dot_topn."""
+
 from benchmarks.recommender_speed import corpus, report, run_size
 
 

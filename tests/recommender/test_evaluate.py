@@ -2,8 +2,15 @@ import math
 
 import pytest
 
-from recommender.evaluate import (average_precision, evaluate, ndcg_at_k, precision_at_k,
-                                  read_gold_tsv, recall_at_k, reciprocal_rank)
+from recommender.evaluate import (
+    average_precision,
+    evaluate,
+    ndcg_at_k,
+    precision_at_k,
+    read_gold_tsv,
+    recall_at_k,
+    reciprocal_rank,
+)
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ def test_add_matches_fit_on_same_vocabulary(corpus):
     ids, scores = grown.similarities(6)
     other = RelatedIndex(min_df=1).fit(corpus[:5])
     other.vectorizer_ = grown.vectorizer_
-    expected = (other.vectorizer_.transform(corpus[:5]) @ other.vectorizer_.transform([corpus[5]]).T)
+    expected = other.vectorizer_.transform(corpus[:5]) @ other.vectorizer_.transform([corpus[5]]).T
     np.testing.assert_allclose(scores, expected.toarray().ravel(), rtol=1e-5)
 
 
@@ -74,8 +74,14 @@ def test_add_rejects_known_id(index, corpus):
 
 
 def test_update_changes_the_neighbours(index):
-    index.update(Document(5, "Heart Attack Recovery", body="After a heart attack, cardiac rehab "
-                          "helps the heart muscle.", categories=("Heart and Circulation",)))
+    index.update(
+        Document(
+            5,
+            "Heart Attack Recovery",
+            body="After a heart attack, cardiac rehab helps the heart muscle.",
+            categories=("Heart and Circulation",),
+        )
+    )
     assert index.related(5, k=1)[0].id in {3, 4}
     assert len(index) == 6
 
@@ -101,8 +107,7 @@ def test_compaction_keeps_results(corpus):
     assert index.extra_.n_rows == 0
     for i in index.ids_:
         assert [n.id for n in index.related(i, 5)] == [n.id for n in before[i]]
-        np.testing.assert_allclose([n.score for n in index.related(i, 5)],
-                                   [n.score for n in before[i]], rtol=1e-6)
+        np.testing.assert_allclose([n.score for n in index.related(i, 5)], [n.score for n in before[i]], rtol=1e-6)
 
 
 def test_explain_shows_surface_words(index):
@@ -154,6 +159,7 @@ def test_save_and_load_round_trip(index, tmp_path):
 
 def test_load_refuses_another_format_version(index, tmp_path):
     import joblib
+
     path = tmp_path / "old.joblib"
     joblib.dump({"format_version": FORMAT_VERSION + 1, "params": {}, "state": {}}, path)
     with pytest.raises(IndexFormatError, match="format"):
@@ -176,9 +182,11 @@ def test_title_weight_pulls_title_matches_up():
     ]
     plain = RelatedIndex(min_df=1, field_weights={"title": 1, "body": 1}).fit(docs)
     heavy = RelatedIndex(min_df=1, field_weights={"title": 5, "body": 1}).fit(docs)
+
     def score(ix, other):
         ids, scores = ix.similarities(1)
         return scores[list(ids).index(other)]
+
     assert score(heavy, 2) / score(heavy, 3) > score(plain, 2) / score(plain, 3)
 
 

@@ -1,12 +1,11 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from recommender.ranking import Candidate, Rules, apply_rules, eligible
 
-NOW = datetime(2026, 3, 31, 12, tzinfo=timezone.utc)
-SOURCE = Candidate(1, 1.0, "https://c.example/a", tags=("diabetes",), categories=("Diabetes",),
-                   published_at=NOW)
+NOW = datetime(2026, 3, 31, 12, tzinfo=UTC)
+SOURCE = Candidate(1, 1.0, "https://c.example/a", tags=("diabetes",), categories=("Diabetes",), published_at=NOW)
 
 
 def cand(id, score=0.5, **kw):
@@ -31,8 +30,7 @@ def test_similar_candidates_in_score_order_with_reason_and_why():
 
 
 def test_k_limits_the_list():
-    assert ids(apply_rules(SOURCE, [cand(i, 0.5 - i / 100) for i in range(2, 9)], rules(), k=3)) \
-        == [2, 3, 4]
+    assert ids(apply_rules(SOURCE, [cand(i, 0.5 - i / 100) for i in range(2, 9)], rules(), k=3)) == [2, 3, 4]
 
 
 def test_source_itself_is_never_shown():
@@ -61,8 +59,7 @@ def test_pins_come_first_in_editor_order_even_from_the_pool():
 
 def test_pins_still_obey_publication_site_and_blocks():
     pool = [cand(7, status="draft"), cand(8, site_id=2), cand(9), cand(10)]
-    links = apply_rules(SOURCE, [], rules(pins=[7, 8, 9, 10, 99], blocks={10}, fallback=False),
-                        k=5, pool=pool)
+    links = apply_rules(SOURCE, [], rules(pins=[7, 8, 9, 10, 99], blocks={10}, fallback=False), k=5, pool=pool)
     assert ids(links) == [9]
 
 
@@ -72,10 +69,13 @@ def test_blocked_articles_never_shown_even_as_fallback():
     assert ids(links) == [4]
 
 
-@pytest.mark.parametrize("source_tags, candidate_tags", [
-    (("diabetes",), ("Weight Loss Surgery",)),   # source has a, candidate has b
-    (("weight loss surgery",), ("Diabetes",)),   # and the other way round
-])
+@pytest.mark.parametrize(
+    "source_tags, candidate_tags",
+    [
+        (("diabetes",), ("Weight Loss Surgery",)),  # source has a, candidate has b
+        (("weight loss surgery",), ("Diabetes",)),  # and the other way round
+    ],
+)
 def test_never_pair_by_tag_in_both_directions(source_tags, candidate_tags):
     source = Candidate(1, 1.0, tags=source_tags, published_at=NOW)
     rule = rules(never_pair=[("Diabetes", "weight loss surgery")])
@@ -93,8 +93,10 @@ def test_equal_scores_prefer_the_newer_article():
 def test_mmr_trades_relevance_for_diversity():
     ranked = [cand(2, 0.9), cand(3, 0.85), cand(4, 0.6)]
     twins = {frozenset({2, 3}): 0.95}
+
     def similarity(a, b):
         return twins.get(frozenset({a, b}), 0.05)
+
     assert ids(apply_rules(SOURCE, ranked, rules(), k=2)) == [2, 3]
     assert ids(apply_rules(SOURCE, ranked, rules(mmr_lambda=0.5), k=2, similarity=similarity)) == [2, 4]
     assert ids(apply_rules(SOURCE, ranked, rules(mmr_lambda=1.0), k=2, similarity=similarity)) == [2, 3]
@@ -106,8 +108,8 @@ def test_mmr_needs_a_similarity_function():
 
 
 def test_reviewed_within_months():
-    fresh = cand(2, medically_reviewed_at=datetime(2025, 10, 1, tzinfo=timezone.utc))
-    stale = cand(3, medically_reviewed_at=datetime(2025, 9, 30, tzinfo=timezone.utc))
+    fresh = cand(2, medically_reviewed_at=datetime(2025, 10, 1, tzinfo=UTC))
+    stale = cand(3, medically_reviewed_at=datetime(2025, 9, 30, tzinfo=UTC))
     never = cand(4)
     rule = rules(reviewed_within_months=6, fallback=False)  # cutoff 2025-09-30 12:00
     assert ids(apply_rules(SOURCE, [fresh, stale, never], rule, k=5)) == [2]
@@ -115,8 +117,8 @@ def test_reviewed_within_months():
 
 
 def test_month_arithmetic_clamps_the_day():
-    rule = Rules(now=datetime(2026, 3, 31, tzinfo=timezone.utc), reviewed_within_months=1)
-    feb_end = cand(2, medically_reviewed_at=datetime(2026, 2, 28, tzinfo=timezone.utc))
+    rule = Rules(now=datetime(2026, 3, 31, tzinfo=UTC), reviewed_within_months=1)
+    feb_end = cand(2, medically_reviewed_at=datetime(2026, 2, 28, tzinfo=UTC))
     assert eligible(SOURCE, feb_end, rule)
 
 
@@ -136,12 +138,18 @@ def test_min_score_then_fallback_same_category_newest_then_newest():
     links = apply_rules(SOURCE, ranked, rules(min_score=0.3), k=5, pool=pool)
     assert ids(links) == [2, 11, 10, 12, 13]
     assert [link.reason for link in links] == [
-        "similar", "fallback_category", "fallback_category", "fallback_newest", "fallback_newest"]
+        "similar",
+        "fallback_category",
+        "fallback_category",
+        "fallback_newest",
+        "fallback_newest",
+    ]
 
 
 def test_fallback_off_leaves_the_list_short():
-    links = apply_rules(SOURCE, [cand(2, 0.1)], rules(min_score=0.3, fallback=False), k=5,
-                        pool=[cand(10, categories=("Diabetes",))])
+    links = apply_rules(
+        SOURCE, [cand(2, 0.1)], rules(min_score=0.3, fallback=False), k=5, pool=[cand(10, categories=("Diabetes",))]
+    )
     assert links == []
 
 

@@ -1,22 +1,26 @@
 """The CLI, through Flask's runner, on both engines."""
+
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 from flask.testing import FlaskCliRunner
 
-from tests.conftest import SHARED_DATA
+from articles.demo import DEMO_TOPICS
 
 
 def small_topics(tmp_path: Path, count: int = 25) -> Path:
-    lines = (SHARED_DATA / "medlineplus" / "topics.jsonl").read_text(encoding="utf-8").splitlines()[:count]
+    lines = gzip.decompress(DEMO_TOPICS.read_bytes()).decode("utf-8").splitlines()[:count]
     path = tmp_path / "topics.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
 def test_site_and_key_lifecycle(runner: FlaskCliRunner, client) -> None:  # type: ignore[no-untyped-def]
-    created = runner.invoke(args=["sites", "create", "north-clinic", "North Clinic", "--origin", "https://north.example/"])
+    created = runner.invoke(
+        args=["sites", "create", "north-clinic", "North Clinic", "--origin", "https://north.example/"]
+    )
     assert created.exit_code == 0, created.output
     assert "north-clinic" in runner.invoke(args=["sites", "list"]).output
     duplicate = runner.invoke(args=["sites", "create", "north-clinic", "Again"])

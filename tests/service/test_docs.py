@@ -1,4 +1,5 @@
 """Every setting and CLI command is documented in README.md."""
+
 from __future__ import annotations
 
 from flask import Flask

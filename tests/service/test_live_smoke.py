@@ -1,4 +1,5 @@
 """The live-server and browser fixtures work together (the widget and admin tests build on them)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Migrations build the whole schema on an empty database, on both engines."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from clinicreads.models import metadata
 from service.migrations import upgrade
-from service.schema import metadata
 from tests.conftest import PG_ADMIN_URL
 
 

@@ -1,4 +1,5 @@
 """End to end: the README's run command brings up a server that answers /healthz."""
+
 from __future__ import annotations
 
 import os
@@ -39,15 +40,17 @@ def test_run_script_serves_healthz_and_the_demo(tmp_path: Path) -> None:
     env = {**os.environ, "PORT": str(port), "VAR_DIR": str(tmp_path / "var"), "WEB_WORKERS": "1"}
     env.pop("DATABASE_URL", None)
     log = (tmp_path / "run.log").open("w")
-    process = subprocess.Popen([str(REPO_ROOT / "run.sh")], env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [str(REPO_ROOT / "run.sh")], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         assert b'"status":"ok"' in wait_for(f"http://127.0.0.1:{port}/healthz", process).replace(b" ", b"")
         output = (tmp_path / "run.log").read_text()
         key = (tmp_path / "var" / "demo-api-key").read_text().strip()
         assert key.startswith("cr_") and key in output
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/articles?limit=1",
-                                         headers={"Authorization": f"Bearer {key}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/articles?limit=1", headers={"Authorization": f"Bearer {key}"}
+        )
         with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 200
     finally:

@@ -1,0 +1,62 @@
+"""``flask --app wsgi recommender ...``: rebuild related lists, and measure their relevance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from articles.demo import DEMO_TOPICS, DEV_GOLD
+from articles.evaluation import evaluate_topics
+from articles.related import updates
+from service import db as database
+from service.errors import ApiError
+from service.sites import Site, site_by_slug
+
+recommender_cli = AppGroup("recommender", help="Related-articles index and lists.")
+
+
+@recommender_cli.command("refit")
+@click.option("--site", "slug", default=None, help="Only this site (default: every site).")
+def refit(slug: str | None) -> None:
+    """Refit the TF-IDF index and rebuild every related list from the database."""
+    with database.new_session() as db:
+        try:
+            sites = [site_by_slug(db, slug)] if slug else list(db.scalars(select(Site).order_by(Site.id)))
+        except ApiError as err:
+            raise click.ClickException(err.message) from None
+        for site in sites:
+            report = updates.refit_site(db, site)
+            db.commit()
+            click.echo(f"{site.slug}: {report['articles']} articles, {report['indexed']} indexed, {report['seconds']}s")
+
+
+@recommender_cli.command("evaluate")
+@click.option(
+    "--topics",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=DEMO_TOPICS,
+    show_default=True,
+    help="Topics as JSON lines (.jsonl or .jsonl.gz).",
+)
+@click.option(
+    "--gold",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=DEV_GOLD,
+    show_default=True,
+    help="TSV with header topic_id<TAB>related_id.",
+)
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 20))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate(topics: Path, gold: Path, k: int, as_json: bool) -> None:
+    """Load TOPICS into a throw-away site the way production does and score its lists against GOLD."""
+    result = evaluate_topics(topics, gold, k)
+    if as_json:
+        click.echo(json.dumps(result, sort_keys=True))
+        return
+    click.echo(f"{'metric':<14}{'value':>8}")
+    for name, value in result.items():
+        click.echo(f"{name:<14}{value:>8.4f}" if isinstance(value, float) else f"{name:<14}{value:>8}")

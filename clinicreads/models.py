@@ -1,0 +1,30 @@
+"""Every model module, imported so that the shared metadata knows all tables (Alembic and tests use it)."""
+
+from __future__ import annotations
+
+import admin.models
+import articles.feeds.models
+import articles.models
+import articles.related.models
+import articles.widget.clicks
+import jobs.models
+import newsletter.digests.ledger
+import newsletter.models
+import service.auth
+import service.sites
+from service.db import Base
+
+MODEL_MODULES = (
+    admin.models,
+    articles.feeds.models,
+    articles.models,
+    articles.related.models,
+    articles.widget.clicks,
+    jobs.models,
+    newsletter.digests.ledger,
+    newsletter.models,
+    service.auth,
+    service.sites,
+)
+
+metadata = Base.metadata

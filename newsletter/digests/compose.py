@@ -1,0 +1,171 @@
+"""What each due subscriber's digest holds: new articles ranked against their interests.
+
+Scoring is vectorised: every subscriber's profile (their topics and free text) becomes one row of a
+sparse matrix and is scored against all candidate articles of the site in one product per block;
+per-subscriber work only filters the few best of each row (the window since their previous digest,
+articles already sent to them, the minimum score, near-repeats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from recommender.index import RelatedIndex
+
+#: two picks more similar than this to each other are near-repeats; the lower one is dropped (diversity)
+REPEAT_SIMILARITY = 0.8
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    title: str
+    url: str
+    summary: str
+    image_url: str | None
+    published_at: datetime
+    credit: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    subscriber_id: int
+    topics: tuple[str, ...]
+    text: str | None
+    window_start: datetime
+    already_sent: frozenset[int] = frozenset()
+
+
+@dataclass
+class Pick:
+    article: Candidate
+    score: float
+    reason: str
+
+
+@dataclass
+class Composed:
+    subscriber_id: int
+    picks: list[Pick] = field(default_factory=list)
+    skipped: str | None = None  # why nothing is sent: "no_new_articles" or "no_match"
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_items: int = 5
+    min_score: float = 0.05
+    newest_anyway: bool = False
+    site_name: str = ""
+
+
+def _term_vectors(index: RelatedIndex, terms: list[str]) -> sp.csr_matrix:
+    """One normalised vector per distinct term (topics are shared by many subscribers)."""
+    return normalize(index.query_vectors([[t] for t in terms])) if terms else sp.csr_matrix((0, 0))
+
+
+def _profile_terms(profile: Profile) -> list[str]:
+    return list(profile.topics) + ([profile.text] if profile.text else [])
+
+
+def profile_matrix(index: RelatedIndex, profiles: Sequence[Profile]) -> tuple[sp.csr_matrix, list[str], sp.csr_matrix]:
+    """(profiles x features, distinct terms, terms x features): each term of a profile counts equally."""
+    terms = sorted({t for p in profiles for t in _profile_terms(p)})
+    position = {t: i for i, t in enumerate(terms)}
+    term_vectors = _term_vectors(index, terms)
+    rows, cols = [], []
+    for row, profile in enumerate(profiles):
+        for term in _profile_terms(profile):
+            rows.append(row)
+            cols.append(position[term])
+    member = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(profiles), len(terms)))
+    matrix = normalize(member @ term_vectors) if terms else sp.csr_matrix((len(profiles), index.n_features_))
+    return matrix.astype(np.float32), terms, term_vectors
+
+
+def compose(
+    index: RelatedIndex | None, profiles: Sequence[Profile], candidates: Sequence[Candidate], settings: Settings
+) -> list[Composed]:
+    """Each profile's digest, best matches first, at most ``settings.max_items``."""
+    by_id = {c.id: c for c in candidates if index is not None and c.id in index}
+    if not profiles:
+        return []
+    if not by_id:
+        return [_fallback(p, candidates, settings) for p in profiles]
+    ids = list(by_id)
+    matrix, terms, term_vectors = profile_matrix(index, profiles)
+    top_ids, top_scores = index.rank_many(matrix, ids, k=min(len(ids), settings.max_items * 4))
+    article_matrix = index.vectors(ids)
+    column = {article_id: i for i, article_id in enumerate(ids)}
+    term_scores = (term_vectors @ article_matrix.T).toarray() if terms else np.zeros((0, len(ids)))
+    term_row = {t: i for i, t in enumerate(terms)}
+    similar = (article_matrix @ article_matrix.T).toarray()
+    out = []
+    for row, profile in enumerate(profiles):
+        picks = _picks(profile, top_ids[row], top_scores[row], by_id, settings, column, similar)
+        for pick in picks:
+            pick.reason = _reason(profile, pick.article.id, column, term_scores, term_row)
+        out.append(Composed(profile.subscriber_id, picks) if picks else _fallback(profile, candidates, settings))
+    return out
+
+
+def _picks(
+    profile: Profile,
+    ids: np.ndarray,
+    scores: np.ndarray,
+    by_id: dict[int, Candidate],
+    settings: Settings,
+    column: dict[int, int],
+    similar: np.ndarray,
+) -> list[Pick]:
+    picks: list[Pick] = []
+    for article_id, score in zip(ids.tolist(), scores.tolist()):
+        article = by_id[article_id]
+        if (
+            score < settings.min_score
+            or article_id in profile.already_sent
+            or article.published_at < profile.window_start
+        ):
+            continue
+        if any(similar[column[article_id], column[p.article.id]] > REPEAT_SIMILARITY for p in picks):
+            continue
+        picks.append(Pick(article, float(score), ""))
+        if len(picks) == settings.max_items:
+            break
+    return picks
+
+
+def _reason(
+    profile: Profile, article_id: int, column: dict[int, int], term_scores: np.ndarray, term_row: dict[str, int]
+) -> str:
+    """ "Because you follow <topic>" for the chosen topic that matches best; free text gets a general line."""
+    best, best_score = None, 0.0
+    for term in _profile_terms(profile):
+        score = float(term_scores[term_row[term], column[article_id]])
+        if score > best_score:
+            best, best_score = term, score
+    if best is None or best == profile.text:
+        return "Because it matches the interests you told us about"
+    return f"Because you follow {best}"
+
+
+def _fallback(profile: Profile, candidates: Sequence[Candidate], settings: Settings) -> Composed:
+    fresh = [c for c in candidates if c.published_at >= profile.window_start and c.id not in profile.already_sent]
+    if not fresh:
+        return Composed(profile.subscriber_id, skipped="no_new_articles")
+    if not settings.newest_anyway:
+        return Composed(profile.subscriber_id, skipped="no_match")
+    newest = sorted(fresh, key=lambda c: c.published_at, reverse=True)[: settings.max_items]
+    return Composed(profile.subscriber_id, [Pick(c, 0.0, f"New from {settings.site_name}") for c in newest])
+
+
+def candidate_rows(rows: Sequence[Any]) -> list[Candidate]:
+    return [
+        Candidate(r.id, r.title, r.canonical_url, r.summary or "", r.image_url, r.published_at, r.credit) for r in rows
+    ]

@@ -1,0 +1,286 @@
+"""Personalised digests: who is due, what each gets, and sending each period's digest exactly once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from articles.models import Article
+from articles.related import index_cache
+from newsletter.digests import compose, ledger
+from newsletter.digests.schedule import Period, current_period, due_period
+from newsletter.mail import Branding, MailBackendError, SendResult, build_message, make_backend
+from newsletter.models import Subscriber
+from newsletter.notify import branding_for
+from newsletter.subscriptions import links_for, record_bounce
+from service.db import utcnow
+from service.errors import ApiError
+from service.sites import Site
+
+log = logging.getLogger(__name__)
+
+#: a claim older than this is taken to belong to a run that died, and is retried
+DEFAULT_CLAIM_TIMEOUT = timedelta(minutes=15)
+
+
+@dataclass
+class Due:
+    subscriber: Subscriber
+    period: Period
+
+
+def due_subscribers(
+    db: Session, site: Site, now: datetime, claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT
+) -> list[Due]:
+    """Confirmed, unpaused subscribers whose period's send time has passed and whose period is not settled."""
+    query = (
+        select(Subscriber)
+        .where(Subscriber.site_id == site.id, Subscriber.status == "confirmed", Subscriber.paused.is_(False))
+        .order_by(Subscriber.id)
+    )
+    due = []
+    for subscriber in db.scalars(query):
+        period = due_period(subscriber.frequency, subscriber.weekday, subscriber.hour, subscriber.time_zone, now)
+        if period is not None and (subscriber.confirmed_at is None or subscriber.confirmed_at <= now):
+            due.append(Due(subscriber, period))
+    settled = ledger.settled_subscribers(db, site.id, {d.subscriber.id: d.period.key for d in due}, claim_timeout)
+    return [d for d in due if d.subscriber.id not in settled]
+
+
+def digest_settings(site: Site) -> compose.Settings:
+    return compose.Settings(
+        max_items=int(site.setting("digest_max_items")),
+        min_score=float(site.setting("digest_min_score")),
+        newest_anyway=bool(site.setting("digest_send_newest_anyway")),
+        site_name=site.name,
+    )
+
+
+def _candidates(db: Session, site: Site, since: datetime, now: datetime) -> list[compose.Candidate]:
+    rows = db.execute(
+        select(
+            Article.id,
+            Article.title,
+            Article.canonical_url,
+            Article.summary,
+            Article.image_url,
+            Article.published_at,
+            Article.credit,
+        )
+        .where(
+            Article.site_id == site.id,
+            Article.status == "published",
+            Article.published_at >= since,
+            Article.published_at <= now,
+        )
+        .order_by(Article.published_at.desc())
+    ).all()
+    return compose.candidate_rows(rows)
+
+
+def compose_for(db: Session, site: Site, due: Sequence[Due], now: datetime) -> list[compose.Composed]:
+    """Compose the digests of ``due`` subscribers (nothing is sent or recorded)."""
+    if not due:
+        return []
+    sent = ledger.sent_article_ids(db, [d.subscriber.id for d in due])
+    profiles = [
+        compose.Profile(
+            d.subscriber.id,
+            tuple(d.subscriber.topics),
+            d.subscriber.interest_text,
+            d.subscriber.last_digest_at or d.period.previous_starts,
+            frozenset(sent[d.subscriber.id]),
+        )
+        for d in due
+    ]
+    since = min(p.window_start for p in profiles)
+    index = index_cache.current_index(db, site)
+    db.commit()  # release the index state lock before a long send loop
+    return compose.compose(index, profiles, _candidates(db, site, since, now), digest_settings(site))
+
+
+def digest_message(
+    site: Site,
+    subscriber: Subscriber,
+    picks: Sequence[compose.Pick],
+    config: Mapping[str, Any],
+    now: datetime,
+    to: str | None = None,
+    branding: Branding | None = None,
+) -> Any:
+    """The digest email; a sending run passes the site's ``branding`` it built once for all its messages."""
+    base_url, secret = config["PUBLIC_BASE_URL"], config["SECRET_KEY"]
+    links = links_for(subscriber, base_url, secret)
+    items = [
+        {
+            "title": p.article.title,
+            "url": p.article.url,
+            "summary": p.article.summary,
+            "image_url": p.article.image_url,
+            "reason": p.reason,
+            "credit": p.article.credit,
+        }
+        for p in picks
+    ]
+    return build_message(
+        "digest",
+        branding or branding_for(site, base_url),
+        to or subscriber.email,
+        {"items": items, "preferences_url": links["preferences_url"]},
+        links["one_click_url"],
+        links["mailto"],
+        now=now,
+    )
+
+
+def preview_digest(db: Session, site: Site, subscriber: Subscriber, now: datetime) -> compose.Composed:
+    """The digest ``subscriber`` would get at ``now`` (their current period); nothing is sent or recorded."""
+    period = current_period(subscriber.frequency, subscriber.weekday, subscriber.hour, subscriber.time_zone, now)
+    return compose_for(db, site, [Due(subscriber, period)], now)[0]
+
+
+def digest_html(
+    site: Site, subscriber: Subscriber, digest: compose.Composed, config: Mapping[str, Any], now: datetime
+) -> str:
+    """The HTML part of the digest email (for previews)."""
+    message = digest_message(site, subscriber, digest.picks, config, now)
+    return message.get_body(("html",)).get_content()
+
+
+def send_test_digest(
+    db: Session, site: Site, subscriber: Subscriber, address: str, config: Mapping[str, Any], now: datetime
+) -> tuple[compose.Composed, SendResult]:
+    """Send the digest ``subscriber`` would get now to ``address`` (a check; not recorded in the ledger).
+
+    Returns (the digest, the backend's SendResult). Raises ApiError 409 when there is nothing to send,
+    503 when the mail system is unreachable and 502 when the server refuses the message.
+    """
+    digest = preview_digest(db, site, subscriber, now)
+    if digest.skipped:
+        raise ApiError(409, "empty_digest", f"Nothing to send now ({digest.skipped}); no email was sent.")
+    try:
+        with make_backend(config) as backend:
+            result = backend.send(digest_message(site, subscriber, digest.picks, config, now, to=address))
+    except MailBackendError as exc:
+        raise ApiError(503, "mail_unavailable", f"The mail system refused: {exc}") from None
+    if not result.ok:
+        raise ApiError(502, "mail_refused", f"The mail server refused the test ({result.code}).")
+    log.info("test digest of subscriber %s of site %s sent", subscriber.id, site.slug)
+    return digest, result
+
+
+class RunReport:
+    def __init__(self, db: Session, site: Site, now: datetime):
+        self.row = ledger.DigestRun(site_id=site.id, started_at=now, due=0, sent=0, skipped=0, failed=0, reasons={})
+        self.db = db
+
+    def count(self, outcome: str, reason: str | None = None) -> None:
+        setattr(self.row, outcome, getattr(self.row, outcome) + 1)
+        if reason:
+            reasons = dict(self.row.reasons or {})
+            reasons[reason] = reasons.get(reason, 0) + 1
+            self.row.reasons = reasons
+
+    def save(self, now: datetime) -> dict[str, Any]:
+        self.row.finished_at = now
+        self.db.add(self.row)
+        self.db.commit()
+        return {
+            "due": self.row.due,
+            "sent": self.row.sent,
+            "skipped": self.row.skipped,
+            "failed": self.row.failed,
+            "reasons": self.row.reasons,
+        }
+
+
+def send_site_digests(
+    db: Session, site: Site, now: datetime, config: Mapping[str, Any], claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT
+) -> dict[str, Any]:
+    """Send every due digest of one site; each message is claimed, sent and recorded on its own."""
+    due = due_subscribers(db, site, now, claim_timeout)
+    report = RunReport(db, site, now)
+    report.row.due = len(due)
+    composed = {c.subscriber_id: c for c in compose_for(db, site, due, now)}
+    if due:
+        branding = branding_for(site, config["PUBLIC_BASE_URL"])
+        with make_backend(config) as backend:
+            for item in due:
+                if not _send_one(
+                    db, site, item, composed[item.subscriber.id], backend, config, now, claim_timeout, report, branding
+                ):
+                    break
+    result = report.save(utcnow())
+    log.info("digests for site %s: %s", site.slug, result)
+    return result
+
+
+def _send_one(
+    db: Session,
+    site: Site,
+    item: Due,
+    digest: compose.Composed,
+    backend: Any,
+    config: Mapping[str, Any],
+    now: datetime,
+    claim_timeout: timedelta,
+    report: RunReport,
+    branding: Branding,
+) -> bool:
+    """Claim, send and record one digest; False when the mail system is down (stop the batch)."""
+    row = ledger.claim(db, site.id, item.subscriber.id, item.period.key, claim_timeout)
+    if row is None:
+        return True  # another run holds or finished it
+    if digest.skipped:
+        ledger.finish(db, row, ledger.SKIPPED, detail=digest.skipped)
+        report.count("skipped", digest.skipped)
+        return True
+    try:
+        result = backend.send(digest_message(site, item.subscriber, digest.picks, config, now, branding=branding))
+    except MailBackendError as exc:
+        ledger.finish(db, row, ledger.FAILED, detail=f"mail system: {exc}")
+        report.count("failed", "mail_system")
+        log.error("digest run for site %s stopped: %s", site.slug, exc)
+        return False
+    if result.ok:
+        _record_sent(db, item.subscriber, digest, now)
+        ledger.finish(
+            db, row, ledger.SENT, message_id=result.message_id, article_ids=[p.article.id for p in digest.picks]
+        )
+        report.count("sent")
+        return True
+    if result.permanent:
+        record_bounce(db, item.subscriber, result.code, result.error)
+    attempts = ledger.MAX_ATTEMPTS if result.permanent else row.attempts
+    ledger.finish(db, row, ledger.FAILED, attempts=attempts, detail=f"{result.code}: {result.error}")
+    report.count("failed", "bounced" if result.permanent else "temporary")
+    return True
+
+
+def _record_sent(db: Session, subscriber: Subscriber, digest: compose.Composed, now: datetime) -> None:
+    subscriber.last_digest_at = now
+    for pick in digest.picks:
+        db.merge(ledger.DigestItem(subscriber_id=subscriber.id, article_id=pick.article.id, sent_at=now))
+
+
+def send_due_digests(
+    db: Session, now: datetime, app_config: Mapping[str, Any], claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT
+) -> dict[str, Any]:
+    """The scheduler's job: every site's due digests. One site's failure does not stop the others."""
+    results: dict[str, Any] = {}
+    for site in db.scalars(select(Site).order_by(Site.id)).all():
+        try:
+            results[site.slug] = send_site_digests(db, site, now, app_config, claim_timeout)
+        except Exception as exc:  # recorded per site; the job reports the failure
+            db.rollback()
+            log.exception("digests for site %s failed", site.slug)
+            results[site.slug] = {"error": f"{exc.__class__.__name__}: {exc}"}
+    if any("error" in r for r in results.values()):
+        raise RuntimeError(f"digest run had failures: {results}")
+    return results
