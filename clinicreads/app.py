@@ -32,7 +32,7 @@ from newsletter.digests.cli import digests_cli
 from newsletter.views import bp as newsletter_pages
 from service import csrf, db, errors
 from service.cli import keys_cli, sites_cli
-from service.config import load_settings
+from service.config import TEMPLATE_DIR, load_settings
 
 log = logging.getLogger("service.requests")
 
@@ -99,7 +99,7 @@ def _register_health(app: Flask) -> None:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from environment settings, with ``config`` overriding them (tests pass their own)."""
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder=str(TEMPLATE_DIR))
     app.config.update(load_settings(config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     _configure_logging(app.config["LOG_LEVEL"])

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: the shared page layout (``base.html``) and the error page, used by every blueprint's pages
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)

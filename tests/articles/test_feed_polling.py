@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from articles.feeds.models import FeedPoll, FeedSource
-from articles.feeds.polling import MAX_BACKOFF, poll_due_feeds, poll_feed
-from articles.feeds.sources import FeedIn, add_feed
+from articles.feeds.polling import poll_due_feeds, poll_feed
+from articles.feeds.sources import MAX_BACKOFF, FeedIn, add_feed
 from articles.models import Article
 from service import db as database
 from service.db import utcnow
