@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, column, exists, func, inspect, select
-from sqlalchemy import table as table_clause
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from articles.feeds.models import FeedPoll
 from articles.models import Article, ArticleLabel
+from newsletter.digests.ledger import DigestRun
 from service.sites import Site
 
 PAGE_SIZE = 25
@@ -82,29 +83,11 @@ def search_articles(
     return ArticlePage(list(items), total, page, pages)
 
 
-def has_table(db: Session, name: str) -> bool:
-    """Whether the database has table ``name`` (pages of features that may not be installed yet)."""
-    return inspect(db.get_bind()).has_table(name)
+def latest_feed_poll(db: Session, site: Site) -> FeedPoll | None:
+    """The site's newest feed poll (any of its feeds)."""
+    return db.scalar(select(FeedPoll).where(FeedPoll.site_id == site.id).order_by(FeedPoll.id.desc()).limit(1))
 
 
-def latest_row(db: Session, table: str, site_id: int, columns: tuple[str, ...]) -> dict | None:
-    """``columns`` (those present) of the newest row (highest id) of another feature's table for a site.
-
-    Tables of features built elsewhere are read loosely: without ``id`` and ``site_id`` there is nothing to show.
-    """
-    present = {c["name"] for c in inspect(db.get_bind()).get_columns(table)}
-    if not {"id", "site_id"} <= present:
-        return None
-    shown = [name for name in columns if name in present]
-    source = table_clause(table, column("id"), column("site_id"), *[column(name) for name in shown])
-    row = (
-        db.execute(
-            select(*[source.c[name] for name in shown])
-            .where(source.c.site_id == site_id)
-            .order_by(source.c.id.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
+def latest_digest_run(db: Session, site: Site) -> DigestRun | None:
+    """The site's newest digest run."""
+    return db.scalar(select(DigestRun).where(DigestRun.site_id == site.id).order_by(DigestRun.id.desc()).limit(1))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from articles.feeds.models import FeedPoll, FeedSource
 from jobs.models import JobRun, last_runs, stored_next_run_times
-from jobs.registry import JobSpec, declared_specs, find_spec, unavailable_reason
+from jobs.registry import JobSpec, declared_specs, find_spec
 from newsletter.digests.ledger import DigestRun
 from newsletter.export import filtered_query
 from newsletter.models import Subscriber
@@ -87,7 +87,6 @@ class JobState:
     they cover every site."""
 
     spec: JobSpec | None
-    available: bool
     next_run: datetime | None
     paused: bool
     last: JobRun | None
@@ -97,13 +96,11 @@ def digest_job_state(db: Session, now: datetime) -> JobState:
     """The ``send_due_digests`` job: its next run (the job store's, else computed from its trigger), last run."""
     spec = find_spec(DIGEST_JOB, declared_specs())
     if spec is None:
-        return JobState(None, False, None, False, None)
+        return JobState(None, None, False, None)
     stored = stored_next_run_times(db)
     last = last_runs(db, [DIGEST_JOB]).get(DIGEST_JOB)
     if DIGEST_JOB in stored:
         moment = stored[DIGEST_JOB]
         next_run = datetime.fromtimestamp(moment, UTC) if moment is not None else None
-        return JobState(spec, unavailable_reason(spec) is None, next_run, moment is None, last)
-    return JobState(
-        spec, unavailable_reason(spec) is None, spec.build_trigger().get_next_fire_time(None, now), False, last
-    )
+        return JobState(spec, next_run, moment is None, last)
+    return JobState(spec, spec.build_trigger().get_next_fire_time(None, now), False, last)

@@ -1,8 +1,8 @@
 """The scheduled jobs, declared as data with stable ids (the ids are the keys of the persistent job store).
 
-Each job names its task (``jobs.tasks:...``, a few lines around one domain function) and the domain function it
-``requires``. A job is scheduled only when both import: the domain functions are landing one by one, and a job
-whose function is missing is reported "not available yet" instead of failing every run.
+Each job's ``func`` is its task in ``jobs.tasks`` (a few lines around one domain function). The job store never
+holds these functions: every stored job calls ``jobs.runner:run_scheduled`` with its id, which looks the job up
+here, so rows stored by earlier deployments stay valid when tasks are renamed or moved.
 
 Why each job's misfire grace time and coalescing (a run is "misfired" when it could not start on time: the
 scheduler was down or restarting, or the host was suspended):
@@ -31,36 +31,40 @@ import importlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session
+
+from jobs import tasks
 
 EXTRA_JOBS_ENV = "CLINIC_READS_EXTRA_JOBS"
 TRIGGERS = {"interval": IntervalTrigger, "cron": CronTrigger}
 
+#: a task: called with an open session, the current time (aware UTC) and the app's settings; returns the summary
+Task = Callable[[Session, datetime, Mapping[str, Any]], Any]
+
 
 @dataclass(frozen=True)
 class JobSpec:
-    """One scheduled job. ``func`` and ``requires`` are ``"module:function"`` references."""
+    """One scheduled job: ``func`` is the task a run calls."""
 
     id: str
-    func: str
+    func: Task
     trigger: str
     trigger_args: Mapping[str, Any]
     misfire_grace_time: int
     coalesce: bool
     description: str
-    requires: str | None = None
 
     def __post_init__(self) -> None:
         if self.trigger not in TRIGGERS:
             raise ValueError(f"job {self.id}: unknown trigger {self.trigger!r} (use {', '.join(TRIGGERS)})")
-        for ref in filter(None, (self.func, self.requires)):
-            if ref.count(":") != 1:
-                raise ValueError(f"job {self.id}: {ref!r} is not a 'module:function' reference")
+        if not callable(self.func):
+            raise ValueError(f"job {self.id}: func {self.func!r} is not a function")
 
     def build_trigger(self) -> BaseTrigger:
         """A fresh APScheduler trigger in UTC."""
@@ -76,49 +80,45 @@ class JobSpec:
 DECLARED: tuple[JobSpec, ...] = (
     JobSpec(
         "send_due_digests",
-        "jobs.tasks:send_due_digests",
+        tasks.send_due_digests,
         "interval",
         {"minutes": 5},
         misfire_grace_time=5 * 60,
         coalesce=True,
-        requires="newsletter.digests.run:send_due_digests",
         description="Send the email digests that are due (the send ledger makes repeats no-ops).",
     ),
     JobSpec(
         "poll_feeds",
-        "jobs.tasks:poll_feeds",
+        tasks.poll_feeds,
         "interval",
         {"minutes": 1},
         misfire_grace_time=30,
         coalesce=True,
-        requires="articles.feeds.polling:poll_due_feeds",
         description="Fetch the article feeds that are due and import new or changed articles.",
     ),
     JobSpec(
         "refit_indexes",
-        "jobs.tasks:refit_indexes",
+        tasks.refit_indexes,
         "cron",
         {"hour": 3, "minute": 30},
         misfire_grace_time=3 * 60 * 60,
         coalesce=True,
-        requires="articles.related.updates:refit_all_sites",
         description="Refit every site's TF-IDF index and rebuild its related lists.",
     ),
     JobSpec(
         "purge_pending_subscribers",
-        "jobs.tasks:purge_pending_subscribers",
+        tasks.purge_pending_subscribers,
         "interval",
         {"hours": 1},
         misfire_grace_time=30 * 60,
         coalesce=True,
-        requires="newsletter.subscriptions:purge_expired_pending",
         description="Delete sign-ups never confirmed within the confirmation window.",
     ),
 )
 
 
-def resolve(ref: str) -> Callable[..., Any]:
-    """Import ``"module:function"`` (raises ImportError or AttributeError)."""
+def _import_attribute(ref: str) -> Any:
+    """Import ``"module:ATTRIBUTE"`` (raises ImportError or AttributeError)."""
     module_name, _, name = ref.partition(":")
     return getattr(importlib.import_module(module_name), name)
 
@@ -127,7 +127,7 @@ def _extra_specs(environ: Mapping[str, str]) -> list[JobSpec]:
     specs: list[JobSpec] = []
     for ref in filter(None, (part.strip() for part in environ.get(EXTRA_JOBS_ENV, "").split(","))):
         try:
-            found = resolve(ref)
+            found = _import_attribute(ref)
         except (ImportError, AttributeError) as exc:
             raise ValueError(f"{EXTRA_JOBS_ENV}: cannot import {ref}: {exc}") from exc
         specs.extend(found)
@@ -145,16 +145,6 @@ def declared_specs(environ: Mapping[str, str] | None = None) -> list[JobSpec]:
             raise ValueError(f"job id {spec.id!r} is declared twice")
         seen.add(spec.id)
     return specs
-
-
-def unavailable_reason(spec: JobSpec) -> str | None:
-    """None when the job's task and domain function import; otherwise why not."""
-    for ref in filter(None, (spec.requires, spec.func)):
-        try:
-            resolve(ref)
-        except (ImportError, AttributeError) as exc:
-            return f"{ref}: {exc}"
-    return None
 
 
 def find_spec(job_id: str, specs: Iterable[JobSpec]) -> JobSpec | None:

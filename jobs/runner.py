@@ -16,7 +16,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import update
 
 from jobs.models import ERROR, OK, RUNNING, JobRun
-from jobs.registry import declared_specs, find_spec, resolve
+from jobs.registry import declared_specs, find_spec
 from service import db as database
 from service.db import utcnow
 
@@ -37,7 +37,8 @@ def bind_app(app: Flask | None) -> None:
 
 
 def run_scheduled(job_id: str) -> None:
-    """What the scheduler calls; the outcome is in job_runs and the log."""
+    """What the scheduler calls (stored as ``jobs.runner:run_scheduled`` with the job id); the outcome is in
+    job_runs and the log."""
     if _scheduler_app is None:
         raise RuntimeError("no app bound: scheduled jobs run only inside `flask jobs run`")
     run_job(job_id, _scheduler_app, origin=SCHEDULER)
@@ -72,10 +73,9 @@ def _call(job_id: str) -> Any:
     spec = find_spec(job_id, declared_specs())
     if spec is None:
         raise LookupError(f"no job {job_id!r} is declared")
-    task = resolve(spec.func)
     with database.new_session() as db:
         try:
-            result = task(db, utcnow(), current_app.config)
+            result = spec.func(db, utcnow(), current_app.config)
             db.commit()
         except BaseException:
             db.rollback()

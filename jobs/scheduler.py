@@ -26,24 +26,14 @@ from sqlalchemy.engine import Engine
 
 from jobs import runner
 from jobs.guard import Guard, make_guard
-from jobs.registry import JobSpec, declared_specs, unavailable_reason
+from jobs.registry import JobSpec, declared_specs
 from service.db import make_engine
 
 log = logging.getLogger(__name__)
 
+#: what every stored job calls, with the job id as its one argument: rows in ``apscheduler_jobs`` hold this text,
+#: so it must keep naming ``jobs.runner.run_scheduled`` for the rows of existing databases to load
 RUN_FUNC = "jobs.runner:run_scheduled"
-
-
-def available_specs(specs: list[JobSpec]) -> list[JobSpec]:
-    """The specs whose functions import; the others are logged as not available yet."""
-    ready = []
-    for spec in specs:
-        reason = unavailable_reason(spec)
-        if reason:
-            log.warning("job %s not available yet (%s); not scheduled", spec.id, reason)
-        else:
-            ready.append(spec)
-    return ready
 
 
 def build_scheduler(store_engine: Engine) -> BackgroundScheduler:
@@ -108,7 +98,7 @@ def _run_while_locked(app: Flask, guard: Guard, stop: threading.Event, poll_seco
     scheduler = build_scheduler(store_engine)
     scheduler.start(paused=True)
     try:
-        specs = available_specs(declared_specs())
+        specs = declared_specs()
         sync_jobs(scheduler, specs)
         scheduler.resume()
         log.info("scheduler running %d job(s): %s", len(specs), ", ".join(s.id for s in specs) or "none")

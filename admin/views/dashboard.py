@@ -1,54 +1,77 @@
-"""The dashboard: articles by status, and panels for features whose tables may not exist yet."""
+"""The dashboard: articles by status, the latest feed poll and the latest digest run."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import render_template
 
 from admin.auth import require_editor
 from admin.blueprint import bp
-from admin.queries import has_table, latest_row, status_counts
+from admin.queries import latest_digest_run, latest_feed_poll, status_counts
+from articles.feeds.models import FeedPoll
+from newsletter.digests.ledger import DigestRun
 from service import db as database
 from service.sites import Site
 
-#: (table, heading, columns to show, what to say before the table exists): a panel shows the site's newest row
-#: once the feature that owns the table is installed.
-PANELS = (
-    (
-        "feed_polls",
-        "Last feed import",
-        ("finished_at", "outcome", "created", "updated", "rejected", "error"),
-        "Feed imports are not set up yet.",
-    ),
-    (
-        "digest_runs",
-        "Last digest run",
-        ("started_at", "finished_at", "due", "sent", "skipped", "failed"),
-        "Email digests are not set up yet.",
-    ),
-)
-#: the page each panel links to (its table's feature)
-PANEL_LINKS = {
-    "feed_polls": ("admin.feeds", "Feeds and their checks"),
-    "digest_runs": ("admin.digests", "Digest schedule and runs"),
-}
+
+@dataclass(frozen=True)
+class Panel:
+    """One card: the facts of the newest record (None when nothing has run yet) and the page it links to."""
+
+    heading: str
+    facts: Sequence[tuple[str, object]] | None
+    link: tuple[str, str]
 
 
-def _panel(table: str, columns: tuple[str, ...], site: Site) -> dict[str, Any] | None:
-    """The newest row of ``table`` for the site, once the table exists (None before)."""
-    db = database.session()
-    if not has_table(db, table):
-        return None
-    return {"latest": latest_row(db, table, site.id, columns)}
+def _shown(value: object) -> object:
+    """A fact as the page prints it: times in UTC to the minute, a dash for nothing."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M} UTC"
+    return value
+
+
+def _facts(*pairs: tuple[str, object]) -> list[tuple[str, object]]:
+    return [(label, _shown(value)) for label, value in pairs]
+
+
+def feed_poll_panel(poll: FeedPoll | None) -> Panel:
+    facts = None
+    if poll is not None:
+        facts = _facts(
+            ("Finished at", poll.finished_at),
+            ("Outcome", poll.outcome),
+            ("Created", poll.created),
+            ("Updated", poll.updated),
+            ("Rejected", poll.rejected),
+            ("Error", poll.error),
+        )
+    return Panel("Last feed import", facts, ("admin.feeds", "Feeds and their checks"))
+
+
+def digest_run_panel(run: DigestRun | None) -> Panel:
+    facts = None
+    if run is not None:
+        facts = _facts(
+            ("Started at", run.started_at),
+            ("Finished at", run.finished_at),
+            ("Due", run.due),
+            ("Sent", run.sent),
+            ("Skipped", run.skipped),
+            ("Failed", run.failed),
+        )
+    return Panel("Last digest run", facts, ("admin.digests", "Digest schedule and runs"))
 
 
 @bp.get("/<site>/")
 @require_editor()
 def dashboard(site: Site) -> Any:
-    counts = status_counts(database.session(), site)
-    panels = [
-        {"heading": heading, "empty": empty, "data": _panel(table, columns, site), "link": PANEL_LINKS.get(table)}
-        for table, heading, columns, empty in PANELS
-    ]
+    db = database.session()
+    counts = status_counts(db, site)
+    panels = [feed_poll_panel(latest_feed_poll(db, site)), digest_run_panel(latest_digest_run(db, site))]
     return render_template("admin/dashboard.html", counts=counts, total=sum(counts.values()), panels=panels)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -139,30 +138,3 @@ def test_dashboard_counts_articles_by_status(client: FlaskClient, editor_a: Acco
     assert '<span class="stat-number">1</span>\n        <span class="stat-label">Draft</span>' in body
     with app.app_context(), database.new_session() as db:
         assert db.scalar(select(func.count()).select_from(Article)) == 4
-
-
-def test_dashboard_shows_the_last_digest_run_once_digests_exist(
-    client: FlaskClient, editor_a: Account, app: Flask
-) -> None:
-    from datetime import datetime
-
-    from sqlalchemy import text
-
-    from admin.queries import has_table
-
-    with app.app_context(), database.new_session() as db:
-        if not has_table(db, "digest_runs"):
-            pytest.skip("digest_runs table not migrated yet (newsletter digests)")
-        site = site_by_slug(db, "clinic-a")
-        db.execute(
-            text(
-                "INSERT INTO digest_runs (site_id, started_at, due, sent, skipped, failed, reasons) "
-                "VALUES (:site, :at, 12, 11, 0, 1, '{}')"
-            ),
-            {"site": site.id, "at": datetime(2026, 3, 2, 8, 0)},
-        )
-        db.commit()
-    sign_in(client, editor_a)
-    body = client.get("/admin/clinic-a/").get_data(as_text=True)
-    assert "<dt>Sent</dt><dd>11</dd>" in body and "<dt>Failed</dt><dd>1</dd>" in body
-    assert "Email digests are not set up yet." not in body

@@ -29,7 +29,7 @@ def fail(db: Session, now: datetime, config: Mapping[str, Any]) -> None:
 SPECS = (
     JobSpec(
         "test_append_pid",
-        "tests.jobs.sample_jobs:append_pid",
+        append_pid,
         "interval",
         {"seconds": 1},
         misfire_grace_time=1,
@@ -38,21 +38,11 @@ SPECS = (
     ),
     JobSpec(
         "test_fail",
-        "tests.jobs.sample_jobs:fail",
+        fail,
         "interval",
         {"hours": 1},
         misfire_grace_time=60,
         coalesce=True,
         description="Always fails.",
-    ),
-    JobSpec(
-        "test_unavailable",
-        "tests.jobs.sample_jobs:append_pid",
-        "cron",
-        {"hour": 4},
-        misfire_grace_time=60,
-        coalesce=True,
-        requires="tests.jobs.not_written_yet:run",
-        description="Its domain function has not landed.",
     ),
 )

@@ -1,0 +1,88 @@
+"""The dashboard's panels: the site's latest feed poll and digest run, through the test client on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from articles.feeds.models import FeedPoll, FeedSource
+from newsletter.digests.ledger import DigestRun
+from service import db as database
+from service.sites import site_by_slug
+from tests.admin.conftest import Account, sign_in
+from tests.conftest import SiteWithKey
+
+DASHBOARD = "/admin/clinic-a/"
+
+
+def _add_poll(app: Flask, slug: str, finished_at: datetime, **counts: int | str | None) -> None:
+    """A feed of the site (made on first use) and one recorded poll of it."""
+    with app.app_context(), database.new_session() as db:
+        site = site_by_slug(db, slug)
+        url = f"https://{slug}.example/feed.xml"
+        feed = db.query(FeedSource).filter_by(site_id=site.id, url=url).one_or_none()
+        if feed is None:
+            feed = FeedSource(site_id=site.id, url=url)
+            db.add(feed)
+            db.flush()
+        db.add(FeedPoll(feed_id=feed.id, site_id=site.id, started_at=finished_at, finished_at=finished_at, **counts))
+        db.commit()
+
+
+def test_the_panels_say_when_nothing_has_run(client: FlaskClient, editor_a: Account) -> None:
+    sign_in(client, editor_a)
+    body = client.get(DASHBOARD).get_data(as_text=True)
+    assert "Last feed import" in body and "Last digest run" in body
+    assert body.count("Nothing has run yet.") == 2
+
+
+def test_dashboard_shows_the_last_digest_run_once_digests_exist(
+    client: FlaskClient, editor_a: Account, app: Flask
+) -> None:
+    with app.app_context(), database.new_session() as db:
+        site = site_by_slug(db, "clinic-a")
+        db.add(
+            DigestRun(
+                site_id=site.id,
+                started_at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
+                due=12,
+                sent=11,
+                skipped=0,
+                failed=1,
+                reasons={},
+            )
+        )
+        db.commit()
+    sign_in(client, editor_a)
+    body = client.get(DASHBOARD).get_data(as_text=True)
+    assert "<dt>Sent</dt><dd>11</dd>" in body and "<dt>Failed</dt><dd>1</dd>" in body
+    assert "Email digests are not set up yet." not in body
+    assert "<dt>Started at</dt><dd>2026-03-02 08:00 UTC</dd>" in body
+    assert "<dt>Finished at</dt><dd>—</dd>" in body and "<dt>Due</dt><dd>12</dd>" in body
+
+
+def test_dashboard_shows_the_sites_latest_feed_poll(
+    client: FlaskClient, editor_a: Account, app: Flask, site_b: SiteWithKey
+) -> None:
+    _add_poll(app, "clinic-a", datetime(2026, 3, 1, 6, 0, tzinfo=UTC), outcome="ok", created=9)
+    _add_poll(
+        app,
+        "clinic-a",
+        datetime(2026, 3, 2, 6, 15, tzinfo=UTC),
+        outcome="error",
+        created=3,
+        updated=2,
+        rejected=1,
+        error="HTTP 502 <b>Bad Gateway</b>",
+    )
+    _add_poll(app, site_b.slug, datetime(2026, 3, 3, 6, 0, tzinfo=UTC), outcome="ok", created=40)
+    sign_in(client, editor_a)
+    body = client.get(DASHBOARD).get_data(as_text=True)
+    assert "<dt>Finished at</dt><dd>2026-03-02 06:15 UTC</dd>" in body
+    assert "<dt>Outcome</dt><dd>error</dd>" in body and "<dt>Created</dt><dd>3</dd>" in body
+    assert "<dt>Updated</dt><dd>2</dd>" in body and "<dt>Rejected</dt><dd>1</dd>" in body
+    assert "<dt>Error</dt><dd>HTTP 502 &lt;b&gt;Bad Gateway&lt;/b&gt;</dd>" in body
+    assert "<dd>40</dd>" not in body and body.count("Nothing has run yet.") == 1
