@@ -22,7 +22,15 @@ from pydantic_settings import DotEnvSettingsSource
 
 from service.settings import DEFAULT_PUBLIC_BASE_URL, PROJECT_ROOT, Settings, SettingsError, problems_from
 
-__all__ = ["ENV_FILE_VARIABLE", "PROJECT_ROOT", "TEMPLATE_DIR", "load_settings", "production_warnings", "read_settings"]
+__all__ = [
+    "ENV_FILE_VARIABLE",
+    "PROJECT_ROOT",
+    "TEMPLATE_DIR",
+    "SettingsError",
+    "load_settings",
+    "production_warnings",
+    "read_settings",
+]
 
 #: the shared page layout (``base.html``) and the error page, used by every blueprint's pages
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
