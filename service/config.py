@@ -1,86 +1,86 @@
-"""Settings read from environment variables, with documented defaults.
+"""The settings at start: the environment, an optional ``.env`` file and the overrides given.
 
-Every setting is listed in ``SETTINGS`` with its default and a one-line description;
-README.md documents the same list (a test keeps the two in step).
+``load_settings`` turns them into the values of ``app.config`` (the server and every ``flask``
+command build the app through ``create_app``, so both read the same settings). Precedence,
+highest first: overrides (tests pass them), environment variables, the ``.env`` file
+(``CLINIC_READS_ENV_FILE``, or ``.env`` in the project root when present), defaults. Bad
+values stop the start with one ``SettingsError`` that lists them all; the settings
+themselves, typed, are ``service.settings.Settings``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from pydantic import ValidationError
+from pydantic_settings import DotEnvSettingsSource
+
+from service.settings import DEFAULT_PUBLIC_BASE_URL, PROJECT_ROOT, Settings, SettingsError, problems_from
+
+__all__ = [
+    "ENV_FILE_VARIABLE",
+    "PROJECT_ROOT",
+    "TEMPLATE_DIR",
+    "SettingsError",
+    "load_settings",
+    "production_warnings",
+    "read_settings",
+]
+
 #: the shared page layout (``base.html``) and the error page, used by every blueprint's pages
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+#: names the ``.env`` file to read instead of the one in the project root
+ENV_FILE_VARIABLE = "CLINIC_READS_ENV_FILE"
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
 
 
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: Any
-    help: str
-    cast: Any = str
+def _env_file(environ: Mapping[str, str]) -> tuple[Path | None, list[str]]:
+    """The ``.env`` file to read (None: none), and a problem if the one named does not exist."""
+    named = environ.get(ENV_FILE_VARIABLE, "").strip()
+    if named:
+        path = Path(named)
+        return (path, []) if path.is_file() else (None, [f"{ENV_FILE_VARIABLE}={named!r}: no such file"])
+    default = PROJECT_ROOT / ".env"
+    return (default if default.is_file() else None), []
 
 
-def _flag(raw: str) -> bool:
-    """An on/off setting from the environment: true/1/yes/on, anything else is off."""
-    return raw.strip().lower() in ("1", "true", "yes", "on")
+def _from_env_file(path: Path | None) -> dict[str, Any]:
+    """The settings a ``.env`` file sets (empty values count as unset, other names are ignored)."""
+    if path is None:
+        return {}
+    values = DotEnvSettingsSource(Settings, env_file=path)()
+    return {name: value for name, value in values.items() if name in Settings.model_fields}
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("VAR_DIR", str(PROJECT_ROOT / "var"), "Folder for the SQLite file, secret key, saved indexes and outbox."),
-    Setting("DATABASE_URL", "", "SQLAlchemy URL; empty means sqlite:///<VAR_DIR>/clinicreads.db (WAL mode)."),
-    Setting("SECRET_KEY", "", "Signs tokens and sessions; empty means generated once into <VAR_DIR>/secret_key."),
-    Setting("LOG_LEVEL", "INFO", "Python logging level for the service's own loggers."),
-    Setting(
-        "PUBLIC_BASE_URL",
-        "http://127.0.0.1:8000",
-        "Public address of this service, used in email links and the widget snippet.",
-    ),
-    Setting("ADMIN_SESSION_HOURS", 8.0, "How long an editor stays signed in to the admin pages, in hours.", float),
-    Setting("MAX_BODY_BYTES", 10 * 1024 * 1024, "Largest request body accepted, in bytes (413 above).", int),
-    Setting(
-        "WIDGET_MICROCACHE_SECONDS", 1.0, "How long each web process reuses a widget JSON answer (0: never).", float
-    ),
-    Setting("MAIL_BACKEND", "outbox", "outbox (one .eml file per message under <VAR_DIR>/outbox) or smtp."),
-    Setting("MAIL_OUTBOX_DIR", "", "Outbox folder; empty means <VAR_DIR>/outbox."),
-    Setting("SMTP_HOST", "127.0.0.1", "SMTP server host (MAIL_BACKEND=smtp)."),
-    Setting("SMTP_PORT", 25, "SMTP server port.", int),
-    Setting("SMTP_SECURITY", "none", "none, starttls or tls."),
-    Setting("SMTP_USERNAME", "", "SMTP login name; empty means no AUTH."),
-    Setting("SMTP_PASSWORD", "", "SMTP password."),
-    Setting("PENDING_EXPIRY_DAYS", 7, "Days a sign-up may stay unconfirmed before it is purged.", int),
-    Setting("CONFIRM_TOKEN_MAX_AGE_S", 7 * 24 * 3600, "Seconds a confirmation link stays valid.", int),
-    Setting(
-        "LINK_TOKEN_MAX_AGE_S",
-        365 * 24 * 3600,
-        "Seconds the preferences and unsubscribe links in emails stay valid.",
-        int,
-    ),
-    Setting("CONFIRM_RESEND_INTERVAL_S", 600, "Least seconds between two confirmation emails to one address.", int),
-    Setting("SMTP_RATE_LIMIT", 0.0, "Most messages a second sent over SMTP; 0 means no limit.", float),
-    Setting(
-        "FEEDS_ALLOW_PRIVATE_HOSTS",
-        False,
-        "Allow feed URLs on localhost or private/loopback/link-local IPs (true/false).",
-        _flag,
-    ),
-    Setting("FEEDS_FETCH_TIMEOUT", 10.0, "Total seconds one feed fetch may take (connect, redirects, body).", float),
-    Setting("FEEDS_MAX_BYTES", 5 * 1024 * 1024, "Largest feed body accepted, in bytes (after decompression).", int),
-    Setting("FEEDS_PER_RUN", 50, "Most feeds one polling run fetches (the oldest due first).", int),
-)
+def read_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """The typed settings from ``overrides``, ``environ`` (default ``os.environ``) and the ``.env`` file.
 
-
-def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for setting in SETTINGS:
-        raw = environ.get(setting.name)
-        values[setting.name] = setting.default if raw in (None, "") else setting.cast(raw)
-    return values
+    Empty environment variables count as unset. Raise SettingsError listing every bad value.
+    """
+    environ = os.environ if environ is None else environ
+    env_file, problems = _env_file(environ)
+    layers = {  # lowest precedence first; each names where its values came from
+        str(env_file or "no .env file"): _from_env_file(env_file),
+        "the environment": {name: environ[name] for name in Settings.model_fields if environ.get(name, "") != ""},
+        "the overrides": {name: value for name, value in (overrides or {}).items() if name in Settings.model_fields},
+    }
+    values = {name: value for layer in layers.values() for name, value in layer.items()}
+    origins = {name: origin for origin, layer in layers.items() for name in layer}
+    try:
+        settings = Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError(problems + problems_from(exc, origins)) from None
+    problems += settings.smtp_problems()
+    if problems:
+        raise SettingsError(problems)
+    return settings
 
 
 def _secret_key(var_dir: Path) -> str:
@@ -96,19 +96,41 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+def production_warnings(settings: Settings) -> list[str]:
+    """What to set before this runs in production: the defaults that only suit a developer's machine."""
+    warnings = []
+    if settings.PUBLIC_BASE_URL == DEFAULT_PUBLIC_BASE_URL:
+        warnings.append(
+            f"PUBLIC_BASE_URL is the default {DEFAULT_PUBLIC_BASE_URL}, so links in emails and the widget"
+            " snippet point there: in production set PUBLIC_BASE_URL to this service's public https:// address"
+        )
+    if not settings.SECRET_KEY:
+        warnings.append(
+            f"SECRET_KEY is not set, so a key generated into {Path(settings.VAR_DIR) / 'secret_key'} is used: in"
+            " production set SECRET_KEY to a long random string, the same on every server"
+        )
+    return warnings
+
+
+def _warn_once(messages: list[str]) -> None:
+    """Log each message at most once per process (the app may be built more than once)."""
+    for message in messages:
+        if message not in _warned:
+            _warned.add(message)
+            log.warning(message)
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """Environment (or ``environ``) values, then ``overrides``, with derived defaults filled in."""
-    values = _from_environment(os.environ if environ is None else environ)
-    values.update(overrides or {})
-    var_dir = Path(values["VAR_DIR"])
-    values["VAR_DIR"] = str(var_dir)
-    if not values["DATABASE_URL"]:
-        values["DATABASE_URL"] = f"sqlite:///{var_dir / 'clinicreads.db'}"
-    if not values["MAIL_OUTBOX_DIR"]:
-        values["MAIL_OUTBOX_DIR"] = str(var_dir / "outbox")
-    if not values["SECRET_KEY"]:
-        values["SECRET_KEY"] = _secret_key(var_dir)
-    values["MAX_CONTENT_LENGTH"] = values["MAX_BODY_BYTES"]
+    """The values for ``app.config``: every setting, checked and typed, with derived values filled in.
+
+    Keys in ``overrides`` that are not settings (``TESTING``, Flask's own) are kept as given.
+    """
+    settings = read_settings(overrides, environ)
+    values = {**(overrides or {}), **settings.model_dump()}
+    if not settings.SECRET_KEY:
+        values["SECRET_KEY"] = _secret_key(Path(settings.VAR_DIR))
+    values["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
+    _warn_once(production_warnings(settings))
     return values

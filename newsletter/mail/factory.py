@@ -1,64 +1,40 @@
-"""make_backend: the configured backend from settings values."""
+"""make_backend: the mail backend the settings name."""
 
 from __future__ import annotations
 
-import os
 import ssl
 from collections.abc import Mapping
 from typing import Any
+
+from service.settings import MailSettings, SettingsError
 
 from .outbox import OutboxBackend
 from .smtp import SmtpBackend
 
 
-def _int(settings: Mapping[str, Any], key: str, default: int | None) -> int | None:
-    value = settings.get(key, default)
-    if value in (None, ""):
-        return default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{key} must be an integer, got {value!r}") from None
+def make_backend(settings: MailSettings | Mapping[str, Any]) -> OutboxBackend | SmtpBackend:
+    """Build the backend that MAIL_BACKEND names, from typed settings or from ``app.config``.
 
-
-def _float(settings: Mapping[str, Any], key: str, default: float | None) -> float | None:
-    value = settings.get(key, default)
-    if value in (None, ""):
-        return default
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{key} must be a number, got {value!r}") from None
-
-
-def make_backend(settings: Mapping[str, Any]) -> OutboxBackend | SmtpBackend:
-    """Build the backend the settings name (strings from the environment are fine).
-
-    MAIL_BACKEND: "outbox" (default) or "smtp".
-    MAIL_OUTBOX_DIR: outbox folder (default "var/outbox").
-    SMTP_HOST (required for smtp), SMTP_PORT (default by security: 25/587/465),
-    SMTP_SECURITY: "none" | "starttls" (default) | "tls", SMTP_USERNAME, SMTP_PASSWORD,
-    SMTP_TIMEOUT (s, 30), SMTP_RATE_LIMIT (messages/s, 0 = none), SMTP_MAX_RETRIES (3),
-    SMTP_BACKOFF_BASE (s, 1), SMTP_CA_FILE (extra CA bundle for a private server),
-    SMTP_LOCAL_HOSTNAME (name sent in EHLO).
+    A mapping is read through ``MailSettings`` when the backend is built (so a change to
+    ``app.config`` takes effect at the next send): strings from the environment are fine,
+    missing settings take the documented defaults, and bad values raise ``SettingsError``
+    (a ``ValueError``) naming each of them. Building a backend does no I/O.
     """
-    kind = str(settings.get("MAIL_BACKEND") or "outbox").strip().lower()
-    if kind == "outbox":
-        return OutboxBackend(settings.get("MAIL_OUTBOX_DIR") or os.path.join("var", "outbox"))
-    if kind != "smtp":
-        raise ValueError(f"MAIL_BACKEND must be 'outbox' or 'smtp', got {kind!r}")
-    security = str(settings.get("SMTP_SECURITY") or "starttls").strip().lower()
-    ca_file = settings.get("SMTP_CA_FILE") or None
+    mail = settings if isinstance(settings, MailSettings) else MailSettings.from_config(settings)
+    if problems := mail.smtp_problems():
+        raise SettingsError(problems)
+    if mail.MAIL_BACKEND == "outbox":
+        return OutboxBackend(mail.outbox_dir)
     return SmtpBackend(
-        host=settings.get("SMTP_HOST") or "",
-        port=_int(settings, "SMTP_PORT", None),
-        security=security,
-        username=settings.get("SMTP_USERNAME") or None,
-        password=settings.get("SMTP_PASSWORD") or None,
-        timeout=_float(settings, "SMTP_TIMEOUT", 30.0),
-        rate_limit_per_s=_float(settings, "SMTP_RATE_LIMIT", None),
-        max_retries=_int(settings, "SMTP_MAX_RETRIES", 3),
-        backoff_base_s=_float(settings, "SMTP_BACKOFF_BASE", 1.0),
-        ssl_context=ssl.create_default_context(cafile=ca_file) if ca_file else None,
-        local_hostname=settings.get("SMTP_LOCAL_HOSTNAME") or None,
+        host=mail.SMTP_HOST,
+        port=mail.SMTP_PORT,
+        security=mail.SMTP_SECURITY,
+        username=mail.SMTP_USERNAME or None,
+        password=mail.SMTP_PASSWORD or None,
+        timeout=mail.SMTP_TIMEOUT,
+        rate_limit_per_s=mail.SMTP_RATE_LIMIT or None,
+        max_retries=mail.SMTP_MAX_RETRIES,
+        backoff_base_s=mail.SMTP_BACKOFF_BASE,
+        ssl_context=ssl.create_default_context(cafile=mail.SMTP_CA_FILE) if mail.SMTP_CA_FILE else None,
+        local_hostname=mail.SMTP_LOCAL_HOSTNAME or None,
     )

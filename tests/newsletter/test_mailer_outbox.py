@@ -47,12 +47,14 @@ def test_make_backend_defaults_to_outbox(tmp_path):
 
 
 def test_make_backend_smtp_defaults():
+    """Settings left out take the documented defaults, the same as app.config's (SMTP_SECURITY=none)."""
     backend = make_backend(
         {"MAIL_BACKEND": "SMTP", "SMTP_HOST": "mail.example.org", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"}
     )
     assert isinstance(backend, SmtpBackend)
-    assert (backend.port, backend.security, backend.max_retries) == (587, "starttls", 3)
+    assert (backend.port, backend.security, backend.max_retries) == (25, "none", 3)
     assert not backend.is_open  # building a backend does no I/O
+    assert make_backend({"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_SECURITY": "starttls"}).port == 587
     assert make_backend({"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_SECURITY": "tls"}).port == 465
 
 
@@ -60,7 +62,7 @@ def test_make_backend_smtp_defaults():
     "settings",
     [
         {"MAIL_BACKEND": "carrier-pigeon"},
-        {"MAIL_BACKEND": "smtp"},  # no host
+        {"MAIL_BACKEND": "smtp", "SMTP_HOST": ""},  # no host (left out, it is 127.0.0.1)
         {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_SECURITY": "ssl"},
         {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_PORT": "twenty-five"},
         {"MAIL_BACKEND": "smtp", "SMTP_HOST": "h", "SMTP_USERNAME": "u"},  # no password
