@@ -35,4 +35,4 @@ def refit_indexes(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
 def purge_pending_subscribers(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     from newsletter.subscriptions import purge_expired_pending
 
-    return {"purged": purge_expired_pending(db, now)}
+    return {"purged": purge_expired_pending(db, now, config["PENDING_EXPIRY_DAYS"])}
