@@ -21,6 +21,7 @@ import logging
 import secrets
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -53,6 +54,10 @@ class CachedIndex:
 #: this process's indexes by (database, site id); entries are changed in place only under ``_cache_lock``
 _cache: dict[tuple[str, int], CachedIndex] = {}
 _cache_lock = threading.Lock()
+#: the parts of a fitted RelatedIndex that stay as fitted (its vocabulary and term names) or are only ever
+#: replaced, never changed in place (compaction builds new main matrices): a reader's copy shares them, so
+#: copying costs about what the per-row bookkeeping does, not the vocabulary
+_SHARED_PARTS = ("vectorizer_", "_names", "surface_", "main_", "main_t_")
 
 
 def _key(store: IndexStore, site_id: int) -> tuple[str, int]:
@@ -212,18 +217,28 @@ def read_index(db: Session, site: Site) -> RelatedIndex | None:
     key = _key(store, site.id)
     with _cache_lock:
         cached = _cache.get(key)
-        own = copy.deepcopy(cached) if cached is not None and cached.token == state.token else None
+        own = _own_copy(cached) if cached is not None and cached.token == state.token else None
     if own is None:
         loaded = _load(store, site, state.token, state.log_mark, state.fitted_count)
         if loaded is None:
             return _fit(published_documents(db, site.id))
-        own = copy.deepcopy(loaded)
+        own = _own_copy(loaded)
         with _cache_lock:
             cached = _cache.get(key)
             if cached is None or cached.token != state.token:
                 _cache[key] = loaded
     _replay(db, site.id, own)
     return own.index
+
+
+def _own_copy(cached: CachedIndex) -> CachedIndex:
+    """A copy of ``cached`` for one reader, which writers in other threads cannot change under it."""
+    memo: dict[int, Any] = {}
+    if cached.index is not None:
+        for name in _SHARED_PARTS:
+            part = getattr(cached.index, name)
+            memo[id(part)] = part
+    return copy.deepcopy(cached, memo)
 
 
 def _load(store: IndexStore, site: Site, token: str, mark: int, fitted_count: int) -> CachedIndex | None:

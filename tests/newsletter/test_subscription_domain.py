@@ -77,27 +77,3 @@ def test_bounced_and_complained_addresses_may_sign_up_again(mail_app, mail_clien
         again = request_subscription(db, site, _signup("p@example.com"), utcnow())
         assert again.outcome == "renewed" and again.send_confirmation
         assert (again.subscriber.status, again.subscriber.bounce_count) == ("pending", 0)
-
-
-def test_the_purge_command_and_job_use_the_pending_expiry_setting(app, site_a):
-    app.config["PENDING_EXPIRY_DAYS"] = 3
-
-    def sign_up(email: str, days_ago: int) -> None:
-        with app.app_context(), database.new_session() as db:
-            request_subscription(db, site_by_slug(db, "clinic-a"), _signup(email), utcnow() - timedelta(days=days_ago))
-            db.commit()
-
-    def pending() -> list[str]:
-        with app.app_context(), database.new_session() as db:
-            return sorted(db.scalars(select(Subscriber.email).where(Subscriber.status == "pending")))
-
-    sign_up("four-days@example.com", 4)
-    sign_up("two-days@example.com", 2)
-    result = app.test_cli_runner().invoke(args=["subscribers", "purge-pending"])
-    assert result.exit_code == 0 and "purged 1 expired" in result.output
-    assert pending() == ["two-days@example.com"]
-
-    sign_up("five-days@example.com", 5)
-    result = app.test_cli_runner().invoke(args=["jobs", "run-once", "purge_pending_subscribers"])
-    assert result.exit_code == 0, result.output
-    assert pending() == ["two-days@example.com"]
