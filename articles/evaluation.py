@@ -1,7 +1,8 @@
 """Relevance of the served related lists against curated links, through the production path.
 
-Topics are loaded into a throw-away database and site with the demo loader (same field mapping,
-same store, same index and rules); each topic's stored list is then scored against the gold file.
+Topics are loaded into a throw-away SQLite database and site with the demo loader (same field mapping,
+same store, same index and rules); each topic's stored list is then scored against the gold file. The
+evaluation opens its own engine and sessions: it needs no web app.
 """
 
 from __future__ import annotations
@@ -10,42 +11,45 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from articles.demo import load_topics
 from articles.related import updates
+from articles.related.index_store import IndexStore
 from articles.related.models import RelatedList
 from recommender.evaluate import evaluate, read_gold_tsv
-from service import db as database
+from service.db import make_engine, session_factory
 from service.migrations import upgrade
 from service.sites import create_site
 
 
 def evaluate_topics(topics: Path, gold_path: Path, k: int = 5) -> dict[str, Any]:
     """Load ``topics`` into a fresh site and score its related lists at ``k`` against ``gold_path``."""
-    from clinicreads.app import create_app  # the evaluation builds its own app on a temporary database
-
     gold = read_gold_tsv(gold_path)
     with tempfile.TemporaryDirectory(prefix="clinicreads-eval-") as folder:
         url = f"sqlite:///{Path(folder) / 'evaluation.db'}"
         upgrade(url)
-        app = create_app({"DATABASE_URL": url, "VAR_DIR": folder, "SECRET_KEY": "evaluation", "LOG_LEVEL": "WARNING"})
+        engine = make_engine(url)
+        sessions = session_factory(engine, IndexStore.for_settings(folder, url).session_info())
         try:
-            with app.app_context(), database.new_session() as db:
+            with sessions() as db:
                 site = create_site(db, "evaluation", "Evaluation")
                 with updates.deferred(db, site):
                     _, topic_to_article = load_topics(db, site, topics)
                 db.commit()
                 predictions = _predictions(db, topic_to_article, k)
         finally:
-            app.extensions["db_engine"].dispose()
+            engine.dispose()
     result = evaluate(predictions, gold, k)
     result["articles"] = len(topic_to_article)
     return result
 
 
-def _predictions(db: Any, topic_to_article: dict[str, int], k: int) -> dict[int, list[int]]:
+def _predictions(db: Session, topic_to_article: dict[str, int], k: int) -> dict[int, list[int]]:
     article_to_topic = {article: int(topic) for topic, article in topic_to_article.items()}
     predictions = {}
-    for row in db.query(RelatedList).all():
+    for row in db.scalars(select(RelatedList)):
         topic = article_to_topic.get(row.article_id)
         if topic is not None:
             predictions[topic] = [

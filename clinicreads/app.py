@@ -19,6 +19,7 @@ from articles.cli import recommender_cli
 from articles.feeds.api import bp as feeds_api
 from articles.feeds.cli import feeds_cli
 from articles.related.api import bp as related_api
+from articles.related.index_store import IndexStore
 from articles.widget import fast_lane
 from articles.widget.api import bp as widget_api
 from articles.widget.clicks_api import bp as clicks_api
@@ -103,7 +104,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_settings(config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     _configure_logging(app.config["LOG_LEVEL"])
-    db.init_app(app)
+    indexes = IndexStore.for_settings(app.config["VAR_DIR"], app.config["DATABASE_URL"])
+    db.init_app(app, session_info=indexes.session_info())  # every session of the app carries its index store
     errors.init_app(app)
     admin_auth.init_app(app)
     _log_requests(app)

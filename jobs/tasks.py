@@ -31,4 +31,4 @@ def refit_indexes(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
 
 
 def purge_pending_subscribers(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    return {"purged": purge_expired_pending(db, now)}
+    return {"purged": purge_expired_pending(db, now, config["PENDING_EXPIRY_DAYS"])}

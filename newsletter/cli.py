@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from newsletter.subscriptions import purge_expired_pending
@@ -16,6 +17,6 @@ subscribers_cli = AppGroup("subscribers", help="Newsletter subscribers.")
 def purge_pending() -> None:
     """Delete sign-ups not confirmed within PENDING_EXPIRY_DAYS."""
     with database.new_session() as db:
-        count = purge_expired_pending(db, utcnow())
+        count = purge_expired_pending(db, utcnow(), current_app.config["PENDING_EXPIRY_DAYS"])
         db.commit()
     click.echo(f"purged {count} expired pending subscription(s)")

@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, has_app_context
 from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.orm import Session
 
@@ -216,15 +215,9 @@ def suppress(db: Session, site: Site, raw_email: str, reason: str = "editor") ->
     return suppression, True
 
 
-def purge_expired_pending(db: Session, now: datetime, days: int | None = None) -> int:
-    """Delete sign-ups still pending ``days`` after they were asked for (default: the app's
-    PENDING_EXPIRY_DAYS, else 7). Returns how many were deleted. For the scheduler's purge job."""
-    if days is None:
-        days = (
-            int(current_app.config.get("PENDING_EXPIRY_DAYS", DEFAULT_PENDING_EXPIRY_DAYS))
-            if has_app_context()
-            else DEFAULT_PENDING_EXPIRY_DAYS
-        )
+def purge_expired_pending(db: Session, now: datetime, days: int = DEFAULT_PENDING_EXPIRY_DAYS) -> int:
+    """Delete sign-ups still pending ``days`` after they were asked for (callers pass the PENDING_EXPIRY_DAYS
+    setting). Returns how many were deleted. For the scheduler's purge job and the purge command."""
     cutoff = now - timedelta(days=days)
     ids = list(
         db.scalars(select(Subscriber.id).where(Subscriber.status == "pending", Subscriber.requested_at < cutoff))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -72,10 +73,19 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-def init_app(app: Flask) -> None:
+def session_factory(engine: Engine, info: Mapping[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine`` as the app opens them (objects stay loaded after a commit).
+
+    ``info`` is copied into every session's ``Session.info``: values that code given a session needs (such as
+    where related indexes are saved) travel with it instead of being read from the app.
+    """
+    return sessionmaker(engine, expire_on_commit=False, info=dict(info or {}))
+
+
+def init_app(app: Flask, session_info: Mapping[str, Any] | None = None) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["db_sessionmaker"] = session_factory(engine, session_info)
     app.teardown_appcontext(_close_session)
 
 

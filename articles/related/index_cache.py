@@ -1,24 +1,33 @@
 """Each process's in-memory TF-IDF index of a site, kept in step with the database.
 
-The fitted index is saved to ``<VAR_DIR>/indexes/`` when a site is (re)fitted; every article write
-afterwards appends a row to ``related_index_log``. A process that finds its cached index older than
-the site's state row reloads the saved file, then replays the log entries it has not applied yet, so
+The fitted index is saved to the store's folder (``<VAR_DIR>/indexes/``) when a site is (re)fitted; every
+article write afterwards appends a row to ``related_index_log``. A process that finds its cached index older
+than the site's state row reloads the saved file, then replays the log entries it has not applied yet, so
 gunicorn workers and the scheduler all see the same index without refitting.
+
+Two ways in:
+
+* writers call :func:`lock_index` once per write: it locks the site's state row for the rest of the
+  transaction (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time anyway) and returns a
+  :class:`LockedIndex` that records the change, decides on a refit and gives the current index;
+* readers (digest composition and previews) call :func:`read_index`: no lock, no write, no commit; they get
+  a copy of their own, because writers in other threads update the cached index in place.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import secrets
 import threading
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
+from articles.related.index_store import IndexStore, store_of
 from articles.related.models import RelatedIndexLog, RelatedIndexState
 from recommender.document import Document
 from recommender.index import IndexFormatError, RelatedIndex
@@ -42,22 +51,23 @@ class CachedIndex:
     mark: int
 
 
+#: this process's indexes by (database, site id); entries are changed in place only under ``_cache_lock``
 _cache: dict[tuple[str, int], CachedIndex] = {}
 _cache_lock = threading.Lock()
+#: the parts of a fitted RelatedIndex that stay as fitted (its vocabulary and term names) or are only ever
+#: replaced, never changed in place (compaction builds new main matrices): a reader's copy shares them, so
+#: copying costs about what the per-row bookkeeping does, not the vocabulary
+_SHARED_PARTS = ("vectorizer_", "_names", "surface_", "main_", "main_t_")
 
 
-def _key(site_id: int) -> tuple[str, int]:
-    return (current_app.config["DATABASE_URL"], site_id)
+def _key(store: IndexStore, site_id: int) -> tuple[str, int]:
+    return (store.database, site_id)
 
 
-def forget(site_id: int) -> None:
+def forget(store: IndexStore, site_id: int) -> None:
     """Drop this process's cached index of a site (after a rollback, it may hold uncommitted changes)."""
     with _cache_lock:
-        _cache.pop(_key(site_id), None)
-
-
-def index_dir() -> Path:
-    return Path(current_app.config["VAR_DIR"]) / "indexes"
+        _cache.pop(_key(store, site_id), None)
 
 
 def published_documents(db: Session, site_id: int, ids: list[int] | None = None) -> list[Document]:
@@ -112,87 +122,137 @@ def _fit(docs: list[Document]) -> RelatedIndex | None:
         return None
 
 
-def _locked_state(db: Session, site_id: int) -> RelatedIndexState | None:
-    """The site's state row, locked for this transaction on PostgreSQL so writers of a site take turns."""
-    return db.scalar(select(RelatedIndexState).where(RelatedIndexState.site_id == site_id).with_for_update())
+def lock_index(db: Session, site: Site) -> LockedIndex:
+    """Lock the site's index state row until the transaction ends; one write takes it once and passes it on."""
+    state = db.scalar(
+        select(RelatedIndexState)
+        .where(RelatedIndexState.site_id == site.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the locked row's values, not those of an earlier transaction
+    )
+    return LockedIndex(db, site, state)
 
 
-def fit_site_index(db: Session, site: Site) -> RelatedIndex | None:
-    """Fit a fresh index on the site's published articles, save it, and make it the current one."""
+class LockedIndex:
+    """A site's index state, locked by this transaction: what one write does with the index."""
+
+    def __init__(self, db: Session, site: Site, state: RelatedIndexState | None):
+        self.db, self.site, self.state = db, site, state
+        self.store = store_of(db)
+
+    def record_change(self, article_id: int) -> None:
+        """Note that an article changed, for every process's index."""
+        if self.state is not None:
+            self.state.changed_since_fit += 1
+        self.db.add(RelatedIndexLog(site_id=self.site.id, article_id=article_id))
+        self.db.flush()
+
+    def needs_refit(self) -> bool:
+        state = self.state
+        if state is None or state.fitted_count < SMALL_SITE:
+            return True
+        return state.fitted_count <= LARGE_SITE and state.changed_since_fit > REFIT_SHARE * state.fitted_count
+
+    def current(self) -> RelatedIndex | None:
+        """The site's index with every logged change applied (loading or fitting it when needed)."""
+        if self.state is None:
+            return fit_site_index(self.db, self.site, self)
+        key = _key(self.store, self.site.id)
+        with _cache_lock:
+            cached = _cache.get(key)
+        if cached is None or cached.token != self.state.token:
+            cached = _load(self.store, self.site, self.state.token, self.state.log_mark, self.state.fitted_count)
+            if cached is None:
+                return fit_site_index(self.db, self.site, self)
+        _replay(self.db, self.site.id, cached)
+        with _cache_lock:
+            _cache[key] = cached
+        return cached.index
+
+
+def fit_site_index(db: Session, site: Site, locked: LockedIndex | None = None) -> RelatedIndex | None:
+    """Fit a fresh index on the site's published articles, save it, and make it the current one.
+
+    A write passes the ``locked`` state it holds; without one (a refit job or command) the index is fitted
+    first and the state row locked only to record it, so writers are not held up while it fits.
+    """
+    store = store_of(db)
     docs = published_documents(db, site.id)
     index = _fit(docs)
     token = secrets.token_hex(8)
     mark = db.scalar(select(func.max(RelatedIndexLog.id)).where(RelatedIndexLog.site_id == site.id)) or 0
     if index is not None:
-        folder = index_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        index.save(folder / f"site-{site.id}-{token}.joblib")
-    state = _locked_state(db, site.id)
+        store.folder.mkdir(parents=True, exist_ok=True)
+        index.save(store.index_file(site.id, token))
+    locked = locked or lock_index(db, site)
+    state = locked.state
     if state is None:
-        state = RelatedIndexState(site_id=site.id)
+        state = locked.state = RelatedIndexState(site_id=site.id)
         db.add(state)
     state.token, state.log_mark, state.fitted_count = token, mark, len(docs)
     state.changed_since_fit, state.fitted_at = 0, utcnow()
     db.execute(delete(RelatedIndexLog).where(RelatedIndexLog.site_id == site.id, RelatedIndexLog.id <= mark))
     db.flush()
     with _cache_lock:
-        _cache[_key(site.id)] = CachedIndex(index, token, mark)
-    _remove_old_files(site.id, token)
+        _cache[_key(store, site.id)] = CachedIndex(index, token, mark)
+    store.remove_other_files(site.id, token)
     log.info("fitted related index of site %s on %d articles", site.slug, len(docs))
     return index
 
 
-def _remove_old_files(site_id: int, keep_token: str) -> None:
-    for path in index_dir().glob(f"site-{site_id}-*.joblib"):
-        if keep_token not in path.name:
-            path.unlink(missing_ok=True)
+def read_index(db: Session, site: Site) -> RelatedIndex | None:
+    """The site's current index for a reader: takes no lock, writes and commits nothing.
 
-
-def record_change(db: Session, site_id: int, article_id: int) -> None:
-    """Note that an article changed, for every process's index."""
-    state = _locked_state(db, site_id)  # lock first: log ids then commit in order on PostgreSQL
-    if state is not None:
-        state.changed_since_fit += 1
-    db.add(RelatedIndexLog(site_id=site_id, article_id=article_id))
-    db.flush()
-
-
-def needs_refit(db: Session, site: Site) -> bool:
-    state = _locked_state(db, site.id)
-    if state is None or state.fitted_count < SMALL_SITE:
-        return True
-    return state.fitted_count <= LARGE_SITE and state.changed_since_fit > REFIT_SHARE * state.fitted_count
-
-
-def current_index(db: Session, site: Site) -> RelatedIndex | None:
-    """The site's index with every logged change applied (loading or fitting it when needed)."""
-    state = _locked_state(db, site.id)
+    The answer is the caller's own copy, up to date with the log as this transaction sees it. A site never
+    fitted, or whose saved file is unusable, is fitted in memory only (the next write saves a fresh one).
+    """
+    store = store_of(db)
+    state = db.execute(
+        select(RelatedIndexState.token, RelatedIndexState.log_mark, RelatedIndexState.fitted_count).where(
+            RelatedIndexState.site_id == site.id
+        )
+    ).one_or_none()
     if state is None:
-        return fit_site_index(db, site)
+        return _fit(published_documents(db, site.id))
+    key = _key(store, site.id)
     with _cache_lock:
-        cached = _cache.get(_key(site.id))
-    if cached is None or cached.token != state.token:
-        cached = _load(db, site, state)
-        if cached is None:
-            return fit_site_index(db, site)
-    _replay(db, site.id, cached)
-    with _cache_lock:
-        _cache[_key(site.id)] = cached
-    return cached.index
+        cached = _cache.get(key)
+        own = _own_copy(cached) if cached is not None and cached.token == state.token else None
+    if own is None:
+        loaded = _load(store, site, state.token, state.log_mark, state.fitted_count)
+        if loaded is None:
+            return _fit(published_documents(db, site.id))
+        own = _own_copy(loaded)
+        with _cache_lock:
+            cached = _cache.get(key)
+            if cached is None or cached.token != state.token:
+                _cache[key] = loaded
+    _replay(db, site.id, own)
+    return own.index
 
 
-def _load(db: Session, site: Site, state: RelatedIndexState) -> CachedIndex | None:
-    if state.fitted_count < 2:
-        return CachedIndex(None, state.token, state.log_mark)
-    path = index_dir() / f"site-{site.id}-{state.token}.joblib"
+def _own_copy(cached: CachedIndex) -> CachedIndex:
+    """A copy of ``cached`` for one reader, which writers in other threads cannot change under it."""
+    memo: dict[int, Any] = {}
+    if cached.index is not None:
+        for name in _SHARED_PARTS:
+            part = getattr(cached.index, name)
+            memo[id(part)] = part
+    return copy.deepcopy(cached, memo)
+
+
+def _load(store: IndexStore, site: Site, token: str, mark: int, fitted_count: int) -> CachedIndex | None:
+    if fitted_count < 2:
+        return CachedIndex(None, token, mark)
     try:
-        return CachedIndex(RelatedIndex.load(path), state.token, state.log_mark)
+        return CachedIndex(RelatedIndex.load(store.index_file(site.id, token)), token, mark)
     except (FileNotFoundError, IndexFormatError) as exc:
-        log.warning("saved index of site %s unusable (%s); refitting", site.slug, exc)
+        log.warning("saved index of site %s unusable (%s); fitting a new one", site.slug, exc)
         return None
 
 
 def _replay(db: Session, site_id: int, cached: CachedIndex) -> None:
+    """Apply the logged changes ``cached`` has not seen (the documents are read before the cache lock is taken)."""
     rows = db.execute(
         select(RelatedIndexLog.id, RelatedIndexLog.article_id)
         .where(RelatedIndexLog.site_id == site_id, RelatedIndexLog.id > cached.mark)
@@ -201,13 +261,14 @@ def _replay(db: Session, site_id: int, cached: CachedIndex) -> None:
     if not rows:
         return
     changed = list(dict.fromkeys(article_id for _, article_id in rows))
-    cached.mark = rows[-1].id
-    if cached.index is None:
-        return
-    docs = {doc.id: doc for doc in published_documents(db, site_id, changed)}
-    for article_id in changed:
-        doc = docs.get(article_id)
-        if doc is not None:
-            cached.index.update(doc) if article_id in cached.index else cached.index.add(doc)
-        elif article_id in cached.index:
-            cached.index.remove(article_id)
+    docs = {doc.id: doc for doc in published_documents(db, site_id, changed)} if cached.index is not None else {}
+    with _cache_lock:
+        cached.mark = rows[-1].id
+        if cached.index is None:
+            return
+        for article_id in changed:
+            doc = docs.get(article_id)
+            if doc is not None:
+                cached.index.update(doc) if article_id in cached.index else cached.index.add(doc)
+            elif article_id in cached.index:
+                cached.index.remove(article_id)

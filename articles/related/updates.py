@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
 from articles.related import index_cache, stored_lists
+from articles.related.index_store import store_of
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList
 from service.errors import ApiError
 from service.sites import Site
@@ -32,17 +33,18 @@ ENTRY_CANDIDATES = 500
 
 
 def after_write(db: Session, site: Site, article: Article) -> None:
-    """Update the index and every related list the written article touches."""
-    index_cache.record_change(db, site.id, article.id)
+    """Update the index and every related list the written article touches (under one lock of the index)."""
+    locked = index_cache.lock_index(db, site)
+    locked.record_change(article.id)
     _touched(db).add(site.id)
     deferred = db.info.get("related_deferred")
     if deferred is not None and site.id in deferred:
         deferred[site.id].add(article.id)
         return
-    if index_cache.needs_refit(db, site):
-        refit_site(db, site)
+    if locked.needs_refit():
+        refit_site(db, site, locked)
         return
-    _update_around(db, site, [article.id])
+    _update_around(db, site, [article.id], locked)
 
 
 def lists_showing(db: Session, article_id: int) -> set[int]:
@@ -52,14 +54,14 @@ def lists_showing(db: Session, article_id: int) -> set[int]:
 
 def after_purge(db: Session, site: Site, article_id: int, showing: set[int]) -> None:
     """After an article was deleted: take it out of the index and refill the lists that showed it."""
-    index_cache.record_change(db, site.id, article_id)
+    locked = index_cache.lock_index(db, site)
+    locked.record_change(article_id)
     _touched(db).add(site.id)
-    index = index_cache.current_index(db, site)
-    _recompute(db, site, index, showing - {article_id})
+    _recompute(db, site, locked.current(), showing - {article_id})
 
 
-def _update_around(db: Session, site: Site, article_ids: list[int]) -> None:
-    index = index_cache.current_index(db, site)
+def _update_around(db: Session, site: Site, article_ids: list[int], locked: index_cache.LockedIndex) -> None:
+    index = locked.current()
     affected: set[int] = set(article_ids)
     for article_id in article_ids:
         affected |= lists_showing(db, article_id)
@@ -94,10 +96,10 @@ def _recompute(db: Session, site: Site, index: Any, ids: set[int]) -> None:
     db.flush()
 
 
-def refit_site(db: Session, site: Site) -> dict[str, Any]:
-    """Refit the site's index and rebuild every stored list from it."""
+def refit_site(db: Session, site: Site, locked: index_cache.LockedIndex | None = None) -> dict[str, Any]:
+    """Refit the site's index and rebuild every stored list from it (a write passes the lock it holds)."""
     started = time.perf_counter()
-    index = index_cache.fit_site_index(db, site)
+    index = index_cache.fit_site_index(db, site, locked)
     ids = list(db.scalars(select(Article.id).where(Article.site_id == site.id)))
     raw: dict[int, list[tuple[int, float]]] = {i: [] for i in ids}
     if index is not None:
@@ -136,10 +138,11 @@ def deferred(db: Session, site: Site) -> Iterator[None]:
         del pending[site.id]
     if not changed:
         return
-    if index_cache.needs_refit(db, site) or len(changed) > 50:
-        refit_site(db, site)
+    locked = index_cache.lock_index(db, site)
+    if locked.needs_refit() or len(changed) > 50:
+        refit_site(db, site, locked)
     else:
-        _update_around(db, site, sorted(changed))
+        _update_around(db, site, sorted(changed), locked)
 
 
 # ---------------------------------------------------------------- reads
@@ -181,7 +184,7 @@ def _set_rules(db: Session, site: Site, article: Article, kind: str, ids: Any) -
     for position, target in enumerate(ids):
         db.add(EditorRule(article_id=article.id, target_id=target, kind=kind, position=position))
     db.flush()
-    stored_lists.serve(db, site, index_cache.current_index(db, site), [article.id])
+    stored_lists.serve(db, site, index_cache.lock_index(db, site).current(), [article.id])
     db.flush()
     log.info("%d %ss set on article %s of site %s", len(ids), kind, article.id, site.slug)
     return ids
@@ -229,7 +232,7 @@ def _reserve_tagged(db: Session, site: Site, tags: list[str]) -> None:
     )
     ids |= set(db.scalars(select(RelatedLink.article_id).where(RelatedLink.related_id.in_(ids)))) if ids else set()
     if ids:
-        stored_lists.serve(db, site, index_cache.current_index(db, site), sorted(ids))
+        stored_lists.serve(db, site, index_cache.lock_index(db, site).current(), sorted(ids))
     db.flush()
 
 
@@ -272,11 +275,11 @@ def _touched(db: Session) -> set[int]:
 @event.listens_for(Session, "after_rollback")
 def _forget_uncommitted(db: Session) -> None:
     """A rolled-back write may have reached this process's cached index: drop it, reload next time."""
-    for site_id in db.info.pop("related_sites_touched", set()):
-        try:
-            index_cache.forget(site_id)
-        except RuntimeError:  # outside an app context: nothing is cached for it here
-            pass
+    touched = db.info.pop("related_sites_touched", set())
+    if touched:
+        store = store_of(db)  # a session that wrote articles carries its store
+        for site_id in touched:
+            index_cache.forget(store, site_id)
 
 
 @event.listens_for(Session, "after_commit")

@@ -85,7 +85,7 @@ def _candidates(db: Session, site: Site, since: datetime, now: datetime) -> list
 
 
 def compose_for(db: Session, site: Site, due: Sequence[Due], now: datetime) -> list[compose.Composed]:
-    """Compose the digests of ``due`` subscribers (nothing is sent or recorded)."""
+    """Compose the digests of ``due`` subscribers (only reads: nothing is sent, recorded or committed)."""
     if not due:
         return []
     sent = ledger.sent_article_ids(db, [d.subscriber.id for d in due])
@@ -100,8 +100,7 @@ def compose_for(db: Session, site: Site, due: Sequence[Due], now: datetime) -> l
         for d in due
     ]
     since = min(p.window_start for p in profiles)
-    index = index_cache.current_index(db, site)
-    db.commit()  # release the index state lock before a long send loop
+    index = index_cache.read_index(db, site)  # a reader: no lock, nothing written or committed
     return compose.compose(index, profiles, _candidates(db, site, since, now), digest_settings(site))
 
 
