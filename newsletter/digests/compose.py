@@ -22,7 +22,9 @@ REPEAT_SIMILARITY = 0.8
 
 
 @dataclass(frozen=True)
-class Candidate:
+class DigestCandidate:
+    """A published article new enough to go into someone's digest."""
+
     id: int
     title: str
     url: str
@@ -43,7 +45,7 @@ class Profile:
 
 @dataclass
 class Pick:
-    article: Candidate
+    article: DigestCandidate
     score: float
     reason: str
 
@@ -68,7 +70,7 @@ def _profile_terms(profile: Profile) -> list[str]:
 
 
 def compose(
-    index: RelatedIndex | None, profiles: Sequence[Profile], candidates: Sequence[Candidate], settings: Settings
+    index: RelatedIndex | None, profiles: Sequence[Profile], candidates: Sequence[DigestCandidate], settings: Settings
 ) -> list[Composed]:
     """Each profile's digest, best matches first, at most ``settings.max_items``."""
     by_id = {c.id: c for c in candidates if index is not None and c.id in index}
@@ -97,7 +99,7 @@ def _picks(
     profile: Profile,
     ids: np.ndarray,
     scores: np.ndarray,
-    by_id: dict[int, Candidate],
+    by_id: dict[int, DigestCandidate],
     settings: Settings,
     column: dict[int, int],
     similar: np.ndarray,
@@ -133,7 +135,7 @@ def _reason(
     return f"Because you follow {best}"
 
 
-def _fallback(profile: Profile, candidates: Sequence[Candidate], settings: Settings) -> Composed:
+def _fallback(profile: Profile, candidates: Sequence[DigestCandidate], settings: Settings) -> Composed:
     fresh = [c for c in candidates if c.published_at >= profile.window_start and c.id not in profile.already_sent]
     if not fresh:
         return Composed(profile.subscriber_id, skipped="no_new_articles")
@@ -143,7 +145,8 @@ def _fallback(profile: Profile, candidates: Sequence[Candidate], settings: Setti
     return Composed(profile.subscriber_id, [Pick(c, 0.0, f"New from {settings.site_name}") for c in newest])
 
 
-def candidate_rows(rows: Sequence[Any]) -> list[Candidate]:
+def candidate_rows(rows: Sequence[Any]) -> list[DigestCandidate]:
     return [
-        Candidate(r.id, r.title, r.canonical_url, r.summary or "", r.image_url, r.published_at, r.credit) for r in rows
+        DigestCandidate(r.id, r.title, r.canonical_url, r.summary or "", r.image_url, r.published_at, r.credit)
+        for r in rows
     ]
