@@ -65,7 +65,13 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 _WHITESPACE = re.compile(r"\s+")
-_BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|blockquote|pre|dd|dt|figcaption)>|<br\s*/?>", re.IGNORECASE)
+#: opening and closing tags of the elements that separate words ("<li>a</li><li>b</li>" reads "a b")
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|ul|ol|li|dl|dd|dt|h[1-6]|tr|blockquote|pre|figcaption|br)\b[^>]*>",
+    re.IGNORECASE,
+)
+#: elements whose content is never shown as text
+_HIDDEN = {"script", "style", "iframe", "noscript", "template"}
 
 
 def sanitize_html(raw: str) -> str:
@@ -79,10 +85,22 @@ def sanitize_html(raw: str) -> str:
     )
 
 
-def html_to_text(markup: str) -> str:
-    """Visible text of an HTML fragment, entities decoded, whitespace collapsed."""
-    spaced = _BLOCK_END.sub(lambda m: m.group(0) + " ", markup or "")
-    text = nh3.clean(spaced, tags=set(), clean_content_tags={"script", "style", "iframe", "noscript", "template"})
+def html_to_text(markup: str | None) -> str:
+    """Visible text of an HTML fragment: entities decoded, whitespace collapsed.
+
+    Scripts, styles and other hidden content are dropped; block elements separate words, inline ones
+    do not ("dia<em>betes</em>" reads "diabetes"). Markup is parsed as a browser parses it (nh3's HTML5
+    parser), so a broken fragment from a feed reads as a browser would show it.
+    """
+    if not markup:
+        return ""
+    if "<" not in markup and "&" not in markup:
+        return _WHITESPACE.sub(" ", markup).strip()
+    spaced = _BLOCK_TAG.sub(lambda m: f" {m.group(0)} ", markup)
+    try:
+        text = nh3.clean(spaced, tags=set(), clean_content_tags=_HIDDEN)
+    except UnicodeEncodeError:  # a lone surrogate (JSON feeds may hold one) cannot cross into nh3: "?" instead
+        text = nh3.clean(spaced.encode("utf-8", "replace").decode("utf-8"), tags=set(), clean_content_tags=_HIDDEN)
     return _WHITESPACE.sub(" ", html.unescape(text)).strip()
 
 

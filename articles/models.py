@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service.db import Base, UTCDateTime, utcnow
 
 STATUSES = ("draft", "published", "retired")
-SOURCES = ("api", "feed", "admin", "demo")
 
 
 class Article(Base):

@@ -52,7 +52,7 @@ def bench_compose(n_subscribers: int, seed: int = 7) -> None:
         for i in range(n_subscribers)
     ]
     candidates = [
-        compose.Candidate(
+        compose.DigestCandidate(
             d.id, d.title, f"https://clinic.example/{d.id}", d.summary, None, NOW - timedelta(hours=rng.randint(1, 100))
         )
         for d in docs

@@ -86,6 +86,7 @@ def seed(url: str, count: int) -> list[str]:
     from articles.models import Article
     from articles.related.models import RelatedList
     from articles.urls import url_key
+    from service.dates import iso
     from service.migrations import upgrade
     from service.sites import Site
 
@@ -140,7 +141,7 @@ def seed(url: str, count: int) -> list[str]:
                     "url": rows[p]["canonical_url"],
                     "summary": rows[p]["summary"],
                     "image_url": rows[p]["image_url"],
-                    "published_at": rows[p]["published_at"].isoformat().replace("+00:00", "Z"),
+                    "published_at": iso(now - timedelta(hours=p)),
                     "category": "General",
                     "score": round(rng.random(), 4),
                     "why": [rng.choice(WORDS)] * 2,
@@ -230,7 +231,8 @@ def wrk(base: str, script: Path, duration: int) -> dict[str, float]:
 
 
 def _load() -> str:
-    return "load average %.2f %.2f %.2f on %d cores" % (*os.getloadavg(), os.cpu_count() or 0)
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count() or 0} cores"
 
 
 def measure(name: str, url: str, articles: int, duration: int, work: Path) -> dict[str, Any]:

@@ -15,13 +15,13 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.sql import Select
 
-from articles.serialize import iso
 from newsletter import subscriptions
 from newsletter.export import csv_response, filtered_query, subscriber_json
 from newsletter.inputs import InvalidEmail
 from newsletter.models import FREQUENCIES, STATUSES, Subscriber
 from service import db as database
 from service.auth import require_api_key
+from service.dates import iso
 from service.errors import ApiError
 from service.http import choice_arg, decode_cursor, encode_cursor, int_arg, json_body
 

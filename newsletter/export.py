@@ -11,9 +11,9 @@ from flask import Response, stream_with_context
 from sqlalchemy import exists, select
 from sqlalchemy.sql import Select
 
-from articles.serialize import iso
 from newsletter.models import Interest, Subscriber
 from service import db as database
+from service.dates import iso
 
 CSV_COLUMNS = (
     "id",

@@ -1,9 +1,9 @@
 """Subscribers of a clinic's digest, their interests, and suppressed addresses.
 
-For the digest sender (issue 7): a subscriber is due for mail only when
+For the digest sender (``newsletter.digests``): a subscriber is due for mail only when
 ``status == "confirmed"`` and ``paused`` is false. Their schedule is ``frequency``
-(daily/weekly/monthly), ``weekday`` (0 = Monday ... 6 = Sunday; for monthly, the
-first such weekday of the month is a reasonable reading), ``hour`` (0-23) in
+(daily/weekly/monthly), ``weekday`` (0 = Monday ... 6 = Sunday; a monthly digest is
+sent on the first such weekday of the month), ``hour`` (0-23) in
 ``time_zone`` (an IANA name, already validated). ``topics`` are label names
 (categories/tags) of the site's articles; ``interest_text`` is optional free text.
 Both are health data: never log them, never put them in URLs or subjects.

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from newsletter import notify, subscriptions
 from newsletter.inputs import Preferences, parse_preference_change, parse_signup, time_zones
+from newsletter.mail.branding import text_colour_on
 from newsletter.models import FREQUENCIES, WEEKDAYS, Subscriber
 from newsletter.tokens import TokenError
 from service import db as database
@@ -61,16 +62,11 @@ FIELD_LABELS = {
 
 
 def _theme(site: Site) -> dict[str, str]:
-    """The brand colour and a readable text colour on it (WCAG contrast, as the emails do)."""
+    """The brand colour and a readable text colour on it (as the emails have)."""
     colour = (site.brand_colour or "").lower()
     if not COLOUR_PATTERN.match(colour):
         colour = "#0b6e4f"
-    channels = []
-    for i in (1, 3, 5):
-        v = int(colour[i : i + 2], 16) / 255
-        channels.append(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
-    lum = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
-    return {"colour": colour, "on_colour": "#111111" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "#ffffff"}
+    return {"colour": colour, "on_colour": text_colour_on(colour)}
 
 
 def _page(template: str, site: Site, status: int = 200, **context: Any) -> ResponseReturnValue:

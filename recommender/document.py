@@ -9,8 +9,7 @@ from dataclasses import dataclass
 class Document:
     """One article as the recommender sees it.
 
-    ``body`` is plain text: callers holding HTML convert it first with
-    :func:`recommender.text.html_to_text`.
+    ``body`` is plain text: callers holding HTML convert it to text first.
     """
 
     id: int

@@ -17,6 +17,7 @@ Removed rows are masked out and dropped at the next compaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
@@ -35,12 +36,26 @@ from recommender.topk import Neighbour, TopK, chunked_top_k, top_k_1d, top_k_row
 FORMAT_VERSION = 1
 #: title/summary/body multiply term counts in the shared text vector; tags and
 #: categories are the share of their label blocks next to the text block's 1.
-#: Chosen on the MedlinePlus dev links (see the tuning log in the issue note).
+#: Chosen by nDCG@5 on the MedlinePlus dev links (the `recommender evaluate` command measures it).
 DEFAULT_FIELD_WEIGHTS = {"title": 2.0, "summary": 1.0, "body": 1.0, "tags": 0.2, "categories": 0.1}
 
 
 class IndexFormatError(ValueError):
     """A saved index file is not one this version of the code can read."""
+
+
+@dataclass(frozen=True)
+class InterestVectors:
+    """What :meth:`RelatedIndex.interest_vectors` builds.
+
+    ``matrix``: one L2-normalised row per person, in the order asked. ``terms``: their distinct
+    interests, sorted. ``term_vectors``: one L2-normalised row per term, in ``terms`` order (to tell
+    which interest an article matches best).
+    """
+
+    matrix: sp.csr_matrix
+    terms: list[str]
+    term_vectors: sp.csr_matrix
 
 
 class RelatedIndex(BaseEstimator):
@@ -230,18 +245,27 @@ class RelatedIndex(BaseEstimator):
         return self.query_vectors([terms])
 
     def query_vectors(self, profiles: Iterable[Iterable[str] | str]) -> sp.csr_matrix:
-        """Many profiles in one pass (n_profiles x n_features, L2-normalised)."""
+        """Many profiles in one pass (n_profiles x n_features, L2-normalised); see :meth:`interest_vectors`."""
+        return self.interest_vectors([[p] if isinstance(p, str) else p for p in profiles]).matrix
+
+    def interest_vectors(self, interests: Iterable[Iterable[str]]) -> InterestVectors:
+        """Query vectors of many people's interests (topics, phrases) at once.
+
+        Each distinct interest is vectorised once (many people follow the same topics) into a unit
+        vector; a person's vector is the L2-normalised sum of their interests' vectors, so each of
+        their interests counts equally.
+        """
         check_is_fitted(self)
-        groups = [[p] if isinstance(p, str) else list(p) for p in profiles]
-        flat = [t for g in groups for t in g]
-        owner = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-        terms = (
-            self.vectorizer_.transform_query(flat) if flat else sp.csr_matrix((0, self.n_features_), dtype=np.float32)
+        groups = [list(group) for group in interests]
+        terms = sorted({term for group in groups for term in group})
+        position = {term: i for i, term in enumerate(terms)}
+        term_vectors = (
+            self.vectorizer_.transform_query(terms) if terms else sp.csr_matrix((0, self.n_features_), dtype=np.float32)
         )
-        member = sp.csr_matrix(
-            (np.ones(len(flat), np.float32), (owner, np.arange(len(flat)))), shape=(len(groups), len(flat))
-        )
-        return normalize(member @ terms).astype(np.float32)
+        owners = np.repeat(np.arange(len(groups)), [len(group) for group in groups])
+        columns = np.array([position[term] for group in groups for term in group], dtype=np.int64)
+        member = sp.csr_matrix((np.ones(len(columns), np.float32), (owners, columns)), shape=(len(groups), len(terms)))
+        return InterestVectors(normalize(member @ term_vectors).astype(np.float32), terms, term_vectors)
 
     def rank(self, query_vector: sp.spmatrix, candidate_ids: Iterable[int], k: int | None = None) -> list[Neighbour]:
         """Candidates ordered by cosine to the profile (zeros included), best first."""
@@ -286,7 +310,7 @@ class RelatedIndex(BaseEstimator):
         product = self.vectors(other_ids).multiply(self._vector(doc_id)).tocsr()
         return [
             _explain.top_terms(product.indices[lo:hi], product.data[lo:hi], self._names, self.surface_, n)
-            for lo, hi in zip(product.indptr[:-1], product.indptr[1:])
+            for lo, hi in zip(product.indptr[:-1], product.indptr[1:], strict=True)
         ]
 
     def explain_query(self, query_vector: sp.spmatrix, doc_id: int, n: int = 3) -> list[str]:

@@ -3,7 +3,7 @@
 Pure functions over plain values: the caller looks the candidates up (stored
 related list, article rows) and this module decides what a widget shows.
 
-Order of business: every link must pass :func:`eligible` (not the source or a
+Order of business: every link must be eligible (not the source or a
 near-duplicate of it, published, same site, not blocked, no never-pair tag
 clash, reviewed recently enough when asked); pins come first in editor order;
 then similar candidates above ``min_score`` (diversified by MMR when
@@ -93,12 +93,8 @@ def apply_rules(
     return links
 
 
-def eligible(source: Candidate, candidate: Candidate, rules: Rules) -> bool:
-    """Whether ``candidate`` may ever be shown beside ``source``."""
-    return _eligibility(source, rules)(candidate)
-
-
 def _eligibility(source: Candidate, rules: Rules) -> Callable[[Candidate], bool]:
+    """Whether a candidate may ever be shown beside ``source``, as a predicate built once per list."""
     now = rules.now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("Rules.now must be timezone-aware")

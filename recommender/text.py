@@ -1,4 +1,4 @@
-"""Text handling: HTML to plain text, tokenising and the analysers.
+"""Text handling: tokenising and the analysers (input is plain text; callers convert HTML first).
 
 The analysers are small picklable classes (not closures) so that a fitted
 index can be saved with joblib.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from html.parser import HTMLParser
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -16,55 +15,6 @@ from recommender.synonyms import SYNONYMS
 
 LABEL_SEPARATOR = "\x1f"
 _TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
-_SPACE_RE = re.compile(r"[ \t\r\f\v]+")
-_NEWLINES_RE = re.compile(r"\s*\n\s*")
-_DROP_TAGS = frozenset({"script", "style", "template", "noscript", "head"})
-_BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption figure footer "
-    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table td th "
-    "tr ul".split()
-)
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._dropping = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in _DROP_TAGS:
-            self._dropping += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _DROP_TAGS:
-            self._dropping = max(0, self._dropping - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._dropping:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment.
-
-    Script and style contents are dropped, entities decoded, block elements
-    become line breaks and runs of whitespace collapse to one space (or one
-    newline between blocks).
-    """
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    text = _SPACE_RE.sub(" ", "".join(parser.parts).replace("\xa0", " "))
-    return _NEWLINES_RE.sub("\n", text).strip()
 
 
 def fold(word: str) -> str:

@@ -15,6 +15,7 @@ from articles.feeds.sources import FeedIn, FeedPatch
 from articles.schemas import parse_model
 from service import db as database
 from service.auth import require_api_key
+from service.dates import iso
 from service.db import utcnow
 from service.errors import ApiError
 from service.http import int_arg, json_body
@@ -25,16 +26,12 @@ bp = Blueprint("feeds_api", __name__, url_prefix="/api/v1/feeds")
 RECENT_POLLS = 10
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
 def poll_json(poll: FeedPoll) -> dict[str, Any]:
     return {
         "id": poll.id,
         "feed_id": poll.feed_id,
-        "started_at": _iso(poll.started_at),
-        "finished_at": _iso(poll.finished_at),
+        "started_at": iso(poll.started_at),
+        "finished_at": iso(poll.finished_at),
         "http_status": poll.http_status,
         "outcome": poll.outcome,
         "entries_seen": poll.entries_seen,
@@ -56,15 +53,15 @@ def feed_json(feed: FeedSource) -> dict[str, Any]:
         "title": feed.title,
         "interval_minutes": feed.interval_minutes,
         "paused": feed.paused,
-        "created_at": _iso(feed.created_at),
+        "created_at": iso(feed.created_at),
         "status": {
             "last_status": feed.last_status,
             "last_http_status": feed.last_http_status,
             "last_error": feed.last_error,
             "last_warning": feed.last_warning,
             "consecutive_failures": feed.consecutive_failures,
-            "last_polled_at": _iso(feed.last_polled_at),
-            "next_poll_at": _iso(feed.next_poll_at),
+            "last_polled_at": iso(feed.last_polled_at),
+            "next_poll_at": iso(feed.next_poll_at),
             "last_counts": feed.last_counts or {},
         },
     }

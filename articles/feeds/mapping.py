@@ -38,8 +38,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Any, Literal, Union
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
+
+from articles.html import html_to_text
 
 __all__ = ["ArticleDraft", "Rejected", "EntryResult", "entry_to_draft", "TITLE_MAX"]
 
@@ -76,7 +78,7 @@ class Rejected:
     link: str | None = None
 
 
-EntryResult = Union[ArticleDraft, Rejected]
+EntryResult = ArticleDraft | Rejected
 
 
 # -- small defensive readers ------------------------------------------------
@@ -93,48 +95,6 @@ def _str(value: Any) -> str | None:
 
 def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
-
-
-class _TextExtractor(HTMLParser):
-    _BLOCK = {"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre"}
-    _SKIP = {"script", "style", "template", "noscript"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self._SKIP:
-            self._skip += 1
-        elif tag in self._BLOCK:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag):
-        if tag in self._SKIP and self._skip:
-            self._skip -= 1
-        elif tag in self._BLOCK:
-            self.parts.append(" ")
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(value: str | None) -> str:
-    """Tags stripped, entities decoded, whitespace collapsed."""
-    if not value:
-        return ""
-    if "<" not in value and "&" not in value:
-        return _WS.sub(" ", value).strip()
-    parser = _TextExtractor()
-    try:
-        parser.feed(value)
-        parser.close()
-        text = "".join(parser.parts)
-    except Exception:  # HTMLParser is lenient; this is a last-resort fallback
-        text = html.unescape(re.sub(r"<[^>]*>", " ", value))
-    return _WS.sub(" ", text).strip()
 
 
 def _truncate(text: str, limit: int) -> str:

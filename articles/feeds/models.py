@@ -10,8 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, UTCDateTime, utcnow
 
-OUTCOMES = ("ok", "not_modified", "error")
-
 
 class FeedSource(Base):
     """A feed a site imports articles from, with its polling state.

@@ -24,7 +24,9 @@ from typing import Any
 
 import feedparser
 
-from .mapping import EntryResult, Rejected, _as_text, entry_to_draft, html_to_text
+from articles.html import html_to_text
+
+from .mapping import EntryResult, Rejected, _as_text, entry_to_draft
 
 __all__ = ["ParsedFeed", "parse_feed"]
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList
-from articles.serialize import iso
 from recommender.index import RelatedIndex
 from recommender.ranking import Candidate, Link, Rules, apply_rules
+from service.dates import iso
 from service.db import utcnow
 from service.sites import Site
 
@@ -238,7 +238,7 @@ def _whys(index: RelatedIndex | None, source_id: int, links: list[Link]) -> list
         for link in links
         if index is not None and source_id in index and link.id in index and link.reason != "fallback_newest"
     ]
-    terms = dict(zip(explained, index.explain_many(source_id, explained, WHY_TERMS))) if explained else {}
+    terms = dict(zip(explained, index.explain_many(source_id, explained, WHY_TERMS), strict=True)) if explained else {}
     return [terms.get(link.id, []) for link in links]
 
 
@@ -251,7 +251,7 @@ def _pair_similarity(index: RelatedIndex | None) -> Any:
             return 0.0
         if a not in rows:
             ids, scores = index.similarities(a)
-            rows[a] = dict(zip(ids.tolist(), scores.tolist()))
+            rows[a] = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         return rows[a].get(b, 0.0)
 
     return similarity
@@ -301,7 +301,7 @@ def _items_for(
             pins + [m.candidate() for m in extra],
             _pair_similarity(index),
         )
-    return [_item(metas[link.id], link, why) for link, why in zip(links, _whys(index, source.id, links))]
+    return [_item(metas[link.id], link, why) for link, why in zip(links, _whys(index, source.id, links), strict=True)]
 
 
 def _version(items: list[dict[str, Any]]) -> str:

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, g, jsonify
 
 from articles import queries
-from articles.serialize import iso
 from articles.widget import clicks
 from service import db as database
 from service.auth import require_api_key
+from service.dates import iso
 from service.http import int_arg
 
 bp = Blueprint("clicks_api", __name__, url_prefix="/api/v1")

@@ -104,12 +104,6 @@ def _origins(value: Any) -> tuple[str, ...]:
     return tuple(value or ())
 
 
-def _pick(rows: list[Any], canonical: str | None) -> Any:
-    """The published row, preferring an exact canonical URL match; else any row (to report it as hidden)."""
-    rows = sorted(rows, key=lambda r: (r.status != "published", r.canonical_url != canonical, r.id))
-    return rows[0]
-
-
 def site_origins(reader: Reader, slug: str) -> tuple[str, ...]:
     """The site's allowed browser origins (none for an unknown site)."""
     rows = reader.rows(_SITE, slug=slug)

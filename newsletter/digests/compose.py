@@ -1,9 +1,9 @@
 """What each due subscriber's digest holds: new articles ranked against their interests.
 
 Scoring is vectorised: every subscriber's profile (their topics and free text) becomes one row of a
-sparse matrix and is scored against all candidate articles of the site in one product per block;
-per-subscriber work only filters the few best of each row (the window since their previous digest,
-articles already sent to them, the minimum score, near-repeats).
+sparse matrix (:meth:`RelatedIndex.interest_vectors`) and is scored against all candidate articles of
+the site in one product per block; per-subscriber work only filters the few best of each row (the
+window since their previous digest, articles already sent to them, the minimum score, near-repeats).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from recommender.index import RelatedIndex
 
@@ -24,7 +22,9 @@ REPEAT_SIMILARITY = 0.8
 
 
 @dataclass(frozen=True)
-class Candidate:
+class DigestCandidate:
+    """A published article new enough to go into someone's digest."""
+
     id: int
     title: str
     url: str
@@ -45,7 +45,7 @@ class Profile:
 
 @dataclass
 class Pick:
-    article: Candidate
+    article: DigestCandidate
     score: float
     reason: str
 
@@ -65,46 +65,26 @@ class Settings:
     site_name: str = ""
 
 
-def _term_vectors(index: RelatedIndex, terms: list[str]) -> sp.csr_matrix:
-    """One normalised vector per distinct term (topics are shared by many subscribers)."""
-    return normalize(index.query_vectors([[t] for t in terms])) if terms else sp.csr_matrix((0, 0))
-
-
 def _profile_terms(profile: Profile) -> list[str]:
     return list(profile.topics) + ([profile.text] if profile.text else [])
 
 
-def profile_matrix(index: RelatedIndex, profiles: Sequence[Profile]) -> tuple[sp.csr_matrix, list[str], sp.csr_matrix]:
-    """(profiles x features, distinct terms, terms x features): each term of a profile counts equally."""
-    terms = sorted({t for p in profiles for t in _profile_terms(p)})
-    position = {t: i for i, t in enumerate(terms)}
-    term_vectors = _term_vectors(index, terms)
-    rows, cols = [], []
-    for row, profile in enumerate(profiles):
-        for term in _profile_terms(profile):
-            rows.append(row)
-            cols.append(position[term])
-    member = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(profiles), len(terms)))
-    matrix = normalize(member @ term_vectors) if terms else sp.csr_matrix((len(profiles), index.n_features_))
-    return matrix.astype(np.float32), terms, term_vectors
-
-
 def compose(
-    index: RelatedIndex | None, profiles: Sequence[Profile], candidates: Sequence[Candidate], settings: Settings
+    index: RelatedIndex | None, profiles: Sequence[Profile], candidates: Sequence[DigestCandidate], settings: Settings
 ) -> list[Composed]:
     """Each profile's digest, best matches first, at most ``settings.max_items``."""
     by_id = {c.id: c for c in candidates if index is not None and c.id in index}
     if not profiles:
         return []
-    if not by_id:
+    if index is None or not by_id:
         return [_fallback(p, candidates, settings) for p in profiles]
     ids = list(by_id)
-    matrix, terms, term_vectors = profile_matrix(index, profiles)
-    top_ids, top_scores = index.rank_many(matrix, ids, k=min(len(ids), settings.max_items * 4))
+    interests = index.interest_vectors([_profile_terms(p) for p in profiles])
+    top_ids, top_scores = index.rank_many(interests.matrix, ids, k=min(len(ids), settings.max_items * 4))
     article_matrix = index.vectors(ids)
     column = {article_id: i for i, article_id in enumerate(ids)}
-    term_scores = (term_vectors @ article_matrix.T).toarray() if terms else np.zeros((0, len(ids)))
-    term_row = {t: i for i, t in enumerate(terms)}
+    term_scores = (interests.term_vectors @ article_matrix.T).toarray()
+    term_row = {t: i for i, t in enumerate(interests.terms)}
     similar = (article_matrix @ article_matrix.T).toarray()
     out = []
     for row, profile in enumerate(profiles):
@@ -119,13 +99,13 @@ def _picks(
     profile: Profile,
     ids: np.ndarray,
     scores: np.ndarray,
-    by_id: dict[int, Candidate],
+    by_id: dict[int, DigestCandidate],
     settings: Settings,
     column: dict[int, int],
     similar: np.ndarray,
 ) -> list[Pick]:
     picks: list[Pick] = []
-    for article_id, score in zip(ids.tolist(), scores.tolist()):
+    for article_id, score in zip(ids.tolist(), scores.tolist(), strict=True):
         article = by_id[article_id]
         if (
             score < settings.min_score
@@ -155,7 +135,7 @@ def _reason(
     return f"Because you follow {best}"
 
 
-def _fallback(profile: Profile, candidates: Sequence[Candidate], settings: Settings) -> Composed:
+def _fallback(profile: Profile, candidates: Sequence[DigestCandidate], settings: Settings) -> Composed:
     fresh = [c for c in candidates if c.published_at >= profile.window_start and c.id not in profile.already_sent]
     if not fresh:
         return Composed(profile.subscriber_id, skipped="no_new_articles")
@@ -165,7 +145,8 @@ def _fallback(profile: Profile, candidates: Sequence[Candidate], settings: Setti
     return Composed(profile.subscriber_id, [Pick(c, 0.0, f"New from {settings.site_name}") for c in newest])
 
 
-def candidate_rows(rows: Sequence[Any]) -> list[Candidate]:
+def candidate_rows(rows: Sequence[Any]) -> list[DigestCandidate]:
     return [
-        Candidate(r.id, r.title, r.canonical_url, r.summary or "", r.image_url, r.published_at, r.credit) for r in rows
+        DigestCandidate(r.id, r.title, r.canonical_url, r.summary or "", r.image_url, r.published_at, r.credit)
+        for r in rows
     ]

@@ -41,7 +41,7 @@ class DigestSend(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
-class DigestItem(Base):
+class SentArticle(Base):
     """An article a subscriber has been sent, so it is never sent to them again."""
 
     __tablename__ = "digest_items"
@@ -142,8 +142,8 @@ def sent_article_ids(db: Session, subscriber_ids: list[int]) -> dict[int, set[in
     out: dict[int, set[int]] = {i: set() for i in subscriber_ids}
     for start in range(0, len(subscriber_ids), 5000):
         rows = db.execute(
-            select(DigestItem.subscriber_id, DigestItem.article_id).where(
-                DigestItem.subscriber_id.in_(subscriber_ids[start : start + 5000])
+            select(SentArticle.subscriber_id, SentArticle.article_id).where(
+                SentArticle.subscriber_id.in_(subscriber_ids[start : start + 5000])
             )
         )
         for subscriber_id, article_id in rows:

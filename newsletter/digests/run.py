@@ -62,7 +62,7 @@ def digest_settings(site: Site) -> compose.Settings:
     )
 
 
-def _candidates(db: Session, site: Site, since: datetime, now: datetime) -> list[compose.Candidate]:
+def _candidates(db: Session, site: Site, since: datetime, now: datetime) -> list[compose.DigestCandidate]:
     rows = db.execute(
         select(
             Article.id,
@@ -265,7 +265,7 @@ def _send_one(
 def _record_sent(db: Session, subscriber: Subscriber, digest: compose.Composed, now: datetime) -> None:
     subscriber.last_digest_at = now
     for pick in digest.picks:
-        db.merge(ledger.DigestItem(subscriber_id=subscriber.id, article_id=pick.article.id, sent_at=now))
+        db.merge(ledger.SentArticle(subscriber_id=subscriber.id, article_id=pick.article.id, sent_at=now))
 
 
 def send_due_digests(

@@ -12,6 +12,19 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^localhost$")
 
 
+def text_colour_on(colour: str) -> str:
+    """Near-black or white text, whichever contrasts more with the ``#rrggbb`` background ``colour``.
+
+    Contrast as WCAG 2 defines it: ratios of relative luminance, with sRGB channels linearised first.
+    """
+    channels = []
+    for i in (1, 3, 5):
+        v = int(colour[i : i + 2], 16) / 255
+        channels.append(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
+    luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    return "#111111" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+
+
 @dataclass(frozen=True)
 class Branding:
     """A clinic's identity in mail. Validated on creation (raises ``ValueError``).
@@ -61,14 +74,8 @@ class Branding:
 
     @property
     def on_colour(self) -> str:
-        """Black or white, whichever reads better on ``colour`` (WCAG luminance)."""
-        c = self.colour_hex
-        channels = []
-        for i in (1, 3, 5):
-            v = int(c[i : i + 2], 16) / 255
-            channels.append(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
-        lum = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
-        return "#111111" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "#ffffff"
+        """Black or white, whichever reads better on ``colour``."""
+        return text_colour_on(self.colour_hex)
 
     @property
     def list_id(self) -> str:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from newsletter.mail import Branding, DigestItem, build_message, environment, render
+from newsletter.mail.branding import text_colour_on
 from tests.newsletter.mail_fixtures import (
     BASE,
     PREFS_URL,
@@ -161,6 +162,14 @@ def test_no_logo_shows_site_name_and_short_colour_expands():
     assert "<img" not in html
     assert "#ffcc00" in html
     assert "color: #111111" in html  # dark text on a light brand colour
+
+
+@pytest.mark.parametrize(
+    "background, text",
+    [("#ffffff", "#111111"), ("#ffcc00", "#111111"), ("#000000", "#ffffff"), ("#0b6e4f", "#ffffff")],
+)
+def test_text_colour_on_a_background_is_the_more_contrasting(background, text):
+    assert text_colour_on(background) == text
 
 
 def test_digest_items_may_be_dataclasses():

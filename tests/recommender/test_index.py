@@ -196,6 +196,30 @@ def test_query_vectors_are_unit_length(index):
     np.testing.assert_allclose(sp.linalg.norm(m, axis=1), 1, rtol=1e-5)
 
 
+def test_interest_vectors_vectorise_each_distinct_interest_once_and_weigh_them_equally(index):
+    people = [["heart attack", "diabetes"], [], ["diabetes"], ["diabetes", "heart attack"]]
+    interests = index.interest_vectors(people)
+    assert interests.terms == ["diabetes", "heart attack"]
+    assert interests.matrix.shape == (4, index.n_features_)
+    assert interests.term_vectors.shape == (2, index.n_features_)
+    np.testing.assert_allclose(sp.linalg.norm(interests.term_vectors, axis=1), 1, rtol=1e-5)
+    np.testing.assert_allclose(sp.linalg.norm(interests.matrix, axis=1), [1, 0, 1, 1], rtol=1e-5)
+    np.testing.assert_allclose(interests.matrix[0].toarray(), interests.matrix[3].toarray(), rtol=1e-6)
+    np.testing.assert_allclose(interests.matrix[2].toarray(), interests.term_vectors[0].toarray(), rtol=1e-6)
+    halfway = interests.term_vectors[0] + interests.term_vectors[1]
+    np.testing.assert_allclose(
+        interests.matrix[0].toarray(), (halfway / sp.linalg.norm(halfway)).toarray(), rtol=1e-5, atol=1e-7
+    )
+    np.testing.assert_allclose(interests.matrix.toarray(), index.query_vectors(people).toarray(), rtol=1e-6)
+
+
+def test_interest_vectors_of_nobody_with_interests(index):
+    interests = index.interest_vectors([[], []])
+    assert interests.terms == []
+    assert interests.matrix.shape == (2, index.n_features_) and interests.matrix.nnz == 0
+    assert interests.term_vectors.shape == (0, index.n_features_)
+
+
 def test_fit_and_transform_paths_agree(corpus):
     index = RelatedIndex(min_df=1).fit(corpus)
     again = index.vectorizer_.transform(corpus)

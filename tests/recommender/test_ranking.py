@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from recommender.ranking import Candidate, Rules, apply_rules, eligible
+from recommender.ranking import Candidate, Rules, apply_rules
 
 NOW = datetime(2026, 3, 31, 12, tzinfo=UTC)
 SOURCE = Candidate(1, 1.0, "https://c.example/a", tags=("diabetes",), categories=("Diabetes",), published_at=NOW)
@@ -79,8 +79,9 @@ def test_blocked_articles_never_shown_even_as_fallback():
 def test_never_pair_by_tag_in_both_directions(source_tags, candidate_tags):
     source = Candidate(1, 1.0, tags=source_tags, published_at=NOW)
     rule = rules(never_pair=[("Diabetes", "weight loss surgery")])
-    assert not eligible(source, cand(2, tags=candidate_tags), rule)
-    assert eligible(source, cand(3, tags=("nutrition",)), rule)
+    clashing, other = cand(2, tags=candidate_tags), cand(3, tags=("nutrition",))
+    assert ids(apply_rules(source, [clashing, other], rule, k=5)) == [3]
+    assert ids(apply_rules(source, [], rule, k=5, pool=[clashing, other])) == [3]  # fallbacks too
 
 
 def test_equal_scores_prefer_the_newer_article():
@@ -117,9 +118,9 @@ def test_reviewed_within_months():
 
 
 def test_month_arithmetic_clamps_the_day():
-    rule = Rules(now=datetime(2026, 3, 31, tzinfo=UTC), reviewed_within_months=1)
+    rule = Rules(now=datetime(2026, 3, 31, tzinfo=UTC), reviewed_within_months=1, fallback=False)
     feb_end = cand(2, medically_reviewed_at=datetime(2026, 2, 28, tzinfo=UTC))
-    assert eligible(SOURCE, feb_end, rule)
+    assert ids(apply_rules(SOURCE, [feb_end], rule, k=1)) == [2]
 
 
 def test_naive_now_is_refused():

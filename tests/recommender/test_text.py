@@ -1,23 +1,6 @@
 import pytest
 
-from recommender.text import LabelAnalyzer, TextAnalyzer, fold, html_to_text, join_labels, words
-
-
-def test_html_to_text_drops_scripts_and_styles():
-    html = "<p>Eat well</p><script>alert('x')</script><style>p{color:red}</style><p>Sleep</p>"
-    assert html_to_text(html) == "Eat well\nSleep"
-
-
-def test_html_to_text_decodes_entities_and_collapses_whitespace():
-    assert html_to_text("Fish &amp; chips&nbsp;&lt;3   <b>now</b>\t!") == "Fish & chips <3 now !"
-
-
-def test_html_to_text_block_elements_separate_words():
-    assert html_to_text("<ul><li>one</li><li>two</li></ul><h2>Three</h2>four<br>five") == "one\ntwo\nThree\nfour\nfive"
-
-
-def test_html_to_text_inline_elements_do_not_split_words():
-    assert html_to_text("dia<em>betes</em>") == "diabetes"
+from recommender.text import LabelAnalyzer, TextAnalyzer, fold, join_labels, words
 
 
 @pytest.mark.parametrize(
