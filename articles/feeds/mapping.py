@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Any, Literal, Union
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 __all__ = ["ArticleDraft", "Rejected", "EntryResult", "entry_to_draft", "TITLE_MAX"]
@@ -76,7 +76,7 @@ class Rejected:
     link: str | None = None
 
 
-EntryResult = Union[ArticleDraft, Rejected]
+EntryResult = ArticleDraft | Rejected
 
 
 # -- small defensive readers ------------------------------------------------
@@ -180,7 +180,8 @@ def _utc(parsed: Any) -> datetime | None:
     if not isinstance(parsed, (time.struct_time, tuple)) or len(parsed) < 6:
         return None
     try:
-        return datetime(*[int(x) for x in parsed[:6]], tzinfo=UTC)
+        year, month, day, hour, minute, second = (int(x) for x in parsed[:6])
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (ValueError, TypeError, OverflowError):
         return None
 
