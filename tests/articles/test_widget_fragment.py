@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from tests.articles.widget_corpus import load_corpus, post_article, url_of
 from tests.conftest import REPO_ROOT, SiteWithKey
 
-SCRIPT = REPO_ROOT / "articles" / "static" / "widget.js"
+SCRIPT = REPO_ROOT / "articles" / "widget" / "static" / "widget.js"
 
 
 class Tags(HTMLParser):
