@@ -137,7 +137,7 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> Editor | No
     editor = editor_by_email(db, email)
     hashed = editor.password_hash if editor is not None else _DUMMY_HASH
     valid = check_password_hash(hashed, password or "") and editor is not None and editor.disabled_at is None
-    if not valid:
+    if editor is None or not valid:
         db.add(LoginFailure(email=email[:320], ip=ip[:64], at=utcnow()))
         db.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(days=1)))
         db.commit()

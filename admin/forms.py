@@ -7,11 +7,25 @@ these forms only carry the values and show the errors next to their fields.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+
+# SelectChoice is new in WTForms 3.3; the newest types-WTForms stubs (3.2) do not declare it yet.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from admin.auth import MIN_PASSWORD_LENGTH
 from admin.models import ROLES
+
+
+def required_text(field: StringField) -> str:
+    """The text of a field with a DataRequired validator, read after ``validate_on_submit()`` passed.
+
+    WTForms types ``data`` as ``str | None`` (None when the field is missing from the request); DataRequired
+    has refused that already, so None here means the field was read before validation.
+    """
+    if field.data is None:
+        raise RuntimeError(f"form field {field.name!r} read before validation")
+    return field.data
 
 
 class LoginForm(FlaskForm):

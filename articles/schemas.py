@@ -56,10 +56,11 @@ class ArticleIn(BaseModel):
     medically_reviewed_at: IsoDateTime = None
     status: Literal["draft", "published", "retired"] = "published"
 
+    # The validators accept None for ArticlePatch, which inherits them with every field optional.
     @field_validator("url")
     @classmethod
-    def _canonical_url(cls, value: str) -> str:
-        return _http_url(value)
+    def _canonical_url(cls, value: str | None) -> str | None:
+        return _http_url(value) if value is not None else None
 
     @field_validator("image_url")
     @classmethod
@@ -68,7 +69,9 @@ class ArticleIn(BaseModel):
 
     @field_validator("tags", "categories")
     @classmethod
-    def _dedupe(cls, values: list[str]) -> list[str]:
+    def _dedupe(cls, values: list[str] | None) -> list[str] | None:
+        if values is None:
+            return None
         seen: dict[str, str] = {}
         for value in values:
             seen.setdefault(value.casefold(), value)
@@ -84,16 +87,6 @@ class ArticlePatch(ArticleIn):
     tags: list[Label] | None = Field(default=None, max_length=50)  # type: ignore[assignment]
     categories: list[Label] | None = Field(default=None, max_length=20)  # type: ignore[assignment]
     status: Literal["draft", "published", "retired"] | None = None  # type: ignore[assignment]
-
-    @field_validator("url")
-    @classmethod
-    def _canonical_url(cls, value: str | None) -> str | None:
-        return _http_url(value) if value is not None else None
-
-    @field_validator("tags", "categories")
-    @classmethod
-    def _dedupe(cls, values: list[str] | None) -> list[str] | None:
-        return ArticleIn._dedupe(values) if values is not None else None
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:

@@ -17,12 +17,16 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
 from recommender.document import Document
 from recommender.index import RelatedIndex
 from recommender.topk import chunked_top_k
+
+T = TypeVar("T")
 
 VOCABULARY = 50_000
 ZIPF_EXPONENT = 1.05
@@ -41,7 +45,7 @@ def vocabulary() -> np.ndarray:
     syllables = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
     picks = rng.integers(0, len(syllables), (2 * VOCABULARY, 4))
     lengths = rng.integers(2, 5, 2 * VOCABULARY)
-    words = dict.fromkeys("".join(syllables[j] for j in row[:n]) for row, n in zip(picks, lengths))
+    words = dict.fromkeys("".join(syllables[j] for j in row[:n]) for row, n in zip(picks, lengths, strict=True))
     return np.array(sorted(ENGLISH_STOP_WORDS) + list(words)[:VOCABULARY])
 
 
@@ -73,9 +77,14 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def timed(fn):
+def timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
+    """``fn(*args)`` and the seconds it took.
+
+    Pass values as ``args`` rather than capturing them in a lambda when the caller ``del``s them afterwards:
+    a closure over a deleted name only works while it is called before the ``del``.
+    """
     t0 = time.perf_counter()
-    out = fn()
+    out = fn(*args)
     return out, time.perf_counter() - t0
 
 
@@ -144,7 +153,7 @@ def bench_digest(index: RelatedIndex, profiles: int = 100_000, articles: int = 1
 def run_size(n: int, adds: int = ADDS, pairs: bool = True) -> dict:
     docs, t_gen = timed(lambda: corpus(n, seed=n))
     rss_before = peak_rss_mb()
-    index, t_fit = timed(lambda: RelatedIndex().fit(docs))
+    index, t_fit = timed(lambda corpus_docs: RelatedIndex().fit(corpus_docs), docs)
     result = {
         "n": n,
         "generate_s": t_gen,

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -109,7 +110,7 @@ def seed(url: str, count: int) -> list[str]:
             .returning(Site.id)
         ).scalar_one()
         urls = [f"https://bench.example/articles/{i}-{rng.choice(WORDS)}-{rng.choice(WORDS)}" for i in range(count)]
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "site_id": site_id,
                 "canonical_url": u,
@@ -244,12 +245,12 @@ def measure(name: str, url: str, articles: int, duration: int, work: Path) -> di
         flush=True,
     )
     (work / "urls.txt").write_text(
-        "\n".join(urllib.request.quote(u, safe="") for u in random.Random(1).sample(urls, len(urls))) + "\n"
+        "\n".join(urllib.parse.quote(u, safe="") for u in random.Random(1).sample(urls, len(urls))) + "\n"
     )
     script = work / "rotate.lua"
     script.write_text(LUA % {"urls": work / "urls.txt", "site": SITE})
     env = {"DATABASE_URL": url, "VAR_DIR": str(work / "var"), "SECRET_KEY": "bench-secret", "LOG_LEVEL": "WARNING"}
-    first = f"/api/v1/sites/{SITE}/related?limit=4&url={urllib.request.quote(urls[0], safe='')}"
+    first = f"/api/v1/sites/{SITE}/related?limit=4&url={urllib.parse.quote(urls[0], safe='')}"
     results: dict[str, Any] = {}
     with Gunicorn("wsgi:app", env) as service:
         _wait_ready(service.base + first)

@@ -182,8 +182,8 @@ def _back_link(site: Site) -> str:
 # -- links from emails -------------------------------------------------------------------------------------------
 
 
-def _resolve(slug: str, purpose: str, token: str) -> tuple[Site, Subscriber | None, ResponseReturnValue | None]:
-    """The site and the token's subscriber, or a clear error page (400/404) when the link cannot be used."""
+def _resolve(slug: str, purpose: str, token: str) -> tuple[Site, Subscriber | ResponseReturnValue]:
+    """The site and the token's subscriber, or the site and a clear error page (400/404) when the link is unusable."""
     db = database.session()
     site = site_by_slug(db, slug)
     max_age = current_app.config["CONFIRM_TOKEN_MAX_AGE_S" if purpose == "confirm" else "LINK_TOKEN_MAX_AGE_S"]
@@ -207,16 +207,17 @@ def _resolve(slug: str, purpose: str, token: str) -> tuple[Site, Subscriber | No
             link_url=f"{_base_url()}/newsletter/{site.slug}",
             link_label="Sign up",
         )
-        return site, None, page
-    return site, subscriber, None
+        return site, page
+    return site, subscriber
 
 
 @bp.route("/newsletter/<slug>/confirm/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def confirm(slug: str, token: str) -> ResponseReturnValue:
-    site, subscriber, problem = _resolve(slug, "confirm", token)
-    if problem is not None or subscriber is None:
-        return problem
+    site, found = _resolve(slug, "confirm", token)
+    if not isinstance(found, Subscriber):
+        return found  # the page saying why the link cannot be used
+    subscriber = found
     if request.method == "GET":
         if subscriber.status == "confirmed":
             return _message(site, "You are subscribed", f"Your subscription to {site.name} is already confirmed.")
@@ -251,9 +252,10 @@ def _no_subscription(site: Site) -> ResponseReturnValue:
 @bp.route("/newsletter/<slug>/unsubscribe/<token>/one-click", methods=["GET", "POST"], endpoint="one_click")
 @csrf.exempt
 def unsubscribe(slug: str, token: str) -> ResponseReturnValue:
-    site, subscriber, problem = _resolve(slug, "unsubscribe", token)
-    if problem is not None or subscriber is None:
-        return problem
+    site, found = _resolve(slug, "unsubscribe", token)
+    if not isinstance(found, Subscriber):
+        return found  # the page saying why the link cannot be used
+    subscriber = found
     if request.method == "GET":
         links = subscriptions.links_for(subscriber, _base_url(), current_app.config["SECRET_KEY"])
         return _page("newsletter/unsubscribe.html", site, action=request.path, preferences_url=links["preferences_url"])
@@ -277,9 +279,10 @@ def unsubscribe(slug: str, token: str) -> ResponseReturnValue:
 
 @bp.route("/newsletter/<slug>/preferences/<token>", methods=["GET", "POST"])
 def preferences(slug: str, token: str) -> ResponseReturnValue:
-    site, subscriber, problem = _resolve(slug, "preferences", token)
-    if problem is not None or subscriber is None:
-        return problem
+    site, found = _resolve(slug, "preferences", token)
+    if not isinstance(found, Subscriber):
+        return found  # the page saying why the link cannot be used
+    subscriber = found
     if subscriber.status not in ("pending", "confirmed"):
         return _no_subscription(site)
     db = database.session()

@@ -26,6 +26,7 @@ from service import db as database
 from service.auth import create_api_key
 from service.migrations import upgrade
 from service.sites import Site, create_site
+from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -174,7 +175,37 @@ def site_b(app: Flask) -> SiteWithKey:
     return add_site(app, "clinic-b", origins=["https://clinic-b.example"])
 
 
-pytest_plugins = ["tests.live"]
+@pytest.fixture
+def live_server(sqlite_app: Flask) -> Iterator[LiveServer]:
+    """The app (on a SQLite file) served over real HTTP."""
+    with LiveServer(sqlite_app) as server:
+        sqlite_app.config["PUBLIC_BASE_URL"] = server.url
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    require_or_skip(Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context and page; console messages and page errors are collected on the page."""
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.console_messages = []  # type: ignore[attr-defined]
+    tab.page_errors = []  # type: ignore[attr-defined]
+    tab.on("console", lambda message: tab.console_messages.append(message))  # type: ignore[attr-defined]
+    tab.on("pageerror", lambda error: tab.page_errors.append(error))  # type: ignore[attr-defined]
+    yield tab
+    context.close()
 
 
 def article_payload(**overrides: Any) -> dict[str, Any]:

@@ -1,18 +1,13 @@
-"""A live server and a headless Chromium for tests where a page or widget is the product."""
+"""A live server and Chromium settings for tests where a page or widget is the product (fixtures: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from flask import Flask
 from werkzeug.serving import make_server
-
-from tests.conftest import require_or_skip
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,39 +38,6 @@ class LiveServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
-
-
-@pytest.fixture
-def live_server(sqlite_app: Flask) -> Iterator[LiveServer]:
-    """The app (on a SQLite file) served over real HTTP."""
-    with LiveServer(sqlite_app) as server:
-        sqlite_app.config["PUBLIC_BASE_URL"] = server.url
-        yield server
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
-    require_or_skip(Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context and page; console messages and page errors are collected on the page."""
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.console_messages = []  # type: ignore[attr-defined]
-    tab.page_errors = []  # type: ignore[attr-defined]
-    tab.on("console", lambda message: tab.console_messages.append(message))  # type: ignore[attr-defined]
-    tab.on("pageerror", lambda error: tab.page_errors.append(error))  # type: ignore[attr-defined]
-    yield tab
-    context.close()
 
 
 def save_screenshot(page: Any, name: str, **kwargs: Any) -> Path:

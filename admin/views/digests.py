@@ -14,7 +14,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 
 from admin.auth import require_editor
 from admin.blueprint import bp
-from admin.forms import SubscriberLookupForm
+from admin.forms import SubscriberLookupForm, required_text
 from admin.reports import digest_job_state, digest_runs, site_subscriber, subscriber_by_email
 from newsletter.digests.run import digest_html, preview_digest, send_test_digest
 from newsletter.models import Subscriber
@@ -77,7 +77,7 @@ def digest_lookup(site: Site) -> Any:
     form = SubscriberLookupForm()
     if not form.validate_on_submit():
         return _page(site, form, 422)
-    found = _lookup(site, form.subscriber.data)
+    found = _lookup(site, required_text(form.subscriber))
     if found is None:
         form.subscriber.errors = ["No subscriber of this site has this number or email address."]
         return _page(site, form, 404)

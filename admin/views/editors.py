@@ -8,7 +8,7 @@ from flask import flash, g, redirect, render_template, url_for
 
 from admin import auth
 from admin.blueprint import bp
-from admin.forms import EditorForm
+from admin.forms import EditorForm, required_text
 from admin.views.common import apply_api_error
 from service import db as database
 from service.errors import ApiError
@@ -28,7 +28,9 @@ def editors(site: Site) -> Any:
         return _page(site, form, 422 if form.is_submitted() else 200)
     db = database.session()
     try:
-        editor = auth.create_editor(db, site, form.email.data, form.password.data, form.role.data, form.name.data or "")
+        editor = auth.create_editor(
+            db, site, required_text(form.email), required_text(form.password), form.role.data, form.name.data or ""
+        )
     except ApiError as err:
         db.rollback()
         apply_api_error(form, err, fallback="email")

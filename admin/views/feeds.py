@@ -13,7 +13,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 
 from admin.auth import require_editor
 from admin.blueprint import bp
-from admin.forms import FeedForm
+from admin.forms import FeedForm, required_text
 from admin.reports import recent_polls
 from admin.views.common import apply_api_error
 from articles.feeds import sources
@@ -55,7 +55,7 @@ def feeds(site: Site) -> Any:
     form = FeedForm()
     if not form.validate_on_submit():
         return _feeds_page(site, form, 422 if form.is_submitted() else 200)
-    minutes = int(form.interval_minutes.data)
+    minutes = int(required_text(form.interval_minutes))
     if not sources.INTERVAL_MIN <= minutes <= sources.INTERVAL_MAX:
         form.interval_minutes.errors = [
             f"Enter a number of minutes from {sources.INTERVAL_MIN} to {sources.INTERVAL_MAX}."

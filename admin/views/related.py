@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, url_for
 
 from admin.auth import require_editor
 from admin.blueprint import bp
-from admin.forms import NeverPairForm, PinForm
+from admin.forms import NeverPairForm, PinForm, required_text
 from admin.views.common import apply_api_error
 from articles import queries
 from articles.models import Article
@@ -82,7 +82,7 @@ def article_pin_by_number(site: Site, article_id: int) -> Any:
     form = PinForm()
     if not form.validate_on_submit():
         return _related_page(site, article, form, 422)
-    target = db.get(Article, int(form.target_id.data))
+    target = db.get(Article, int(required_text(form.target_id)))
     if target is None or target.site_id != site.id or target.id == article.id:
         form.target_id.errors = [f"There is no other article {form.target_id.data} on this site."]
         return _related_page(site, article, form, 422)

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from admin import auth
 from admin.blueprint import bp
-from admin.forms import LoginForm
+from admin.forms import LoginForm, required_text
 from service import db as database
 
 
@@ -28,7 +28,10 @@ def login() -> Any:
     if form.validate_on_submit():
         try:
             editor = auth.authenticate(
-                database.session(), form.email.data, form.password.data, request.remote_addr or "unknown"
+                database.session(),
+                required_text(form.email),
+                required_text(form.password),
+                request.remote_addr or "unknown",
             )
         except auth.Throttled as throttled:
             return render_template("admin/throttled.html", minutes=throttled.minutes), 429

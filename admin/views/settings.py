@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from admin.auth import require_editor
 from admin.blueprint import bp
-from admin.forms import SettingsForm
+from admin.forms import SettingsForm, required_text
 from admin.site_settings import options_of, update_site
 from admin.views.common import apply_api_error
 from articles.models import Article
@@ -74,7 +74,7 @@ def settings(site: Site) -> Any:
             site,
             allowed_origins=(form.allowed_origins.data or "").split(),
             logo_url=(form.logo_url.data or "").strip() or None,
-            brand_colour=form.brand_colour.data,
+            brand_colour=required_text(form.brand_colour),
             postal_address=form.postal_address.data or "",
             from_email=form.from_email.data or None,
             reply_to=form.reply_to.data or None,

@@ -140,7 +140,8 @@ def _utc(parsed: Any) -> datetime | None:
     if not isinstance(parsed, (time.struct_time, tuple)) or len(parsed) < 6:
         return None
     try:
-        return datetime(*[int(x) for x in parsed[:6]], tzinfo=UTC)
+        year, month, day, hour, minute, second = (int(x) for x in parsed[:6])
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (ValueError, TypeError, OverflowError):
         return None
 

@@ -72,7 +72,9 @@ def _looks_like_json(content: bytes, content_type: str | None) -> bool:
 def _looks_like_html(content: bytes, content_type: str | None) -> bool:
     if _HTML_START.match(content[:4096].lstrip(b"\xef\xbb\xbf")):
         return True
-    return bool(content_type) and content_type.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
+    if not content_type:
+        return False
+    return content_type.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
 
 
 def _struct_utc(value: Any):

@@ -17,10 +17,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from articles.feeds.fetch import DEFAULT_USER_AGENT, FetchResult, fetch_feed
@@ -255,11 +256,13 @@ def poll_feed(db: Session, source: FeedSource, now: datetime, config: PollConfig
 
 def _claim(db: Session, feed_id: int, due_at: datetime, now: datetime) -> bool:
     """Take a due feed for this run (another run polling at the same time then skips it)."""
-    claimed = db.execute(
+    lease = (
         update(FeedSource)
         .where(FeedSource.id == feed_id, FeedSource.next_poll_at == due_at)
         .values(next_poll_at=now + CLAIM_LEASE)
     )
+    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which has the rowcount.
+    claimed = cast(CursorResult[Any], db.execute(lease))
     db.commit()
     return claimed.rowcount == 1
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 
 from articles.widget import clicks
 from articles.widget.api import cacheable, limit_arg, load_source, not_modified, rendered
@@ -53,7 +54,7 @@ def embed_snippet(base_url: str, slug: str) -> Markup:
 
 
 @bp.get("/widget.js")
-def script() -> Response:
+def script() -> BaseResponse:
     body, version = widget_script()
     response = current_app.response_class(body, mimetype="text/javascript")
     response.set_etag(version)
@@ -100,7 +101,7 @@ def fragment(slug: str) -> Response:
 
 
 @bp.get("/r/<token>")
-def follow(token: str) -> Response:
+def follow(token: str) -> BaseResponse:
     target = clicks.read_token(current_app.config["SECRET_KEY"], token)
     db = database.session()
     destination = clicks.record_click(db, target)

@@ -8,9 +8,10 @@ the claim is older than the claim timeout, so nobody due is skipped because a jo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -109,7 +110,7 @@ def claim(db: Session, site_id: int, subscriber_id: int, period: str, claim_time
         return row
     except IntegrityError:
         db.rollback()
-    taken = db.execute(
+    reclaim = (
         update(DigestSend)
         .where(
             DigestSend.site_id == site_id,
@@ -120,6 +121,8 @@ def claim(db: Session, site_id: int, subscriber_id: int, period: str, claim_time
         )
         .values(status=CLAIMED, claimed_at=now, attempts=DigestSend.attempts + 1)
     )
+    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which has the rowcount.
+    taken = cast(CursorResult[Any], db.execute(reclaim))
     db.commit()
     if taken.rowcount != 1:
         return None

@@ -102,7 +102,7 @@ class SmtpBackend(Backend):
             if self.security == "starttls":
                 smtp.starttls(context=self._context())
                 smtp.ehlo()
-            if self.username is not None:
+            if self.username is not None and self.password is not None:  # both or neither, see __init__
                 smtp.login(self.username, self.password)
         except BaseException:
             smtp.close()

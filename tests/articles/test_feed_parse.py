@@ -30,7 +30,8 @@ RSS = b"""<?xml version="1.0" encoding="utf-8"?>
     <link>/articles/caffeine</link>
     <guid isPermaLink="false">caffeine-2026</guid>
     <description>Short &lt;em&gt;answer&lt;/em&gt;: less than you think.</description>
-    <content:encoded><![CDATA[<p>Most adults <img src="/img/cup.png" alt="cup"> can have 400 mg.</p>]]></content:encoded>
+    <content:encoded><![CDATA[<p>Most adults <img src="/img/cup.png" alt="cup">
+      can have 400 mg.</p>]]></content:encoded>
     <dc:creator>Dr. Ana Ruiz</dc:creator>
     <category>Nutrition</category>
     <category> nutrition </category>
@@ -65,7 +66,8 @@ RSS = b"""<?xml version="1.0" encoding="utf-8"?>
   </item>
   <item>
     <link>https://clinic.example/articles/untitled</link>
-    <description>Washing hands for twenty seconds removes most germs from your skin, says the CDC in new guidance published this week.</description>
+    <description>Washing hands for twenty seconds removes most germs from your skin,
+      says the CDC in new guidance published this week.</description>
   </item>
   <item>
     <link>https://clinic.example/articles/empty</link>

@@ -268,7 +268,7 @@ def test_poll_due_feeds_takes_due_unpaused_feeds_oldest_first(feeds_app, db, sit
         now + timedelta(minutes=5),
         now - timedelta(minutes=1),
     ]
-    for feed, at in zip(feeds, due_at):
+    for feed, at in zip(feeds, due_at, strict=True):
         db.get(FeedSource, feed.id).next_poll_at = at
     db.get(FeedSource, feeds[3].id).paused = True
     db.commit()

@@ -1,15 +1,23 @@
-"""Fixtures for the newsletter tests. The SMTP ones can move to tests/conftest.py as-is."""
+"""Fixtures for the newsletter tests: SMTP sinks (plain and TLS) and an app whose mail goes to a sink."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import SiteWithKey, make_test_app
 from tests.newsletter.smtp_sink import (
     SmtpSink,
     client_tls_context,
     make_self_signed_cert,
     server_tls_context,
 )
+from tests.newsletter.subscriber_helpers import BASE, make_clinic
 
 
 @pytest.fixture
@@ -51,3 +59,32 @@ def tls_server_context(tls_cert):
 @pytest.fixture
 def tls_client_context(tls_cert):
     return client_tls_context(tls_cert[0])
+
+
+@pytest.fixture
+def mail_app(database_url: str, tmp_path: Path, smtp_sink: Any) -> Iterator[Flask]:
+    """The app on both engines, mail over SMTP to ``smtp_sink``, https public address."""
+    app = make_test_app(
+        database_url,
+        tmp_path / "var",
+        PUBLIC_BASE_URL=BASE,
+        MAIL_BACKEND="smtp",
+        SMTP_HOST=smtp_sink.host,
+        SMTP_PORT=smtp_sink.port,
+        SMTP_SECURITY="none",
+        SMTP_MAX_RETRIES=0,
+        SMTP_TIMEOUT=5,
+    )
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def mail_client(mail_app: Flask) -> FlaskClient:
+    return mail_app.test_client()
+
+
+@pytest.fixture
+def clinic(mail_app: Flask) -> SiteWithKey:
+    """Clinic A on ``mail_app``, with a postal address and two published articles (see ``make_clinic``)."""
+    return make_clinic(mail_app)

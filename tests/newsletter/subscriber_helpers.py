@@ -1,20 +1,17 @@
-"""Fixtures and helpers for the subscriber tests: an app whose mail goes to a real SMTP sink."""
+"""Helpers for the subscriber tests (their fixtures, an app whose mail goes to a real SMTP sink, are in conftest.py)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from newsletter.models import Subscriber
 from service import db as database
-from tests.conftest import SiteWithKey, add_site, article_payload, make_test_app
+from tests.conftest import SiteWithKey, add_site, article_payload
 
 BASE = "https://service.test"
 ACCEPTED = {
@@ -24,29 +21,6 @@ ACCEPTED = {
         "emails, a message with a link to confirm your subscription is on its way."
     ),
 }
-
-
-@pytest.fixture
-def mail_app(database_url: str, tmp_path: Path, smtp_sink: Any) -> Iterator[Flask]:
-    """The app on both engines, mail over SMTP to ``smtp_sink``, https public address."""
-    app = make_test_app(
-        database_url,
-        tmp_path / "var",
-        PUBLIC_BASE_URL=BASE,
-        MAIL_BACKEND="smtp",
-        SMTP_HOST=smtp_sink.host,
-        SMTP_PORT=smtp_sink.port,
-        SMTP_SECURITY="none",
-        SMTP_MAX_RETRIES=0,
-        SMTP_TIMEOUT=5,
-    )
-    yield app
-    app.extensions["db_engine"].dispose()
-
-
-@pytest.fixture
-def mail_client(mail_app: Flask) -> FlaskClient:
-    return mail_app.test_client()
 
 
 def make_clinic(app: Flask, slug: str = "clinic-a", **kwargs: Any) -> SiteWithKey:
@@ -62,11 +36,6 @@ def make_clinic(app: Flask, slug: str = "clinic-a", **kwargs: Any) -> SiteWithKe
         response = client.post("/api/v1/articles", json=payload, headers=site.headers)
         assert response.status_code == 201, response.get_json()
     return site
-
-
-@pytest.fixture
-def clinic(mail_app: Flask) -> SiteWithKey:
-    return make_clinic(mail_app)
 
 
 def subscribe(client: FlaskClient, slug: str = "clinic-a", **fields: Any) -> Any:
@@ -92,7 +61,7 @@ def subscriber_row(app: Flask, email: str = "pat@example.com") -> Subscriber | N
 
             row = db.scalar(select(Subscriber).where(Subscriber.email == email))
             if row is not None:
-                row.topics  # load interests before the session closes
+                _ = row.topics  # load interests before the session closes
             return row
 
 

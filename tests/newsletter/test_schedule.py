@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
 
@@ -75,5 +76,5 @@ def test_period_windows_cover_the_previous_period() -> None:
 def test_unknown_frequency_or_zone_is_refused() -> None:
     with pytest.raises(ValueError):
         current_period("hourly", 0, 9, "UTC", utc(2026, 1, 1))
-    with pytest.raises(Exception):
+    with pytest.raises(ZoneInfoNotFoundError):
         current_period("daily", 0, 9, "Mars/Olympus", utc(2026, 1, 1))

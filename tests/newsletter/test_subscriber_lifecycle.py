@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.newsletter.subscriber_helpers import (  # noqa: F401  (fixtures)
+from tests.newsletter.subscriber_helpers import (
     ACCEPTED,
     BASE,
-    clinic,
     csrf_token,
     link,
-    mail_app,
-    mail_client,
     plain,
     subscribe,
     subscriber_row,

@@ -9,12 +9,9 @@ import pytest
 from newsletter import tokens
 from newsletter.subscriptions import links_for
 from service.db import utcnow
-from tests.newsletter.subscriber_helpers import (  # noqa: F401  (fixtures)
+from tests.newsletter.subscriber_helpers import (
     BASE,
-    clinic,
     link,
-    mail_app,
-    mail_client,
     make_clinic,
     plain,
     subscribe,

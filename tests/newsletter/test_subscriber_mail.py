@@ -5,11 +5,8 @@ from __future__ import annotations
 import logging
 import socket
 
-from tests.newsletter.subscriber_helpers import (  # noqa: F401  (fixtures)
+from tests.newsletter.subscriber_helpers import (
     ACCEPTED,
-    clinic,
-    mail_app,
-    mail_client,
     make_clinic,
     subscribe,
     subscriber_row,

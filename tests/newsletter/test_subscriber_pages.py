@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.newsletter.subscriber_helpers import BASE, clinic, link, mail_app, mail_client, plain, subscribe  # noqa: F401  (fixtures)
+from tests.newsletter.subscriber_helpers import BASE, link, plain, subscribe
 
 
 def test_form_fragment_lists_the_sites_topics_accessibly(mail_client, clinic):

@@ -7,11 +7,8 @@ import io
 
 import pytest
 
-from tests.newsletter.subscriber_helpers import (  # noqa: F401  (fixtures)
-    clinic,
+from tests.newsletter.subscriber_helpers import (
     link,
-    mail_app,
-    mail_client,
     make_clinic,
     plain,
     subscribe,

@@ -18,7 +18,6 @@ from newsletter.subscriptions import (
 from service import db as database
 from service.db import utcnow
 from service.sites import site_by_slug
-from tests.newsletter.subscriber_helpers import clinic, mail_app, mail_client, subscribe  # noqa: F401
 
 
 def _signup(email: str) -> Signup:

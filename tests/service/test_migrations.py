@@ -1,15 +1,16 @@
-"""Migrations build the whole schema on an empty database, on both engines."""
+"""Migrations build the whole schema on an empty database, on both engines, from a history with one head."""
 
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from clinicreads.models import metadata
-from service.migrations import upgrade
+from service.migrations import alembic_config, upgrade
 from tests.conftest import PG_ADMIN_URL
 
 
@@ -22,6 +23,13 @@ def _assert_schema_matches_models(url: str) -> None:
             assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() >= 1
     finally:
         engine.dispose()
+
+
+def test_migration_history_has_exactly_one_head() -> None:
+    """Two branches that both add a revision after the same parent need a merge revision before they land."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))  # the URL is not read for the history
+    heads = scripts.get_heads()
+    assert len(heads) == 1, f"migrations/versions has {len(heads)} heads {sorted(heads)}: add a merge revision"
 
 
 def test_upgrade_empty_sqlite(tmp_path: Path) -> None:
