@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from jobs.models import ERROR, OK, RUNNING, JobRun
 from jobs.registry import declared_specs, find_spec
@@ -111,4 +111,4 @@ def close_interrupted_runs(app: Flask) -> int:
             )
         )
         db.commit()
-        return result.rowcount
+        return cast(CursorResult[Any], result).rowcount

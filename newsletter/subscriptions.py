@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.orm import Session
@@ -243,7 +244,14 @@ def token_for(subscriber: Subscriber, purpose: str, secret: str) -> str:
     return tokens.make_token(secret, purpose, subscriber.site_id, subscriber.id, subscriber.email_hash)
 
 
-def links_for(subscriber: Subscriber, base_url: str, secret: str) -> dict[str, str | None]:
+class EmailLinks(TypedDict):
+    preferences_url: str
+    unsubscribe_url: str
+    one_click_url: str
+    mailto: str | None
+
+
+def links_for(subscriber: Subscriber, base_url: str, secret: str) -> EmailLinks:
     """The links every email to this subscriber carries.
 
     ``one_click_url`` is for the ``List-Unsubscribe`` header: it answers an RFC 8058 POST

@@ -42,7 +42,7 @@ def top_terms(
         keep = np.argpartition(-np.asarray(contributions), 8 * n)[: 8 * n]
         indices, contributions = np.asarray(indices)[keep], np.asarray(contributions)[keep]
     totals: dict[str, float] = defaultdict(float)
-    for i, c in zip(indices, contributions):
+    for i, c in zip(indices, contributions, strict=False):
         if c > 0:
             totals[display(names[i], surface)] += float(c)
     return [t for t, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]

@@ -96,7 +96,7 @@ class RelatedIndex(BaseEstimator):
         _check_unique(docs)
         self.weights_ = dict(self.field_weights or DEFAULT_FIELD_WEIGHTS)
         self.vectorizer_ = FieldVectorizer(
-            self.weights_, tuple(self.ngram_range), self.min_df, self.sublinear_tf, self.idf_power
+            self.weights_, (self.ngram_range[0], self.ngram_range[1]), self.min_df, self.sublinear_tf, self.idf_power
         )
         matrix = self.vectorizer_.fit_transform(docs)
         self._names = self.vectorizer_.feature_names()

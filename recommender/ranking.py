@@ -83,7 +83,7 @@ def apply_rules(
     taken = {link.id for link in links}
     similar = [c for c in ranked if c.id not in taken and c.score >= rules.min_score and ok(c)]
     similar = _dedupe(sorted(similar, key=_by_score_then_recency))
-    if rules.mmr_lambda is None:
+    if rules.mmr_lambda is None or similarity is None:
         chosen = similar[: k - len(links)]
     else:
         chosen = _mmr(similar, links, k - len(links), rules.mmr_lambda, similarity)
@@ -155,7 +155,12 @@ def _by_score_then_recency(c: Candidate) -> tuple:
 
 def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
     seen: set[int] = set()
-    return [c for c in candidates if not (c.id in seen or seen.add(c.id))]
+    unique = []
+    for candidate in candidates:
+        if candidate.id not in seen:
+            seen.add(candidate.id)
+            unique.append(candidate)
+    return unique
 
 
 def _mmr(
@@ -164,7 +169,7 @@ def _mmr(
     """Maximal marginal relevance (Carbonell & Goldstein 1998): repeatedly take
     the candidate maximising ``lam * score - (1 - lam) * max sim to chosen``."""
     chosen_ids = [link.id for link in already]
-    remaining, chosen = list(candidates), []
+    remaining, chosen = list(candidates), list[Candidate]()
     while remaining and len(chosen) < n:
 
         def value(c: Candidate) -> float:

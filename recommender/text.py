@@ -108,7 +108,7 @@ class TextAnalyzer:
     """Analyser for prose fields: synonyms, tokens, stop words, folding, n-grams."""
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 1), synonyms: bool = True, folding: bool = True) -> None:
-        self.ngram_range = tuple(ngram_range)
+        self.ngram_range: tuple[int, int] = (ngram_range[0], ngram_range[1])
         self.synonyms = synonyms
         self.folding = folding
 

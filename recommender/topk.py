@@ -25,8 +25,8 @@ class TopK:
 
     def as_dict(self) -> dict[int, list[Neighbour]]:
         return {
-            int(doc_id): [Neighbour(int(n), float(s)) for n, s in zip(ns, ss) if n >= 0]
-            for doc_id, ns, ss in zip(self.ids, self.neighbours, self.scores)
+            int(doc_id): [Neighbour(int(n), float(s)) for n, s in zip(ns, ss, strict=False) if n >= 0]
+            for doc_id, ns, ss in zip(self.ids, self.neighbours, self.scores, strict=False)
         }
 
 
@@ -39,7 +39,7 @@ def top_k_1d(ids: np.ndarray, scores: np.ndarray, k: int | None, positive_only: 
         part = np.argpartition(-scores, k - 1)[:k]
         ids, scores = ids[part], scores[part]
     order = np.lexsort((ids, -scores))
-    return [Neighbour(int(i), float(s)) for i, s in zip(ids[order], scores[order])]
+    return [Neighbour(int(i), float(s)) for i, s in zip(ids[order], scores[order], strict=False)]
 
 
 def top_k_rows(dense: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -238,7 +238,9 @@ def _whys(index: RelatedIndex | None, source_id: int, links: list[Link]) -> list
         for link in links
         if index is not None and source_id in index and link.id in index and link.reason != "fallback_newest"
     ]
-    terms = dict(zip(explained, index.explain_many(source_id, explained, WHY_TERMS), strict=True)) if explained else {}
+    terms = {}
+    if explained and index is not None:
+        terms = dict(zip(explained, index.explain_many(source_id, explained, WHY_TERMS), strict=True))
     return [terms.get(link.id, []) for link in links]
 
 
