@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 
 from articles.related.models import RelatedIndexLog, RelatedIndexState
-from newsletter.digests.ledger import DigestItem, DigestRun, DigestSend
+from newsletter.digests.ledger import DigestRun, DigestSend, SentArticle
 from newsletter.digests.run import preview_digest
 from newsletter.models import Subscriber
 from service import db as database
@@ -22,7 +22,7 @@ from service.sites import site_by_slug
 from tests.newsletter.digest_fixtures import add_subscriber, build_clinic
 
 SLUG = "digest-clinic"
-TABLES = (RelatedIndexState, RelatedIndexLog, DigestSend, DigestItem, DigestRun)
+TABLES = (RelatedIndexState, RelatedIndexLog, DigestSend, SentArticle, DigestRun)
 
 
 def clinic_with_subscriber(app: Flask) -> tuple[int, dict[str, str]]:
