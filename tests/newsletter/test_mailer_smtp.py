@@ -217,8 +217,8 @@ def test_starttls_refuses_untrusted_certificate(smtp_sink_factory, tls_server_co
 
 
 def test_plain_client_refused_by_server_requiring_starttls(smtp_sink_factory, tls_server_context, fake_time):
-    # aiosmtpd answers 530 "Must issue a STARTTLS command first" to MAIL FROM: a
-    # configuration problem, so it raises rather than failing (or bouncing) recipients.
+    # aiosmtpd answers MAIL FROM with 530 (STARTTLS required): a configuration
+    # problem, so it raises rather than failing (or bouncing) recipients.
     sink = smtp_sink_factory(tls_context=tls_server_context, require_starttls=True)
     with backend_for(sink, fake_time, security="none") as backend:
         with pytest.raises(MailBackendError, match="530"):
