@@ -65,6 +65,16 @@ class SettingsForm(FlaskForm):
     postal_address = TextAreaField("Postal address", description="Printed at the foot of every email.")
     from_email = EmailField("From address", validators=[Optional(), Email("Enter a valid email address.")])
     reply_to = EmailField("Reply-to address", validators=[Optional(), Email("Enter a valid email address.")])
+    website_url = StringField(
+        "Your clinic's website",
+        validators=[Optional(), Length(max=2000)],
+        description="The header and logo of every email link here, e.g. https://www.yourclinic.example.",
+    )
+    medical_disclaimer = TextAreaField(
+        "Medical disclaimer",
+        validators=[Length(max=1000)],
+        description="Printed at the foot of every digest. Leave empty for the standard wording.",
+    )
     related_fallback = BooleanField("When an article has no related links, show the latest articles instead")
     click_counting = BooleanField("Count clicks on related links")
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from articles.urls import InvalidUrl, canonicalize_url
 from service.errors import ApiError
+from service.site_options import apply_options, validate_options
 from service.sites import COLOUR_PATTERN, DEFAULT_SITE_SETTINGS, Site, validate_origin
 
 OPTIONS = ("related_fallback", "click_counting")
@@ -24,9 +25,18 @@ def update_site(
     from_email: str | None,
     reply_to: str | None,
     options: dict[str, bool],
+    site_options: dict[str, Any] | None = None,
 ) -> Site:
-    """Validate every value, then apply them all (or none: a 422 names each bad field). Flushes."""
+    """Validate every value, then apply them all (or none: a 422 names each bad field). Flushes.
+
+    ``site_options`` are options checked by :mod:`service.site_options` (website address, disclaimer).
+    """
     errors: dict[str, str] = {}
+    checked: dict[str, Any] = {}
+    try:
+        checked = validate_options(site_options or {})
+    except ApiError as err:
+        errors.update(err.fields)
     origins: list[str] = []
     for origin in allowed_origins:
         try:
@@ -54,6 +64,7 @@ def update_site(
     settings: dict[str, Any] = dict(site.settings or {})
     settings.update({name: bool(value) for name, value in options.items()})
     site.settings = settings
+    apply_options(site, checked)
     db.flush()
     return site
 

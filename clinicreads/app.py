@@ -28,12 +28,14 @@ from clinicreads.cli import db_cli, demo_cli
 from jobs.cli import jobs_cli
 from newsletter.api import bp as subscribers_api
 from newsletter.cli import subscribers_cli
+from newsletter.digest_view import bp as digest_view_pages
 from newsletter.digests.api import bp as digests_api
 from newsletter.digests.cli import digests_cli
 from newsletter.views import bp as newsletter_pages
 from service import csrf, db, errors
 from service.cli import keys_cli, sites_cli
 from service.config import TEMPLATE_DIR, load_settings
+from service.site_api import bp as site_api
 
 log = logging.getLogger("service.requests")
 
@@ -49,6 +51,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     newsletter_pages,
     subscribers_api,
     digests_api,
+    digest_view_pages,
+    site_api,
 )
 
 #: every ``flask --app wsgi <group>`` command group

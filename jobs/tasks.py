@@ -16,10 +16,16 @@ from articles.feeds.polling import poll_due_feeds
 from articles.related.updates import refit_all_sites
 from newsletter.digests import run as digest_run
 from newsletter.subscriptions import purge_expired_pending
+from newsletter.welcome import send_all_pending_welcomes
 
 
 def send_due_digests(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    return digest_run.send_due_digests(db, now, config)
+    """Welcomes still owed first (a new subscriber hears what comes before it comes), then the digests."""
+    welcomes = send_all_pending_welcomes(db, now, config)
+    results = digest_run.send_due_digests(db, now, config)
+    if welcomes:
+        results["welcomes_sent"] = welcomes
+    return results
 
 
 def poll_feeds(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:

@@ -46,6 +46,8 @@ def branding_for(site: Site, base_url: str) -> Branding:
         reply_to=site.reply_to or None,
         logo_url=site.logo_url or None,
         colour=site.brand_colour or "#0b6e4f",
+        website_url=site.setting("website_url") or None,
+        disclaimer=site.setting("medical_disclaimer") or None,
     )
 
 

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, render_template,
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
-from newsletter import notify, subscriptions
+from newsletter import notify, subscriptions, welcome
 from newsletter.inputs import Preferences, parse_preference_change, parse_signup, time_zones
 from newsletter.mail.branding import text_colour_on
 from newsletter.models import FREQUENCIES, WEEKDAYS, Subscriber
@@ -228,6 +228,7 @@ def confirm(slug: str, token: str) -> ResponseReturnValue:
         return _no_subscription(site)
     database.session().commit()
     log.info("subscriber %s of site %s confirmed", subscriber.id, site.slug)
+    welcome.send_welcome(database.session(), subscriber, current_app.config, utcnow())
     links = subscriptions.links_for(subscriber, _base_url(), current_app.config["SECRET_KEY"])
     return _message(
         site,

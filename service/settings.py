@@ -212,6 +212,9 @@ class Settings(BaseSettings, MailSettings):
     LINK_TOKEN_MAX_AGE_S: int = Field(
         365 * 24 * 3600, ge=1, description="Seconds the preferences and unsubscribe links in emails stay valid."
     )
+    DIGEST_PAGE_MAX_AGE_S: int = Field(
+        90 * 24 * 3600, ge=1, description='Seconds the "view in your browser" page of a sent digest stays open.'
+    )
     CONFIRM_RESEND_INTERVAL_S: int = Field(
         600, ge=0, description="Least seconds between two confirmation emails to one address."
     )

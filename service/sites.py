@@ -16,6 +16,11 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 ORIGIN_PATTERN = re.compile(r"^https?://[a-z0-9.-]+(?::\d{1,5})?$")
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 
+DEFAULT_MEDICAL_DISCLAIMER = (
+    "This reading is general health information, not medical advice. It does not replace a visit to your"
+    " doctor or nurse. In an emergency, call your local emergency number."
+)
+
 #: Per-site options and their defaults; stored in Site.settings, read with Site.setting().
 DEFAULT_SITE_SETTINGS: dict[str, Any] = {
     "digest_max_items": 5,
@@ -29,6 +34,8 @@ DEFAULT_SITE_SETTINGS: dict[str, Any] = {
     "overwrite_editor_edits": False,
     "store_consent_ip": False,  # keep the sign-up IP address with a subscriber's consent record
     "unsubscribe_mailto": "",  # an address in List-Unsubscribe that a person reads; empty: URL only
+    "website_url": "",  # the clinic's own website: the emails' header and logo link there
+    "medical_disclaimer": DEFAULT_MEDICAL_DISCLAIMER,  # the footer of every digest
 }
 
 

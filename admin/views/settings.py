@@ -28,6 +28,8 @@ def _initial(site: Site) -> dict[str, Any]:
         "postal_address": site.postal_address or "",
         "from_email": site.from_email or "",
         "reply_to": site.reply_to or "",
+        "website_url": site.setting("website_url") or "",
+        "medical_disclaimer": site.setting("medical_disclaimer") or "",
         **options_of(site),
     }
 
@@ -79,6 +81,10 @@ def settings(site: Site) -> Any:
             from_email=form.from_email.data or None,
             reply_to=form.reply_to.data or None,
             options={"related_fallback": form.related_fallback.data, "click_counting": form.click_counting.data},
+            site_options={
+                "website_url": form.website_url.data or "",
+                "medical_disclaimer": form.medical_disclaimer.data or "",
+            },
         )
     except ApiError as err:
         db.rollback()

@@ -7,12 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from articles.models import Article
 from articles.related import index_cache
+from newsletter.digest_links import make_page_token, page_url
 from newsletter.digests import compose, ledger
 from newsletter.digests.schedule import Period, current_period, due_period
 from newsletter.mail import Branding, MailBackendError, SendResult, build_message, make_backend
@@ -112,10 +114,16 @@ def digest_message(
     now: datetime,
     to: str | None = None,
     branding: Branding | None = None,
+    send_id: int | None = None,
 ) -> Any:
-    """The digest email; a sending run passes the site's ``branding`` it built once for all its messages."""
+    """The digest email; a sending run passes the site's ``branding`` it built once for all its messages and
+    the ledger row (``send_id``) the message is claimed under, which its "view in your browser" page shows.
+    The subject carries the date in the subscriber's time zone."""
     base_url, secret = config["PUBLIC_BASE_URL"], config["SECRET_KEY"]
     links = links_for(subscriber, base_url, secret)
+    web_url = None
+    if send_id is not None:
+        web_url = page_url(base_url, site.slug, make_page_token(secret, site.id, send_id, subscriber.email_hash))
     items = [
         {
             "title": p.article.title,
@@ -131,7 +139,12 @@ def digest_message(
         "digest",
         branding or branding_for(site, base_url),
         to or subscriber.email,
-        {"items": items, "preferences_url": links["preferences_url"]},
+        {
+            "items": items,
+            "preferences_url": links["preferences_url"],
+            "issue_date": now.astimezone(ZoneInfo(subscriber.time_zone)).date(),
+            "web_url": web_url,
+        },
         links["one_click_url"],
         links["mailto"],
         now=now,
@@ -241,7 +254,9 @@ def _send_one(
         report.count("skipped", digest.skipped)
         return True
     try:
-        result = backend.send(digest_message(site, item.subscriber, digest.picks, config, now, branding=branding))
+        result = backend.send(
+            digest_message(site, item.subscriber, digest.picks, config, now, branding=branding, send_id=row.id)
+        )
     except MailBackendError as exc:
         ledger.finish(db, row, ledger.FAILED, detail=f"mail system: {exc}")
         report.count("failed", "mail_system")

@@ -31,7 +31,9 @@ class Branding:
 
     ``list_id_domain`` names the list in ``List-Id: <slug.list_id_domain>``;
     ``base_url`` is the public URL of the service; ``credit`` is an optional
-    site-wide source line (e.g. "Source: MedlinePlus, National Library of Medicine").
+    site-wide source line (e.g. "Source: MedlinePlus, National Library of Medicine");
+    ``website_url`` is the clinic's own website, where the header and logo link (the service's
+    sign-up page when None); ``disclaimer`` is the medical disclaimer printed at the foot of digests.
     """
 
     site_name: str
@@ -44,6 +46,8 @@ class Branding:
     logo_url: str | None = None
     colour: str = "#1f6f8b"
     credit: str | None = None
+    website_url: str | None = None
+    disclaimer: str | None = None
 
     def __post_init__(self) -> None:
         check_header_text(self.site_name, "site_name")
@@ -61,6 +65,10 @@ class Branding:
         check_url(self.base_url, "base_url")
         if self.logo_url is not None:
             check_url(self.logo_url, "logo_url")
+        if self.website_url is not None:
+            check_url(self.website_url, "website_url")
+        if self.disclaimer is not None:
+            check_header_text(self.disclaimer, "disclaimer")
         if not isinstance(self.colour, str) or not _HEX.match(self.colour):
             raise ValueError("colour must be a hex colour like #1f6f8b")
 
@@ -76,6 +84,11 @@ class Branding:
     def on_colour(self) -> str:
         """Black or white, whichever reads better on ``colour``."""
         return text_colour_on(self.colour_hex)
+
+    @property
+    def home_url(self) -> str:
+        """Where the header and logo link: the clinic's website, else the site's sign-up page."""
+        return self.website_url or f"{self.base_url.rstrip('/')}/newsletter/{self.slug}"
 
     @property
     def list_id(self) -> str:

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
 from .branding import Branding
+from .headers import MAIL_POLICY
 from .render import render
 from .safety import check_address, check_header_text, check_url
 
@@ -55,7 +55,7 @@ def build_message(
     if when.tzinfo is None:
         raise ValueError("now must be timezone-aware")
 
-    msg = EmailMessage(policy=default_policy)
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = Address(display_name=branding.site_name, addr_spec=branding.from_address)
     if branding.reply_to:
         msg["Reply-To"] = Address(display_name=branding.site_name, addr_spec=branding.reply_to)

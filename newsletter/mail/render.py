@@ -1,14 +1,15 @@
 """Render an email kind (confirm, digest, notice) to subject, preview, HTML and text.
 
 Templates live in ``newsletter/templates/email/<kind>.html`` and ``<kind>.txt``.
-Subjects and previews are fixed per kind and name only the site: they never
-carry anything the caller passes in (interests are health data).
+Subjects and previews are fixed per kind and name only the site (and, for a digest,
+its date): they never carry anything else the caller passes in (interests are health data).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -82,12 +83,63 @@ def _digest(branding: Branding, ctx: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError("digest needs at least one item")
     items = [i if isinstance(i, DigestItem) else DigestItem(**dict(i)) for i in raw]
     n = len(items)
+    web_url = ctx.get("web_url")
+    if web_url:
+        check_url(web_url, "web_url")
     return {
-        "subject": f"Your reading from {branding.site_name}",
+        "subject": digest_subject(branding.site_name, ctx.get("issue_date")),
+        "web_url": web_url,
+        "disclaimer": branding.disclaimer,
         "preheader": f"{n} new article{'s' if n != 1 else ''} picked for you",
         "items": items,
         "heading": ctx.get("heading") or "New reading picked for you",
         "intro": ctx.get("intro"),
+    }
+
+
+def long_date(day: date) -> str:
+    """``29 November 2026`` (no leading zero, English month names whatever the server's locale)."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def digest_subject(site_name: str, issue_date: object) -> str:
+    """``<site> reading for 29 November 2026``; only a date (never text the caller made up) goes in."""
+    if issue_date is None:
+        return f"Your reading from {site_name}"
+    if isinstance(issue_date, datetime) or not isinstance(issue_date, date):
+        raise ValueError("issue_date must be a date")
+    return f"{site_name} reading for {long_date(issue_date)}"
+
+
+def _welcome(branding: Branding, ctx: Mapping[str, Any]) -> dict[str, Any]:
+    schedule = ctx.get("schedule")
+    if not schedule or not isinstance(schedule, str):
+        raise ValueError("welcome needs schedule (a sentence saying when digests come)")
+    topics = [str(t) for t in ctx.get("topics") or []]
+    return {
+        "subject": f"Welcome to reading from {branding.site_name}",
+        "preheader": "What you will receive from us, and when.",
+        "schedule": schedule,
+        "first_digest": ctx.get("first_digest"),
+        "topics": topics,
+        "interest_text": ctx.get("interest_text") or None,
+        "disclaimer": branding.disclaimer,
     }
 
 
@@ -127,6 +179,7 @@ KINDS: dict[str, Callable[[Branding, Mapping[str, Any]], dict[str, Any]]] = {
     "confirm": _confirm,
     "digest": _digest,
     "notice": _notice,
+    "welcome": _welcome,
 }
 
 
@@ -134,7 +187,10 @@ def render(kind: str, branding: Branding, context: Mapping[str, Any], unsubscrib
     """Render ``kind``. ``context`` needs ``preferences_url`` plus the kind's keys:
 
     - confirm: ``confirm_url``
-    - digest: ``items`` (``DigestItem`` or dicts with its fields); optional ``heading``, ``intro``
+    - digest: ``items`` (``DigestItem`` or dicts with its fields); optional ``heading``, ``intro``,
+      ``issue_date`` (a ``date``, put in the subject) and ``web_url`` (the "view in your browser" page)
+    - welcome: ``schedule`` (when digests come, a sentence); optional ``first_digest`` (when the first
+      comes, text), ``topics`` (names) and ``interest_text``
     - notice: ``heading``; optional ``paragraphs`` (list of str), ``action_url``, ``action_label``
 
     Optional for all: ``credit`` (defaults to ``branding.credit``).
@@ -147,6 +203,8 @@ def render(kind: str, branding: Branding, context: Mapping[str, Any], unsubscrib
     check_url(preferences_url, "preferences_url")
     check_url(unsubscribe_url, "unsubscribe_url")
     values = KINDS[kind](branding, context)
+    values.setdefault("web_url", None)
+    values.setdefault("disclaimer", None)
     values.update(
         branding=branding,
         preferences_url=preferences_url,
@@ -175,4 +233,4 @@ def _tidy_text(text: str) -> str:
     return "\n".join(out).strip("\n") + "\n"
 
 
-__all__ = ["DigestItem", "KINDS", "RenderedEmail", "environment", "render"]
+__all__ = ["DigestItem", "KINDS", "RenderedEmail", "digest_subject", "environment", "long_date", "render"]

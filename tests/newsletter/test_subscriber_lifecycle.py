@@ -107,13 +107,17 @@ def test_whole_lifecycle(mail_app, mail_client, clinic, smtp_sink):
     assert mail_client.post(one_click, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     row = subscriber_row(mail_app)
     assert row.status == "unsubscribed" and row.unsubscribed_at is not None
-    assert len(smtp_sink.messages) == 1  # no mail about unsubscribing
+    # the confirmation and the welcome; no mail about unsubscribing
+    assert [m.message["Subject"] for m in smtp_sink.messages] == [
+        "Please confirm your subscription to Clinic-A",
+        "Welcome to reading from Clinic-A",
+    ]
     assert mail_client.get(prefs_path).status_code == 200  # shows "not subscribed", no form
     assert "csrf_token" not in mail_client.get(prefs_path).get_data(as_text=True)
 
     # unsubscribed people may sign up again: a new confirmation, pending again
     assert subscribe(mail_client).status_code == 202
-    assert len(smtp_sink.messages) == 2
+    assert len(smtp_sink.messages) == 3
     assert subscriber_row(mail_app).status == "pending"
 
 
@@ -148,7 +152,12 @@ def test_same_answer_for_new_pending_and_confirmed_addresses(mail_app, mail_clie
     unknown = subscribe(mail_client, email="someone.else@example.com")
     answers = [(r.status_code, r.get_data()) for r in (first, again, confirmed, unknown)]
     assert len(set(answers)) == 1 and answers[0][0] == 202
-    assert [m.rcpt_tos for m in smtp_sink.messages] == [["pat@example.com"], ["someone.else@example.com"]]
+    # the confirmation, the welcome after confirming, the other address's confirmation
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [
+        ["pat@example.com"],
+        ["pat@example.com"],
+        ["someone.else@example.com"],
+    ]
     assert subscriber_row(mail_app).status == "confirmed"
 
 
@@ -167,7 +176,7 @@ def test_suppressed_address_is_refused_silently(mail_app, mail_client, clinic, s
     assert subscriber_row(mail_app) is None  # the record is gone; only a hash is kept
     again = subscribe(mail_client)
     assert (again.status_code, again.get_json()) == (202, ACCEPTED)
-    assert len(smtp_sink.messages) == 1 and subscriber_row(mail_app) is None
+    assert len(smtp_sink.messages) == 2 and subscriber_row(mail_app) is None  # the confirmation and welcome
     repeat = mail_client.post("/api/v1/suppressions", json={"email": "pat@example.com"}, headers=clinic.headers)
     assert repeat.status_code == 200
 
