@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -73,7 +74,10 @@ def build_message(
 
 
 def _phrase(name: str) -> str:
-    """Quote a display name for List-Id when it has specials."""
+    """The display name of List-Id as ASCII: RFC 2047 encoded words when it is not ASCII (the phrase may be
+    encoded; the ``<id>`` after it may not), quoted when it has specials."""
+    if not name.isascii():
+        return Header(name, "utf-8").encode(linesep=" ")
     if all(ch.isalnum() or ch in " -_.'!#$%&*+/=?^`{|}~" for ch in name):
         return name
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
