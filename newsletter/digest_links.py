@@ -1,6 +1,7 @@
 """The signed address of a sent digest's "view in your browser" page.
 
-The token names one digest ledger row (``digest_sends.id``) of one site and the start of the hash of
+The token names one digest ledger row (``digest_sends.id``) of one site, the digest's date (the one in
+its subject, so the page's heading matches the email) and the start of the hash of
 the recipient's address, signed with SECRET_KEY under a salt of its own, so it opens that one digest and
 nothing else: not another digest, not preferences, and nothing once the subscriber is erased (the row
 goes with them) or has another address.
@@ -9,7 +10,7 @@ goes with them) or has another address.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -24,6 +25,7 @@ class DigestPageToken:
     site_id: int
     send_id: int
     email_hash_prefix: str
+    issue_date: date
 
     def matches(self, email_hash: str) -> bool:
         return email_hash[:_HASH_CHARS] == self.email_hash_prefix
@@ -33,8 +35,9 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=_SALT)
 
 
-def make_page_token(secret: str, site_id: int, send_id: int, email_hash: str) -> str:
-    return _serializer(secret).dumps({"s": site_id, "d": send_id, "h": email_hash[:_HASH_CHARS]})
+def make_page_token(secret: str, site_id: int, send_id: int, email_hash: str, issue_date: date) -> str:
+    payload = {"s": site_id, "d": send_id, "h": email_hash[:_HASH_CHARS], "t": issue_date.isoformat()}
+    return _serializer(secret).dumps(payload)
 
 
 def read_page_token(secret: str, token: str, max_age_s: int, now: datetime | None = None) -> DigestPageToken:
@@ -46,7 +49,9 @@ def read_page_token(secret: str, token: str, max_age_s: int, now: datetime | Non
     if ((now or datetime.now(UTC)) - issued).total_seconds() > max_age_s:
         raise TokenError(410, "expired", "This email is no longer available online.")
     try:
-        return DigestPageToken(int(payload["s"]), int(payload["d"]), str(payload["h"]))
+        return DigestPageToken(
+            int(payload["s"]), int(payload["d"]), str(payload["h"]), date.fromisoformat(str(payload["t"]))
+        )
     except (KeyError, TypeError, ValueError):
         raise TokenError(404, "invalid", "This link is not valid.") from None
 

@@ -9,7 +9,6 @@ an expired one a 410 page, both readable.
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app
 from flask.typing import ResponseReturnValue
@@ -72,12 +71,10 @@ def digest_page(slug: str, token: str) -> ResponseReturnValue:
         )
     }
     articles = [found[i] for i in row.article_ids if i in found]
-    sent_at = row.finished_at or row.claimed_at
-    day = sent_at.astimezone(ZoneInfo(subscriber.time_zone)).date()
     return _page(
         "newsletter/digest_page.html",
         site,
-        heading=f"{site.name} reading for {long_date(day)}",
+        heading=f"{site.name} reading for {long_date(data.issue_date)}",
         articles=articles,
         disclaimer=site.setting("medical_disclaimer"),
         website_url=site.setting("website_url") or None,

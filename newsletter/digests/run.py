@@ -121,9 +121,11 @@ def digest_message(
     The subject carries the date in the subscriber's time zone."""
     base_url, secret = config["PUBLIC_BASE_URL"], config["SECRET_KEY"]
     links = links_for(subscriber, base_url, secret)
+    issue_date = now.astimezone(ZoneInfo(subscriber.time_zone)).date()
     web_url = None
     if send_id is not None:
-        web_url = page_url(base_url, site.slug, make_page_token(secret, site.id, send_id, subscriber.email_hash))
+        token = make_page_token(secret, site.id, send_id, subscriber.email_hash, issue_date)
+        web_url = page_url(base_url, site.slug, token)
     items = [
         {
             "title": p.article.title,
@@ -142,7 +144,7 @@ def digest_message(
         {
             "items": items,
             "preferences_url": links["preferences_url"],
-            "issue_date": now.astimezone(ZoneInfo(subscriber.time_zone)).date(),
+            "issue_date": issue_date,
             "web_url": web_url,
         },
         links["one_click_url"],
