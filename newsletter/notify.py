@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newsletter.mail import Branding, MailBackendError, build_message, make_backend
+from newsletter.mail.safety import check_url
 from newsletter.models import Subscriber
 from newsletter.subscriptions import links_for, token_for
 from service.sites import Site
@@ -23,6 +24,17 @@ _DNS_NAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}
 def _service_domain(base_url: str) -> str:
     host = (urlsplit(base_url).hostname or "").lower()
     return host if _DNS_NAME.match(host) else "localhost"
+
+
+def _website(site: Site) -> str | None:
+    """The site's ``website_url`` when it is a usable link (the settings API and page check it; a value stored
+    some other way that is not one is dropped rather than stop the site's mail)."""
+    url = site.setting("website_url") or None
+    try:
+        return check_url(url, "website_url") if url else None
+    except ValueError:
+        log.warning("site %s has an unusable website_url; emails link to its sign-up page", site.slug)
+        return None
 
 
 def branding_for(site: Site, base_url: str) -> Branding:
@@ -46,7 +58,7 @@ def branding_for(site: Site, base_url: str) -> Branding:
         reply_to=site.reply_to or None,
         logo_url=site.logo_url or None,
         colour=site.brand_colour or "#0b6e4f",
-        website_url=site.setting("website_url") or None,
+        website_url=_website(site),
         disclaimer=site.setting("medical_disclaimer") or None,
     )
 

@@ -67,8 +67,8 @@ class Branding:
             check_url(self.logo_url, "logo_url")
         if self.website_url is not None:
             check_url(self.website_url, "website_url")
-        if self.disclaimer is not None:
-            check_header_text(self.disclaimer, "disclaimer")
+        if self.disclaimer is not None and not isinstance(self.disclaimer, str):
+            raise ValueError("disclaimer must be a string")
         if not isinstance(self.colour, str) or not _HEX.match(self.colour):
             raise ValueError("colour must be a hex colour like #1f6f8b")
 

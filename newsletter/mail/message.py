@@ -77,7 +77,7 @@ def _phrase(name: str) -> str:
     """The display name of List-Id as ASCII: RFC 2047 encoded words when it is not ASCII (the phrase may be
     encoded; the ``<id>`` after it may not), quoted when it has specials."""
     if not name.isascii():
-        return Header(name, "utf-8").encode(linesep=" ")
+        return Header(name, "utf-8", maxlinelen=75).encode(linesep=" ")  # RFC 2047: 75 characters a word
     if all(ch.isalnum() or ch in " -_.'!#$%&*+/=?^`{|}~" for ch in name):
         return name
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
