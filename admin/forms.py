@@ -67,6 +67,16 @@ class SettingsForm(FlaskForm):
     reply_to = EmailField("Reply-to address", validators=[Optional(), Email("Enter a valid email address.")])
     related_fallback = BooleanField("When an article has no related links, show the latest articles instead")
     click_counting = BooleanField("Count clicks on related links")
+    privacy_url = StringField(
+        "Privacy notice URL",
+        validators=[Optional(), Length(max=2000)],
+        description="Linked from the newsletter sign-up form.",
+    )
+    default_time_zone = StringField(
+        "Default time zone",
+        validators=[Optional(), Length(max=64)],
+        description="For sign-ups whose browser does not tell us theirs, e.g. America/Chicago.",
+    )
 
 
 class KeyForm(FlaskForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import available_timezones
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,8 @@ def update_site(
     from_email: str | None,
     reply_to: str | None,
     options: dict[str, bool],
+    privacy_url: str | None = None,
+    default_time_zone: str | None = None,
 ) -> Site:
     """Validate every value, then apply them all (or none: a 422 names each bad field). Flushes."""
     errors: dict[str, str] = {}
@@ -40,6 +43,13 @@ def update_site(
             errors["logo_url"] = str(exc)
     if not COLOUR_PATTERN.match(brand_colour or ""):
         errors["brand_colour"] = "Enter a colour as #rrggbb."
+    if privacy_url:
+        try:
+            privacy_url = canonicalize_url(privacy_url)
+        except InvalidUrl as exc:
+            errors["privacy_url"] = str(exc)
+    if default_time_zone and default_time_zone not in available_timezones():
+        errors["default_time_zone"] = "Enter a time zone such as Europe/London or America/Chicago."
     unknown = set(options) - set(OPTIONS)
     if unknown:
         errors["options"] = f"Unknown options: {', '.join(sorted(unknown))}"
@@ -53,6 +63,10 @@ def update_site(
     site.reply_to = reply_to or None
     settings: dict[str, Any] = dict(site.settings or {})
     settings.update({name: bool(value) for name, value in options.items()})
+    if privacy_url is not None:
+        settings["privacy_url"] = privacy_url
+    if default_time_zone:
+        settings["default_time_zone"] = default_time_zone
     site.settings = settings
     db.flush()
     return site

@@ -29,6 +29,8 @@ DEFAULT_SITE_SETTINGS: dict[str, Any] = {
     "overwrite_editor_edits": False,
     "store_consent_ip": False,  # keep the sign-up IP address with a subscriber's consent record
     "unsubscribe_mailto": "",  # an address in List-Unsubscribe that a person reads; empty: URL only
+    "privacy_url": "",  # the clinic's privacy notice, linked from the sign-up form; empty: no link
+    "default_time_zone": "UTC",  # IANA name for sign-ups whose browser sent none (or one unknown here)
 }
 
 

@@ -28,6 +28,8 @@ def _initial(site: Site) -> dict[str, Any]:
         "postal_address": site.postal_address or "",
         "from_email": site.from_email or "",
         "reply_to": site.reply_to or "",
+        "privacy_url": site.setting("privacy_url"),
+        "default_time_zone": site.setting("default_time_zone"),
         **options_of(site),
     }
 
@@ -79,6 +81,8 @@ def settings(site: Site) -> Any:
             from_email=form.from_email.data or None,
             reply_to=form.reply_to.data or None,
             options={"related_fallback": form.related_fallback.data, "click_counting": form.click_counting.data},
+            privacy_url=(form.privacy_url.data or "").strip(),
+            default_time_zone=(form.default_time_zone.data or "").strip() or None,
         )
     except ApiError as err:
         db.rollback()
