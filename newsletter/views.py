@@ -359,8 +359,9 @@ def _preferences_page(
     """The reader's own choices first (whether or not the site still offers them), then the others."""
     links = subscriptions.links_for(subscriber, _base_url(), current_app.config["SECRET_KEY"])
     chosen_keys = {name.casefold() for name in prefs.topics}
-    described = {o.name.casefold(): o for o in offered}
-    own = [described.get(name.casefold(), Offered(name)) for name in prefs.topics]
+    offered_keys = {o.name.casefold() for o in offered}
+    own = [o for o in offered if o.name.casefold() in chosen_keys]
+    own += [Offered(name) for name in prefs.topics if name.casefold() not in offered_keys]
     others = [o for o in offered if o.name.casefold() not in chosen_keys]
     return _page(
         "newsletter/preferences.html",
