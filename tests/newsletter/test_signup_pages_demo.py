@@ -21,14 +21,9 @@ from newsletter.subscriptions import token_for
 from service import db as database
 from service.sites import site_by_slug
 from tests.conftest import make_test_app
-from tests.newsletter.demo_clinic import build_demo_database, copy_of
+from tests.newsletter.demo_clinic import copy_of
 
 MAX_PAGE_BYTES = 30 * 1024
-
-
-@pytest.fixture(scope="module")
-def demo_database(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_database(sqlite_template, tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture
