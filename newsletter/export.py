@@ -55,7 +55,7 @@ def subscriber_json(s: Subscriber) -> dict[str, Any]:
         "unsubscribed_at": iso(s.unsubscribed_at),
         "bounce_count": s.bounce_count,
         "last_digest_at": iso(s.last_digest_at),
-        "consent": {"at": iso(s.consent_at), "source": s.consent_source, "ip": s.consent_ip},
+        "consent": {"at": iso(s.consent_at), "source": s.consent_source, "ip": s.consent_ip, "text": s.consent_text},
     }
 
 

@@ -100,6 +100,8 @@ def test_time_zone_falls_back_to_the_sites_default_and_consent_wording_is_stored
         row = subscriber_row(mail_app, email)
         assert row is not None and (row.time_zone, row.weekday, row.hour) == (expected, 2, 7)
         assert row.consent_text and row.consent_text in page
+        listed = mail_client.get("/api/v1/subscribers", headers=clinic.headers).get_json()["items"]
+        assert {s["consent"]["text"] for s in listed} == {row.consent_text}
     strict = subscribe(mail_client, email="api@example.com", time_zone="Mars/Olympus")
     assert strict.status_code == 422 and set(strict.get_json()["error"]["fields"]) == {"time_zone"}
 
