@@ -61,6 +61,12 @@ def test_legacy_label_interests_keep_working_beside_reader_topics(
     assert row is not None and row.topics == ["Nerve and back pain", "Pain"] and row.labels == ["Pain"]
     listed = mail_client.get("/api/v1/subscribers", headers=clinic.headers).get_json()["items"]
     assert listed[0]["topics"] == ["Nerve and back pain", "Pain"]
+    subscribe(mail_client, email="sam@example.com", topics=["Sleep"])
+    for interest, expected in (("nerve and BACK pain", ["pat@example.com"]), ("Pain", ["pat@example.com"])):
+        found = mail_client.get(f"/api/v1/subscribers?interest={interest}", headers=clinic.headers).get_json()
+        assert [s["email"] for s in found["items"]] == expected
+    found = mail_client.get("/api/v1/subscribers?interest=Sleep", headers=clinic.headers).get_json()
+    assert [s["email"] for s in found["items"]] == ["sam@example.com"]
 
 
 def test_erasing_a_subscriber_or_deleting_a_topic_removes_the_choice(
