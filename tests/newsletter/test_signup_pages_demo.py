@@ -53,6 +53,7 @@ def test_the_sign_up_page_offers_plain_topics_and_asks_what_it_needs(demo_app: F
     response = demo_app.test_client().get("/newsletter/demo")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and len(response.data) <= MAX_PAGE_BYTES, len(response.data)
+    print(f"sign-up page: {len(response.data)} bytes of HTML")
     names = checkbox_names(html)
     assert 20 <= len(names) <= 30 and "Back and neck pain" in names
     assert "Abnormalities, Drug-Induced" not in html  # no catalogue headings
@@ -76,6 +77,7 @@ def test_the_preferences_page_shows_the_readers_choices_first(demo_app: Flask) -
     response = client.get(path)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and len(response.data) <= MAX_PAGE_BYTES, len(response.data)
+    print(f"preferences page: {len(response.data)} bytes of HTML")
     chosen = [name for name in order if name in ("Sleep", "Back and neck pain")]
     assert checkbox_names(html)[:2] == chosen and checked_names(html) == chosen
     assert sorted(checkbox_names(html)) == sorted(order)  # each topic once
