@@ -27,6 +27,7 @@ NAV: list[NavItem] = [
     NavItem("admin.articles", "Articles", section="admin.article"),
     NavItem("admin.never_pairs", "Never-pair rules", section="admin.never_pair"),
     NavItem("admin.feeds", "Feeds", section="admin.feed"),
+    NavItem("admin.topics", "Reader topics", section="admin.topic"),
     NavItem("admin.subscribers", "Subscribers", section="admin.subscriber"),
     NavItem("admin.digests", "Digests", section="admin.digest"),
     NavItem("admin.settings", "Site settings", role="admin"),

@@ -7,7 +7,7 @@ these forms only carry the values and show the errors next to their fields.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 
 # SelectChoice is new in WTForms 3.3; the newest types-WTForms stubs (3.2) do not declare it yet.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
@@ -77,6 +77,16 @@ class SettingsForm(FlaskForm):
     )
     related_fallback = BooleanField("When an article has no related links, show the latest articles instead")
     click_counting = BooleanField("Count clicks on related links")
+    privacy_url = StringField(
+        "Privacy notice URL",
+        validators=[Optional(), Length(max=2000)],
+        description="Linked from the newsletter sign-up form.",
+    )
+    default_time_zone = StringField(
+        "Default time zone",
+        validators=[Optional(), Length(max=64)],
+        description="For sign-ups whose browser does not tell us theirs, e.g. America/Chicago.",
+    )
 
 
 class KeyForm(FlaskForm):
@@ -90,6 +100,21 @@ class KeyForm(FlaskForm):
 class NeverPairForm(FlaskForm):
     tag_a = StringField("Tag", validators=[DataRequired("Enter a tag."), Length(max=100)])
     tag_b = StringField("Never beside tag", validators=[DataRequired("Enter the other tag."), Length(max=100)])
+
+
+class ReaderTopicForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Enter a name."), Length(max=80)],
+        description="In a reader's words, e.g. Back and neck pain.",
+    )
+    description = StringField("One-line description (optional)", validators=[Optional(), Length(max=200)])
+    match_terms = TextAreaField(
+        "Words and phrases it matches", description="One a line, e.g. sciatica. Empty: the name is matched."
+    )
+    labels = TextAreaField("Tags or categories it matches (optional)", description="One a line.")
+    position = IntegerField("Position", default=0, validators=[Optional()], description="Lower numbers come first.")
+    active = BooleanField("Offer this topic to readers", default=True)
 
 
 class PinForm(FlaskForm):

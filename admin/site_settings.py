@@ -29,7 +29,8 @@ def update_site(
 ) -> Site:
     """Validate every value, then apply them all (or none: a 422 names each bad field). Flushes.
 
-    ``site_options`` are options checked by :mod:`service.site_options` (website address, disclaimer).
+    ``site_options`` are options checked by :mod:`service.site_options` (website address, disclaimer,
+    privacy notice, default time zone).
     """
     errors: dict[str, str] = {}
     checked: dict[str, Any] = {}

@@ -31,6 +31,7 @@ from newsletter.cli import subscribers_cli
 from newsletter.digest_view import bp as digest_view_pages
 from newsletter.digests.api import bp as digests_api
 from newsletter.digests.cli import digests_cli
+from newsletter.topics_api import bp as topics_api
 from newsletter.views import bp as newsletter_pages
 from service import csrf, db, errors
 from service.cli import keys_cli, sites_cli
@@ -53,6 +54,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     digests_api,
     digest_view_pages,
     site_api,
+    topics_api,
 )
 
 #: every ``flask --app wsgi <group>`` command group

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, stream_with_context
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.sql import Select
 
-from newsletter.models import Interest, Subscriber
+from newsletter.models import Interest, ReaderTopic, Subscriber, subscriber_topics
 from service import db as database
 from service.dates import iso
 
@@ -55,7 +55,7 @@ def subscriber_json(s: Subscriber) -> dict[str, Any]:
         "unsubscribed_at": iso(s.unsubscribed_at),
         "bounce_count": s.bounce_count,
         "last_digest_at": iso(s.last_digest_at),
-        "consent": {"at": iso(s.consent_at), "source": s.consent_source, "ip": s.consent_ip},
+        "consent": {"at": iso(s.consent_at), "source": s.consent_source, "ip": s.consent_ip, "text": s.consent_text},
     }
 
 
@@ -68,8 +68,14 @@ def filtered_query(
         query = query.where(Subscriber.status == status)
     if frequency:
         query = query.where(Subscriber.frequency == frequency)
-    if interest:
-        query = query.where(exists().where(Interest.subscriber_id == Subscriber.id, Interest.topic == interest))
+    if interest:  # a reader topic's name (any case) or a legacy category/tag interest
+        follows_topic = (
+            exists()
+            .where(subscriber_topics.c.subscriber_id == Subscriber.id)
+            .where(ReaderTopic.id == subscriber_topics.c.topic_id, ReaderTopic.name_key == interest.casefold())
+        )
+        has_label = exists().where(Interest.subscriber_id == Subscriber.id, Interest.topic == interest)
+        query = query.where(or_(follows_topic, has_label))
     return query.order_by(Subscriber.id)
 
 

@@ -43,6 +43,8 @@ class Signup:
     email: str
     preferences: Preferences
     source: str = "form"
+    #: the consent wording the person was shown (stored with the consent record)
+    consent_text: str | None = None
 
 
 class InvalidEmail(ValueError):
@@ -72,17 +74,21 @@ def time_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def _topics(raw: Any, allowed: Iterable[str], errors: dict[str, str]) -> list[str]:
+def _topics(raw: Any, allowed: Iterable[str], errors: dict[str, str], ids: Mapping[int, str]) -> list[str]:
+    """Topic names from names (any case) or reader-topic ids (numbers or digit strings)."""
     if raw in (None, ""):
         return []
-    values = [raw] if isinstance(raw, str) else raw
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        errors["topics"] = "Topics must be a list of topic names."
+    values = [raw] if isinstance(raw, str | int) and not isinstance(raw, bool) else raw
+    if not isinstance(values, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+        errors["topics"] = "Topics must be a list of topic names or ids."
         return []
     by_key = {name.casefold(): name for name in allowed}
     chosen, unknown = [], []
     for value in values:
-        name = by_key.get(value.strip().casefold())
+        text = str(value).strip()
+        name = by_key.get(text.casefold())
+        if name is None and text.isdigit():
+            name = ids.get(int(text))
         if name is None:
             unknown.append(value)
         elif name not in chosen:
@@ -132,12 +138,17 @@ def _bool(raw: Any, name: str, errors: dict[str, str]) -> bool:
 
 
 def parse_preferences(
-    data: Mapping[str, Any], allowed_topics: Iterable[str], errors: dict[str, str], base: Preferences | None = None
+    data: Mapping[str, Any],
+    allowed_topics: Iterable[str],
+    errors: dict[str, str],
+    base: Preferences | None = None,
+    topic_ids: Mapping[int, str] | None = None,
 ) -> Preferences:
-    """Preferences from ``data``; a missing field keeps its value in ``base`` (or the default)."""
+    """Preferences from ``data``; a missing field keeps its value in ``base`` (or the default).
+    ``topic_ids`` maps reader-topic ids to names, so a topic may be chosen by id as well as by name."""
     prefs = Preferences(**vars(base)) if base else Preferences()
     if "topics" in data:
-        prefs.topics = _topics(data["topics"], allowed_topics, errors)
+        prefs.topics = _topics(data["topics"], allowed_topics, errors, topic_ids or {})
     if "interest_text" in data:
         prefs.interest_text = _interest_text(data["interest_text"], errors)
     if data.get("frequency") not in (None, ""):
@@ -165,7 +176,13 @@ def _refuse_unknown(data: Mapping[str, Any], known: set[str]) -> None:
         raise ApiError(422, "invalid_fields", "Some fields are not known.", {name: "unknown field" for name in unknown})
 
 
-def parse_signup(data: Mapping[str, Any], allowed_topics: Iterable[str], strict: bool = True) -> Signup:
+def parse_signup(
+    data: Mapping[str, Any],
+    allowed_topics: Iterable[str],
+    strict: bool = True,
+    topic_ids: Mapping[int, str] | None = None,
+    default_time_zone: str = "UTC",
+) -> Signup:
     """A validated sign-up; a 422 naming every bad field otherwise. ``strict`` refuses unknown fields."""
     if not isinstance(data, Mapping):
         raise ApiError(422, "invalid_body", "The body must be a JSON object.")
@@ -177,7 +194,10 @@ def parse_signup(data: Mapping[str, Any], allowed_topics: Iterable[str], strict:
         email = normalise_email(data.get("email"))
     except InvalidEmail as exc:
         errors["email"] = str(exc)
-    prefs = parse_preferences({k: v for k, v in data.items() if k != "paused"}, allowed_topics, errors)
+    fields = {k: v for k, v in data.items() if k != "paused"}
+    if not strict and fields.get("time_zone") not in (None, "") and fields["time_zone"] not in time_zones():
+        fields["time_zone"] = None  # a browser's guess that this server does not know: use the site's default
+    prefs = parse_preferences(fields, allowed_topics, errors, Preferences(time_zone=default_time_zone), topic_ids)
     source = data.get("source") or "form"
     if not isinstance(source, str) or len(source) > 100:
         errors["source"] = "At most 100 characters."
@@ -186,10 +206,16 @@ def parse_signup(data: Mapping[str, Any], allowed_topics: Iterable[str], strict:
     return Signup(email=email, preferences=prefs, source=source.strip() or "form")
 
 
-def parse_preference_change(data: Mapping[str, Any], allowed_topics: Iterable[str], base: Preferences) -> Preferences:
+def parse_preference_change(
+    data: Mapping[str, Any],
+    allowed_topics: Iterable[str],
+    base: Preferences,
+    topic_ids: Mapping[int, str] | None = None,
+) -> Preferences:
     """A validated change of preferences on top of ``base``; a 422 naming every bad field otherwise."""
     errors: dict[str, str] = {}
-    prefs = parse_preferences({k: v for k, v in data.items() if k in PREFERENCE_FIELDS}, allowed_topics, errors, base)
+    fields = {k: v for k, v in data.items() if k in PREFERENCE_FIELDS}
+    prefs = parse_preferences(fields, allowed_topics, errors, base, topic_ids)
     if errors:
         raise ApiError(422, "invalid_fields", "Some fields are missing or invalid.", errors)
     return prefs

@@ -4,8 +4,9 @@ For the digest sender (``newsletter.digests``): a subscriber is due for mail onl
 ``status == "confirmed"`` and ``paused`` is false. Their schedule is ``frequency``
 (daily/weekly/monthly), ``weekday`` (0 = Monday ... 6 = Sunday; a monthly digest is
 sent on the first such weekday of the month), ``hour`` (0-23) in
-``time_zone`` (an IANA name, already validated). ``topics`` are label names
-(categories/tags) of the site's articles; ``interest_text`` is optional free text.
+``time_zone`` (an IANA name, already validated). ``reader_topics`` are the site's curated
+:class:`ReaderTopic` rows the reader chose; ``labels`` are legacy interests named after the
+articles' categories/tags (still matched); ``interest_text`` is optional free text.
 Both are health data: never log them, never put them in URLs or subjects.
 Build unsubscribe/preferences links with :func:`newsletter.subscriptions.links_for`
 and report permanent failures with :func:`newsletter.subscriptions.record_bounce`.
@@ -17,8 +18,9 @@ Tables that hold rows about a subscriber must reference ``subscribers.id`` with
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, utcnow
@@ -27,6 +29,48 @@ from service.sites import Site
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained")
 FREQUENCIES = ("daily", "weekly", "monthly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ReaderTopic(Base):
+    """A topic in a reader's words ("Back and neck pain"), curated by the site's editors.
+
+    ``match_terms`` (words and phrases) and ``labels`` (article tags/categories) are what the topic is
+    matched by; the name and description are matched too. ``name_key`` (the casefolded name) keeps names
+    unique per site whatever their case.
+    """
+
+    __tablename__ = "reader_topics"
+    __table_args__ = (
+        UniqueConstraint("site_id", "name_key"),
+        Index("ix_reader_topics_site_position", "site_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(String(200))
+    match_terms: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    labels: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def query_text(self) -> str:
+        """The text a digest matches this topic by: name, description, match terms and labels."""
+        parts = [self.name, self.description or "", *self.match_terms, *self.labels]
+        return " ".join(part for part in parts if part)
+
+
+#: which reader topics a subscriber follows; erasing the subscriber (or deleting the topic) removes the row.
+subscriber_topics = Table(
+    "subscriber_topics",
+    Base.metadata,
+    Column("subscriber_id", ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("reader_topics.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_subscriber_topics_topic_id", "topic_id"),
+)
 
 
 class Subscriber(Base):
@@ -59,9 +103,10 @@ class Subscriber(Base):
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: last confirmation email (re-sending is rate-limited).
     confirm_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: consent record: when, through which form, and (only if the site stores it) from which IP.
+    #: consent record: when, through which form, the exact wording shown, and (only if the site stores it) the IP.
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     consent_source: Mapped[str] = mapped_column(String(100), default="form")
+    consent_text: Mapped[str | None] = mapped_column(Text)
     consent_ip: Mapped[str | None] = mapped_column(String(45))
     #: permanent (5xx) delivery failures since the last successful sign-up; 3 mark the address bounced.
     bounce_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -74,11 +119,19 @@ class Subscriber(Base):
     interests: Mapped[list[Interest]] = relationship(
         back_populates="subscriber", cascade="all, delete-orphan", lazy="selectin"
     )
+    reader_topics: Mapped[list[ReaderTopic]] = relationship(
+        secondary=subscriber_topics, lazy="selectin", order_by=(ReaderTopic.position, ReaderTopic.id)
+    )
+
+    @property
+    def labels(self) -> list[str]:
+        """Legacy interests named after the site's categories/tags, sorted case-insensitively."""
+        return sorted((interest.topic for interest in self.interests), key=str.casefold)
 
     @property
     def topics(self) -> list[str]:
-        """The chosen topic names (the site's categories/tags), sorted case-insensitively."""
-        return sorted((interest.topic for interest in self.interests), key=str.casefold)
+        """Everything the reader follows by name: their reader topics in the site's order, then legacy labels."""
+        return [topic.name for topic in self.reader_topics] + self.labels
 
     @property
     def is_active(self) -> bool:
@@ -87,7 +140,7 @@ class Subscriber(Base):
 
 
 class Interest(Base):
-    """A topic a subscriber chose: the name of one of the site's categories or tags."""
+    """A legacy interest: the name of one of the site's categories or tags, matched as it always was."""
 
     __tablename__ = "subscriber_interests"
     __table_args__ = (Index("ix_subscriber_interests_topic", "topic"),)
@@ -111,4 +164,13 @@ class Suppression(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-__all__ = ["FREQUENCIES", "STATUSES", "WEEKDAYS", "Interest", "Subscriber", "Suppression"]
+__all__ = [
+    "FREQUENCIES",
+    "STATUSES",
+    "WEEKDAYS",
+    "Interest",
+    "ReaderTopic",
+    "Subscriber",
+    "Suppression",
+    "subscriber_topics",
+]

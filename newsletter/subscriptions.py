@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from typing import TypedDict
 
 from sqlalchemy import delete, distinct, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from articles.models import Article, ArticleLabel
 from newsletter import tokens
 from newsletter.inputs import Preferences, Signup, email_hash, normalise_email
-from newsletter.models import STATUSES, Interest, Subscriber, Suppression
+from newsletter.models import STATUSES, Interest, ReaderTopic, Subscriber, Suppression
 from service.db import utcnow
 from service.errors import ApiError
 from service.sites import Site
@@ -62,14 +62,29 @@ def is_suppressed(db: Session, site_id: int, address_hash: str) -> bool:
     return found is not None
 
 
-def _apply_preferences(subscriber: Subscriber, prefs: Preferences) -> None:
+def _apply_preferences(db: Session, subscriber: Subscriber, prefs: Preferences) -> None:
+    """Store the choices: names of the site's reader topics become topic references, any other name
+    (a category or tag, as subscribers chose before reader topics existed) stays a legacy label."""
     subscriber.frequency = prefs.frequency
     subscriber.weekday = prefs.weekday
     subscriber.hour = prefs.hour
     subscriber.time_zone = prefs.time_zone
     subscriber.interest_text = prefs.interest_text
     subscriber.paused = prefs.paused
-    wanted = set(prefs.topics)
+    keys = {name.casefold() for name in prefs.topics}
+    chosen = (
+        list(
+            db.scalars(
+                select(ReaderTopic)
+                .where(ReaderTopic.site_id == subscriber.site_id, ReaderTopic.name_key.in_(keys))
+                .order_by(ReaderTopic.position, ReaderTopic.id)
+            )
+        )
+        if keys
+        else []
+    )
+    subscriber.reader_topics = chosen
+    wanted = {name for name in prefs.topics if name.casefold() not in {t.name_key for t in chosen}}
     subscriber.interests = [i for i in subscriber.interests if i.topic in wanted] + [
         Interest(topic=t) for t in sorted(wanted - {i.topic for i in subscriber.interests})
     ]
@@ -87,16 +102,17 @@ def preferences_of(subscriber: Subscriber) -> Preferences:
     )
 
 
-def _start_pending(subscriber: Subscriber, signup: Signup, now: datetime, ip: str | None) -> None:
+def _start_pending(db: Session, subscriber: Subscriber, signup: Signup, now: datetime, ip: str | None) -> None:
     subscriber.status = "pending"
     subscriber.requested_at = now
     subscriber.confirmed_at = None
     subscriber.confirm_sent_at = now
     subscriber.consent_at = now
     subscriber.consent_source = signup.source
+    subscriber.consent_text = signup.consent_text
     subscriber.consent_ip = ip
     subscriber.bounce_count = 0
-    _apply_preferences(subscriber, signup.preferences)
+    _apply_preferences(db, subscriber, signup.preferences)
 
 
 def request_subscription(
@@ -121,20 +137,21 @@ def request_subscription(
     if subscriber is None:
         subscriber = Subscriber(site_id=site.id, email=signup.email, email_hash=address_hash, created_at=now)
         subscriber.interests = []
-        _start_pending(subscriber, signup, now, ip)
+        subscriber.reader_topics = []
+        _start_pending(db, subscriber, signup, now, ip)
         db.add(subscriber)
         db.flush()
         return SignupResult("created", subscriber, True)
     if subscriber.status == "confirmed":
         return SignupResult("already_confirmed", subscriber, False)
     if subscriber.status != "pending":
-        _start_pending(subscriber, signup, now, ip)
+        _start_pending(db, subscriber, signup, now, ip)
         return SignupResult("renewed", subscriber, True)
-    _apply_preferences(subscriber, signup.preferences)
+    _apply_preferences(db, subscriber, signup.preferences)
     last = subscriber.confirm_sent_at
     if last is not None and (now - last).total_seconds() < resend_interval_s:
         return SignupResult("rate_limited", subscriber, False)
-    _start_pending(subscriber, signup, now, ip)
+    _start_pending(db, subscriber, signup, now, ip)
     return SignupResult("resend", subscriber, True)
 
 
@@ -161,7 +178,10 @@ def unsubscribe(subscriber: Subscriber, now: datetime) -> None:
 
 def update_preferences(subscriber: Subscriber, prefs: Preferences) -> None:
     """Replace the subscriber's choices (interests, schedule, time zone, pause)."""
-    _apply_preferences(subscriber, prefs)
+    db = object_session(subscriber)
+    if db is None:
+        raise RuntimeError("update_preferences needs a subscriber loaded in a session")
+    _apply_preferences(db, subscriber, prefs)
 
 
 def record_bounce(db: Session, subscriber: Subscriber, code: int | None, message: str | None = None) -> bool:

@@ -7,6 +7,8 @@
 - ``/newsletter/<site>/confirm/<token>``: GET shows a button, POST confirms. A button rather than confirming on
   GET because mail scanners and link previews open links by themselves.
 - ``/newsletter/<site>/preferences/<token>``: the preferences form (CSRF-protected).
+- ``GET /newsletter/<site>/suggest?q=``: at most 10 reader topics and article titles containing ``q`` (JSON),
+  for the sign-up search box (``newsletter/static/signup.js``; the forms work without it).
 - ``/newsletter/<site>/unsubscribe/<token>`` and ``.../one-click``: GET shows a button, POST unsubscribes at once
   (the one-click URL is the ``List-Unsubscribe`` target: RFC 8058 POST, no cookie or CSRF token).
 """
@@ -21,9 +23,12 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
 from newsletter import notify, subscriptions, welcome
+from newsletter.consent import consent_wording
 from newsletter.inputs import Preferences, parse_preference_change, parse_signup, time_zones
 from newsletter.mail.branding import text_colour_on
 from newsletter.models import FREQUENCIES, WEEKDAYS, Subscriber
+from newsletter.reader_topics import Offered, TopicChoices, topic_choices
+from newsletter.suggest import suggestions
 from newsletter.tokens import TokenError
 from service import db as database
 from service.cors import apply_cors
@@ -34,7 +39,13 @@ from service.http import json_body
 from service.sites import COLOUR_PATTERN, Site, site_by_slug
 
 log = logging.getLogger(__name__)
-bp = Blueprint("newsletter_public", __name__, template_folder="templates")
+bp = Blueprint(
+    "newsletter_public",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/newsletter/static",
+)
 
 
 @bp.after_request
@@ -88,16 +99,44 @@ def _base_url() -> str:
 # -- sign-up ---------------------------------------------------------------------------------------------------
 
 
+def _choices(site: Site) -> TopicChoices:
+    db = database.session()
+    return topic_choices(db, site, subscriptions.site_topics(db, site))
+
+
+def _default_zone(site: Site) -> str:
+    zone = site.setting("default_time_zone")
+    return zone if zone in time_zones() else "UTC"
+
+
 def _fragment(site: Site) -> str:
-    topics = subscriptions.site_topics(database.session(), site)
+    base = _base_url()
     return render_template(
         "newsletter/form_fragment.html",
         site=site,
         theme=_theme(site),
-        topics=topics,
+        topics=_choices(site).offered,
         frequencies=FREQUENCIES,
-        action=f"{_base_url()}/api/v1/sites/{site.slug}/subscribe",
+        weekdays=WEEKDAYS,
+        default_zone=_default_zone(site),
+        consent=consent_wording(site),
+        privacy_url=site.setting("privacy_url"),
+        action=f"{base}/api/v1/sites/{site.slug}/subscribe",
+        suggest_url=f"{base}/newsletter/{site.slug}/suggest",
+        script_url=f"{base}/newsletter/static/signup.js",
     )
+
+
+@bp.get("/newsletter/<slug>/suggest")
+def suggest(slug: str) -> ResponseReturnValue:
+    """Public, cacheable and cheap (one small query): the search box asks it as the reader types."""
+    db = database.session()
+    site = site_by_slug(db, slug)
+    found = suggestions(db, site, request.args.get("q", ""))
+    response = jsonify({"items": [{"kind": s.kind, "label": s.label, "id": s.id} for s in found]})
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.get("/newsletter/<slug>/form")
@@ -141,8 +180,12 @@ def subscribe(slug: str) -> ResponseReturnValue:
     db = database.session()
     site = site_by_slug(db, slug)
     g.cors_origins = site.allowed_origins or []
+    choices = _choices(site)
     try:
-        signup = parse_signup(_signup_data(), subscriptions.site_topics(db, site), strict=request.is_json)
+        signup = parse_signup(
+            _signup_data(), choices.allowed, request.is_json, choices.ids, default_time_zone=_default_zone(site)
+        )
+        signup.consent_text = consent_wording(site)
     except ApiError as err:
         if _wants_page() and err.status == 422:
             return _message(
@@ -287,14 +330,14 @@ def preferences(slug: str, token: str) -> ResponseReturnValue:
     if subscriber.status not in ("pending", "confirmed"):
         return _no_subscription(site)
     db = database.session()
-    topics = subscriptions.site_topics(db, site)
+    choices = _choices(site)
     prefs, errors, saved, status = subscriptions.preferences_of(subscriber), {}, False, 200
     if request.method == "POST":
         data: dict[str, Any] = {k: v for k, v in request.form.items() if k not in ("topics", "csrf_token")}
         data["topics"] = request.form.getlist("topics")
         data["paused"] = "paused" in request.form
         try:
-            prefs = parse_preference_change(data, topics + subscriber.topics, prefs)
+            prefs = parse_preference_change(data, choices.allowed + subscriber.topics, prefs, choices.ids)
         except ApiError as err:
             errors, status = err.fields, 422
         else:
@@ -302,32 +345,38 @@ def preferences(slug: str, token: str) -> ResponseReturnValue:
             db.commit()
             saved = True
             log.info("subscriber %s of site %s changed preferences", subscriber.id, site.slug)
-    return _preferences_page(site, subscriber, prefs, topics, errors, saved, status)
+    return _preferences_page(site, subscriber, prefs, choices.offered, errors, saved, status)
 
 
 def _preferences_page(
     site: Site,
     subscriber: Subscriber,
     prefs: Preferences,
-    topics: list[str],
+    offered: list[Offered],
     errors: dict[str, str],
     saved: bool,
     status: int,
 ) -> ResponseReturnValue:
+    """The reader's own choices first (whether or not the site still offers them), then the others."""
     links = subscriptions.links_for(subscriber, _base_url(), current_app.config["SECRET_KEY"])
-    shown_topics = sorted(set(topics) | set(subscriber.topics), key=str.casefold)
-    zones = sorted(time_zones())
+    chosen_keys = {name.casefold() for name in prefs.topics}
+    offered_keys = {o.name.casefold() for o in offered}
+    own = [o for o in offered if o.name.casefold() in chosen_keys]
+    own += [Offered(name) for name in prefs.topics if name.casefold() not in offered_keys]
+    others = [o for o in offered if o.name.casefold() not in chosen_keys]
     return _page(
         "newsletter/preferences.html",
         site,
         status,
         subscriber=subscriber,
         prefs=prefs,
-        topics=shown_topics,
+        own_topics=own,
+        other_topics=others,
         errors=errors,
         saved=saved,
         frequencies=FREQUENCIES,
         weekdays=WEEKDAYS,
-        zones=zones,
         unsubscribe_url=links["unsubscribe_url"],
+        suggest_url=f"{_base_url()}/newsletter/{site.slug}/suggest",
+        script_url=f"{_base_url()}/newsletter/static/signup.js",
     )

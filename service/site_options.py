@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import available_timezones
 
 from service.errors import ApiError
 from service.sites import DEFAULT_SITE_SETTINGS, Site
@@ -51,10 +52,19 @@ def check_medical_disclaimer(value: Any) -> str:
     return text
 
 
+def check_default_time_zone(value: Any) -> str:
+    """An IANA time zone name known here (the zone of sign-ups whose browser sent none)."""
+    if not isinstance(value, str) or value.strip() not in available_timezones():
+        raise ValueError("Enter a time zone such as Europe/London or America/Chicago.")
+    return value.strip()
+
+
 #: the options editors may set, each with its checker
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "website_url": check_website_url,
     "medical_disclaimer": check_medical_disclaimer,
+    "privacy_url": check_website_url,
+    "default_time_zone": check_default_time_zone,
 }
 
 

@@ -36,6 +36,8 @@ DEFAULT_SITE_SETTINGS: dict[str, Any] = {
     "unsubscribe_mailto": "",  # an address in List-Unsubscribe that a person reads; empty: URL only
     "website_url": "",  # the clinic's own website: the emails' header and logo link there
     "medical_disclaimer": DEFAULT_MEDICAL_DISCLAIMER,  # the footer of every digest
+    "privacy_url": "",  # the clinic's privacy notice, linked from the sign-up form; empty: no link
+    "default_time_zone": "UTC",  # IANA name for sign-ups whose browser sent none (or one unknown here)
 }
 
 

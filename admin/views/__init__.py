@@ -12,6 +12,7 @@ from admin.views import (
     session,
     settings,
     subscribers,
+    topics,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "session",
     "settings",
     "subscribers",
+    "topics",
 ]

@@ -30,6 +30,8 @@ def _initial(site: Site) -> dict[str, Any]:
         "reply_to": site.reply_to or "",
         "website_url": site.setting("website_url") or "",
         "medical_disclaimer": site.setting("medical_disclaimer") or "",
+        "privacy_url": site.setting("privacy_url") or "",
+        "default_time_zone": site.setting("default_time_zone"),
         **options_of(site),
     }
 
@@ -84,6 +86,8 @@ def settings(site: Site) -> Any:
             site_options={
                 "website_url": form.website_url.data or "",
                 "medical_disclaimer": form.medical_disclaimer.data or "",
+                "privacy_url": form.privacy_url.data or "",
+                "default_time_zone": (form.default_time_zone.data or "").strip() or "UTC",
             },
         )
     except ApiError as err:

@@ -36,11 +36,16 @@ class DigestCandidate:
 
 @dataclass(frozen=True)
 class Profile:
+    """``topics`` are the display names of what the reader follows; ``topic_terms``, aligned with them,
+    the text each is matched by (a reader topic's name, description and match terms). Empty
+    ``topic_terms`` match each topic by its name."""
+
     subscriber_id: int
     topics: tuple[str, ...]
     text: str | None
     window_start: datetime
     already_sent: frozenset[int] = frozenset()
+    topic_terms: tuple[str, ...] = ()
 
 
 @dataclass
@@ -66,7 +71,7 @@ class Settings:
 
 
 def _profile_terms(profile: Profile) -> list[str]:
-    return list(profile.topics) + ([profile.text] if profile.text else [])
+    return list(profile.topic_terms or profile.topics) + ([profile.text] if profile.text else [])
 
 
 def compose(
@@ -126,13 +131,13 @@ def _reason(
 ) -> str:
     """ "Because you follow <topic>" for the chosen topic that matches best; free text gets a general line."""
     best, best_score = None, 0.0
-    for term in _profile_terms(profile):
+    for position, term in enumerate(_profile_terms(profile)):
         score = float(term_scores[term_row[term], column[article_id]])
         if score > best_score:
-            best, best_score = term, score
-    if best is None or best == profile.text:
+            best, best_score = position, score
+    if best is None or best >= len(profile.topics):
         return "Because it matches the interests you told us about"
-    return f"Because you follow {best}"
+    return f"Because you follow \u201c{profile.topics[best]}\u201d"
 
 
 def _fallback(profile: Profile, candidates: Sequence[DigestCandidate], settings: Settings) -> Composed:

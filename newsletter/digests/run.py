@@ -86,6 +86,12 @@ def _candidates(db: Session, site: Site, since: datetime, now: datetime) -> list
     return compose.candidate_rows(rows)
 
 
+def topic_terms(subscriber: Subscriber) -> tuple[str, ...]:
+    """The text each followed topic is matched by, aligned with ``subscriber.topics``: a reader topic's
+    name, description and match terms; a legacy label by its name, as before."""
+    return tuple(topic.query_text() for topic in subscriber.reader_topics) + tuple(subscriber.labels)
+
+
 def compose_for(db: Session, site: Site, due: Sequence[Due], now: datetime) -> list[compose.Composed]:
     """Compose the digests of ``due`` subscribers (only reads: nothing is sent, recorded or committed)."""
     if not due:
@@ -98,6 +104,7 @@ def compose_for(db: Session, site: Site, due: Sequence[Due], now: datetime) -> l
             d.subscriber.interest_text,
             d.subscriber.last_digest_at or d.period.previous_starts,
             frozenset(sent[d.subscriber.id]),
+            topic_terms(d.subscriber),
         )
         for d in due
     ]

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import SiteWithKey, make_test_app
+from tests.newsletter.demo_clinic import build_demo_database
 from tests.newsletter.smtp_sink import (
     SmtpSink,
     client_tls_context,
@@ -88,3 +89,9 @@ def mail_client(mail_app: Flask) -> FlaskClient:
 def clinic(mail_app: Flask) -> SiteWithKey:
     """Clinic A on ``mail_app``, with a postal address and two published articles (see ``make_clinic``)."""
     return make_clinic(mail_app)
+
+
+@pytest.fixture(scope="session")
+def demo_database(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the whole demo clinic loaded (``flask demo load``); tests work on copies."""
+    return build_demo_database(sqlite_template, tmp_path_factory.mktemp("demo"))

@@ -46,8 +46,10 @@ def test_demo_load_twice_changes_nothing(runner: FlaskCliRunner, client, tmp_pat
     first = runner.invoke(args=["demo", "load", "--topics", str(topics)])
     assert first.exit_code == 0, first.output
     assert "25 created" in first.output
+    assert "reader topics: 30 created, 0 updated, 0 unchanged" in first.output
     second = runner.invoke(args=["demo", "load", "--topics", str(topics)])
     assert "0 created, 0 updated, 25 unchanged" in second.output
+    assert "reader topics: 0 created, 0 updated, 30 unchanged" in second.output
 
     plain = runner.invoke(args=["keys", "create", "demo"]).output.strip().splitlines()[-1]
     items = client.get("/api/v1/articles?limit=200", headers={"Authorization": f"Bearer {plain}"}).get_json()["items"]
