@@ -57,7 +57,7 @@ _cache_lock = threading.Lock()
 #: the parts of a fitted RelatedIndex that stay as fitted (its vocabulary and term names) or are only ever
 #: replaced, never changed in place (compaction builds new main matrices): a reader's copy shares them, so
 #: copying costs about what the per-row bookkeeping does, not the vocabulary
-_SHARED_PARTS = ("vectorizer_", "_names", "surface_", "main_", "main_t_")
+_SHARED_PARTS = ("vectorizer_", "_names", "surface_", "main_", "main_t_", "base_phrases_")
 
 
 def _key(store: IndexStore, site_id: int) -> tuple[str, int]:
