@@ -12,6 +12,7 @@ from admin.views import (
     session,
     settings,
     subscribers,
+    synonyms,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "session",
     "settings",
     "subscribers",
+    "synonyms",
 ]
