@@ -23,11 +23,13 @@ def also_called_pairs(articles: list[tuple[str, str | None]]) -> list[tuple[str,
     article's title: the title's own article is what that phrase means.
     """
     titles = {title.strip().lower() for title, _ in articles}
-    seen: dict[str, str | None] = {}
+    spelled: dict[str, str] = {}
+    meaning: dict[str, str | None] = {}
     for title, summary in articles:
         for name in also_called_names(summary):
             key = name.lower()
-            if key in titles or key == title.strip().lower():
+            if key in titles:
                 continue
-            seen[key] = None if key in seen and seen[key] != title else title
-    return [(name, title) for name, title in seen.items() if title is not None]
+            spelled.setdefault(key, name)
+            meaning[key] = None if key in meaning and meaning[key] != title else title
+    return [(spelled[key], title) for key, title in meaning.items() if title is not None]
