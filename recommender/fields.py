@@ -47,6 +47,8 @@ TEXT_FIELDS = ("title", "summary", "body")
 QUERY_ONLY_SCALE = 1e-3
 #: longest article title (in words) matched as a phrase in queries
 MAX_NAME_WORDS = 8
+#: a name's weight in a query is (its share of the query's words) ** this
+NAME_COVERAGE_POWER = 2
 LABEL_FIELDS = ("tags", "categories")
 FIELDS = TEXT_FIELDS + LABEL_FIELDS
 
@@ -66,7 +68,7 @@ class FieldVectorizer:
         min_df: int | float,
         sublinear_tf: bool,
         idf_power: float,
-        names_weight: float = 1.0,
+        names_weight: float = 0.5,
     ) -> None:
         self.names_weight = names_weight
         self.weights = weights
@@ -189,7 +191,7 @@ class FieldVectorizer:
         counts = self._text_counts(texts, {"body": 1.0}, n)
         common = self._common_blocks(counts, {f: list(queries) for f in LABEL_FIELDS}, n, query=True)
         rare = self._text_parts(counts)[1] if counts.shape[1] else sp.csr_matrix((n, 0), dtype=np.float32)
-        names = _l2(self._query_names(queries)) * np.float32(np.sqrt(self.names_weight))
+        names = self._query_names(queries) * np.float32(np.sqrt(self.names_weight))
         true = _l2(sp.hstack([common, rare, names], format="csr", dtype=np.float32))
         return self._scale_query_only(true, 1 / QUERY_ONLY_SCALE)
 
@@ -209,19 +211,27 @@ class FieldVectorizer:
         return matrix
 
     def _query_names(self, queries: Sequence[str]) -> sp.csr_matrix:
-        """Every article name a query holds as a phrase (after synonyms), one column each."""
-        rows, cols = [], []
+        """Every article name a query holds as a phrase (after synonyms), one column each.
+
+        A name's weight is the share of the query's words it covers, squared ("diabetes" inside "diabetes
+        type 1" counts 1/9 of a query that is just "diabetes"); a row is scaled down to unit length when
+        several names add up to more.
+        """
+        rows, cols, vals = [], [], []
         for i, query in enumerate(queries):
             tokens = words(query)
-            found = {
-                self.names_.get("=" + " ".join(tokens[lo : lo + size]))
-                for size in range(1, min(MAX_NAME_WORDS, len(tokens)) + 1)
-                for lo in range(len(tokens) - size + 1)
-            }
-            for j in found - {None}:
+            found: dict[int, float] = {}
+            for size in range(1, min(MAX_NAME_WORDS, len(tokens)) + 1):
+                for lo in range(len(tokens) - size + 1):
+                    j = self.names_.get("=" + " ".join(tokens[lo : lo + size]))
+                    if j is not None:
+                        found[j] = (size / len(tokens)) ** NAME_COVERAGE_POWER
+            norm = max(1.0, float(np.sqrt(sum(v * v for v in found.values()))))
+            for j, value in found.items():
                 rows.append(i)
                 cols.append(j)
-        return sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(queries), len(self.names_)))
+                vals.append(value / norm)
+        return sp.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(len(queries), len(self.names_)))
 
     def _text_counts(self, texts: dict[str, list[str]], weights: dict[str, float], n: int) -> sp.csr_matrix:
         if not self.vocabulary_:

@@ -74,7 +74,8 @@ class RelatedIndex(BaseEstimator):
     merge_every : added rows kept in the growable block before they are
         merged into the main block (amortises the O(N) merge).
     names_weight : share of an article-name match in a query's vector, next to the
-        text block's 1 (see :mod:`recommender.fields`).
+        text block's 1 (see :mod:`recommender.fields`). 0.5 by nDCG@5 of the follow-a-topic
+        probe on the dev links (``python -m benchmarks.lay_language``).
     lay_lexicon : rewrite queries with the shipped lay-medical lexicon
         (:mod:`recommender.phrases`); :meth:`use_synonyms` lays a site's own over it.
     """
@@ -87,7 +88,7 @@ class RelatedIndex(BaseEstimator):
         sublinear_tf: bool = True,
         idf_power: float = 2.0,
         merge_every: int = 20_000,
-        names_weight: float = 1.0,
+        names_weight: float = 0.5,
         lay_lexicon: bool = True,
     ) -> None:
         self.names_weight = names_weight
