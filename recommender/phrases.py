@@ -46,21 +46,33 @@ class PhraseMap:
     """Phrase -> replacement, applied to token sequences longest phrase first."""
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        merged: dict[tuple[str, ...], str] = {}
-        for phrase, replacement in pairs:  # a later pair for the same phrase wins
-            key = tuple(tokens(phrase))
-            if key:
-                merged[key] = replacement
         self._table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for key, replacement in merged.items():
-            self._table.setdefault(key[0], []).append((key, replacement))
-        for entries in self._table.values():
-            entries.sort(key=lambda entry: -len(entry[0]))
-        self.size = len(merged)
+        self._add(pairs)
+
+    def _add(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Add pairs; a later pair for a phrase already known replaces it."""
+        touched: set[str] = set()
+        for phrase, replacement in pairs:
+            key = tuple(tokens(phrase))
+            if not key:
+                continue
+            entries = self._table.setdefault(key[0], [])
+            entries[:] = [entry for entry in entries if entry[0] != key]
+            entries.append((key, replacement))
+            touched.add(key[0])
+        for first in touched:
+            self._table[first].sort(key=lambda entry: -len(entry[0]))
+
+    @property
+    def size(self) -> int:
+        return sum(len(entries) for entries in self._table.values())
 
     def overlaid(self, pairs: Iterable[tuple[str, str]]) -> PhraseMap:
-        """A new map: this one's pairs with ``pairs`` laid over them."""
-        return PhraseMap([*self.pairs(), *pairs])
+        """A new map: this one's pairs with ``pairs`` laid over them (this map is left as it is)."""
+        new = PhraseMap()
+        new._table = {first: list(entries) for first, entries in self._table.items()}
+        new._add(pairs)
+        return new
 
     def pairs(self) -> list[tuple[str, str]]:
         return [(" ".join(key), value) for entries in self._table.values() for key, value in entries]

@@ -138,3 +138,13 @@ def test_digest_interest_vectors_hear_lay_words(index, titles):
     assert titles[int(ids[0][0])] == "Gastroenteritis"
     assert {titles[int(i)] for i in ids[1]} == {"Sciatica", "Breastfeeding"}
     assert scores[2].max() == 0
+
+
+def test_phrase_maps_match_the_longest_phrase_and_overlay_without_changing_the_base():
+    from recommender.phrases import PhraseMap
+
+    base = PhraseMap([("flu", "influenza"), ("stomach flu", "gastroenteritis")])
+    assert base.rewrite("Stomach FLU and flu shots") == "gastroenteritis and influenza shots"
+    over = base.overlaid([("flu", "grippe"), ("flu shots", "influenza vaccines")])
+    assert over.rewrite("stomach flu and flu shots, flu") == "gastroenteritis and influenza vaccines grippe"
+    assert base.rewrite("flu shots") == "influenza shots" and base.size == 2 and over.size == 3
