@@ -26,6 +26,7 @@ NAV: list[NavItem] = [
     NavItem("admin.dashboard", "Dashboard"),
     NavItem("admin.articles", "Articles", section="admin.article"),
     NavItem("admin.never_pairs", "Never-pair rules", section="admin.never_pair"),
+    NavItem("admin.synonyms", "Synonyms", section="admin.synonym"),
     NavItem("admin.feeds", "Feeds", section="admin.feed"),
     NavItem("admin.topics", "Reader topics", section="admin.topic"),
     NavItem("admin.subscribers", "Subscribers", section="admin.subscriber"),

@@ -97,6 +97,19 @@ class KeyForm(FlaskForm):
     )
 
 
+class SynonymForm(FlaskForm):
+    phrase = StringField(
+        "Phrase readers use",
+        validators=[DataRequired(), Length(max=200)],
+        description="e.g. stomach bug. Matched as a whole phrase, in any letter case.",
+    )
+    means = StringField(
+        "What it means here",
+        validators=[DataRequired(), Length(max=200)],
+        description="e.g. Norovirus Infections: an article title or the words your articles use.",
+    )
+
+
 class NeverPairForm(FlaskForm):
     tag_a = StringField("Tag", validators=[DataRequired("Enter a tag."), Length(max=100)])
     tag_b = StringField("Never beside tag", validators=[DataRequired("Enter the other tag."), Length(max=100)])

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from articles.feeds.models import FeedPoll
 from articles.models import Article, ArticleLabel
+from articles.related.index_cache import read_index
 from newsletter.digests.ledger import DigestRun
 from service.sites import Site
 
 PAGE_SIZE = 25
+#: how many index matches an article search adds to the title matches
+SEARCH_MATCHES = 100
 
 
 @dataclass
@@ -54,10 +58,15 @@ def search_articles(
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> ArticlePage:
-    """One page of the site's articles, newest change first, matching a title search and filters."""
+    """One page of the site's articles matching a search and filters.
+
+    Without a search, newest change first. With one, the articles whose title holds the search, best match
+    first; when no title holds it, the published articles the site's index matches instead (the query matching
+    of digests: rare words, the lay lexicon, the site's synonyms, names as phrases), so "stomach flu" finds
+    Gastroenteritis.
+    """
     where = [Article.site_id == site.id]
-    if q:
-        where.append(func.lower(Article.title).like(f"%{_escape_like(q.lower())}%", escape="\\"))
+    order: list[Any] = []
     if status:
         where.append(Article.status == status)
     if category:
@@ -70,17 +79,31 @@ def search_articles(
                 )
             )
         )
+    if q:
+        in_title = func.lower(Article.title).like(f"%{_escape_like(q.lower())}%", escape="\\")
+        matched = _matching_ids(db, site, q)
+        title_hits = db.scalar(select(func.count()).select_from(Article).where(*where, in_title)) or 0
+        where.append(in_title if title_hits or not matched else Article.id.in_(matched))
+        if matched:
+            rank = case({article_id: position for position, article_id in enumerate(matched)}, value=Article.id)
+            order = [func.coalesce(rank, len(matched))]
     total = db.scalar(select(func.count()).select_from(Article).where(*where)) or 0
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     items = db.scalars(
         select(Article)
         .where(*where)
-        .order_by(Article.updated_at.desc(), Article.id.desc())
+        .order_by(*order, Article.updated_at.desc(), Article.id.desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
     return ArticlePage(list(items), total, page, pages)
+
+
+def _matching_ids(db: Session, site: Site, q: str) -> list[int]:
+    """Ids of the published articles that best match free text, best first."""
+    index = read_index(db, site)
+    return [match.id for match in index.search(q, SEARCH_MATCHES)] if index is not None else []
 
 
 def latest_feed_poll(db: Session, site: Site) -> FeedPoll | None:

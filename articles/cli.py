@@ -12,6 +12,7 @@ from sqlalchemy import select
 from articles.demo import DEMO_TOPICS, DEV_GOLD
 from articles.evaluation import evaluate_topics
 from articles.related import updates
+from articles.synonyms.store import seed_from_articles
 from service import db as database
 from service.errors import ApiError
 from service.sites import Site, site_by_slug
@@ -32,6 +33,20 @@ def refit(slug: str | None) -> None:
             report = updates.refit_site(db, site)
             db.commit()
             click.echo(f"{site.slug}: {report['articles']} articles, {report['indexed']} indexed, {report['seconds']}s")
+
+
+@recommender_cli.command("seed-synonyms")
+@click.argument("slug")
+def seed_synonyms(slug: str) -> None:
+    """Make SLUG's seeded synonyms its published articles' "Also called" names (editors' own are kept)."""
+    with database.new_session() as db:
+        try:
+            site = site_by_slug(db, slug)
+        except ApiError as err:
+            raise click.ClickException(err.message) from None
+        counts = seed_from_articles(db, site)
+        db.commit()
+    click.echo(f"{slug}: " + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items()))
 
 
 @recommender_cli.command("evaluate")

@@ -20,6 +20,7 @@ from articles.feeds.api import bp as feeds_api
 from articles.feeds.cli import feeds_cli
 from articles.related.api import bp as related_api
 from articles.related.index_store import IndexStore
+from articles.synonyms.api import bp as synonyms_api
 from articles.widget import fast_lane
 from articles.widget.api import bp as widget_api
 from articles.widget.clicks_api import bp as clicks_api
@@ -48,6 +49,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     widget_pages,
     clicks_api,
     feeds_api,
+    synonyms_api,
     admin_pages,
     newsletter_pages,
     subscribers_api,

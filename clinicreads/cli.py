@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from articles.demo import DEMO_TOPICS, load_topics
 from articles.related import updates
+from articles.synonyms.store import seed_from_articles
 from newsletter.reader_topics import load_topics_file
 from service import db as database
 from service import migrations
@@ -49,8 +50,10 @@ def demo_load(topics: Path, slug: str, origins: tuple[str, ...]) -> None:
         with updates.deferred(db, site):
             report, _ = load_topics(db, site, topics)
         created, updated, unchanged = load_topics_file(db, site)
+        seeded = seed_from_articles(db, site)
         db.commit()
         click.echo(
-            f"demo site {slug}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+            f"demo site {slug}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
+            f"synonyms from 'Also called' names: {seeded['added']} added, {seeded['changed']} changed"
         )
         click.echo(f"reader topics: {created} created, {updated} updated, {unchanged} unchanged")

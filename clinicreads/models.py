@@ -6,6 +6,7 @@ import admin.models
 import articles.feeds.models
 import articles.models
 import articles.related.models
+import articles.synonyms.models
 import articles.widget.clicks
 import jobs.models
 import newsletter.digests.ledger
@@ -19,6 +20,7 @@ MODEL_MODULES = (
     articles.feeds.models,
     articles.models,
     articles.related.models,
+    articles.synonyms.models,
     articles.widget.clicks,
     jobs.models,
     newsletter.digests.ledger,

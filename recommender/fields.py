@@ -14,6 +14,20 @@ A vector is made of blocks laid side by side:
 The text block raises idf to ``idf_power``: with power 2 a shared rare term
 (a disease name) outweighs shared everyday clinical words ("doctor",
 "treatment") more sharply than plain TF-IDF does.
+
+After these comes the **query-only** block, which article-to-article similarity
+does not see but queries (topics, free text) do:
+
+* the words ``min_df`` keeps out of the text block (a word of a single article,
+  "sciatica", is often the most telling word of a query), with their own idf;
+* each article's whole title as one feature (``"=hypertension"``), so a query
+  holding an article's name as a phrase prefers that article ("high blood
+  pressure" names High Blood Pressure, not Pulmonary Hypertension).
+
+Articles store this block multiplied by :data:`QUERY_ONLY_SCALE` (ε) and
+queries multiplied by 1/ε: a query's dot product with an article counts it at
+full weight, while the cosine of two articles moves by ε² at most (the text
+and label blocks stay exactly as without it, and stay unit length).
 """
 
 from __future__ import annotations
@@ -26,9 +40,15 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from recommender.document import Document
-from recommender.text import LabelAnalyzer, TextAnalyzer, join_labels
+from recommender.text import LabelAnalyzer, TextAnalyzer, join_labels, words
 
 TEXT_FIELDS = ("title", "summary", "body")
+#: ε of the module docstring: the query-only block's scale in article vectors (1/ε in query vectors)
+QUERY_ONLY_SCALE = 1e-3
+#: longest article title (in words) matched as a phrase in queries
+MAX_NAME_WORDS = 8
+#: a name's weight in a query is (its share of the query's words) ** this
+NAME_COVERAGE_POWER = 2
 LABEL_FIELDS = ("tags", "categories")
 FIELDS = TEXT_FIELDS + LABEL_FIELDS
 
@@ -36,8 +56,9 @@ FIELDS = TEXT_FIELDS + LABEL_FIELDS
 class FieldVectorizer:
     """Fits the blocks described in the module docstring.
 
-    Fitted state: ``text_`` (CountVectorizer or None), ``idf_``, ``labels_``
-    ({field: TfidfVectorizer}).
+    Fitted state: ``text_`` (CountVectorizer of the text block or None), ``vocabulary_`` (text block
+    and query-only words), ``n_common_`` (the text block's width), ``idf_`` (of both), ``labels_``
+    ({field: TfidfVectorizer}), ``names_`` (whole titles: column in the names part).
     """
 
     def __init__(
@@ -47,7 +68,9 @@ class FieldVectorizer:
         min_df: int | float,
         sublinear_tf: bool,
         idf_power: float,
+        names_weight: float = 0.5,
     ) -> None:
+        self.names_weight = names_weight
         self.weights = weights
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -72,65 +95,176 @@ class FieldVectorizer:
                     label_blocks.append(block * np.float32(np.sqrt(self.weights[field])))
         if self.text_ is None and not self.labels_:
             raise ValueError("no field of these documents has any indexable term")
-        blocks = ([self._weigh_counts(counts)] if counts is not None else []) + label_blocks
-        return _l2(sp.hstack(blocks, format="csr", dtype=np.float32))
+        self.names_ = self._fit_names(docs)
+        self.titles_ = list(dict.fromkeys(d.title for d in docs))
+        text = (
+            [self._weigh_counts(counts[:, : self.n_common_])] if self.text_ is not None and counts is not None else []
+        )
+        common = text + label_blocks
+        query_only = self._doc_query_only(self._full_text_counts(counts, docs), [d.title for d in docs])
+        return sp.hstack([_l2(sp.hstack(common, format="csr", dtype=np.float32)), query_only], format="csr")
 
     def _fit_text(self, docs: Sequence[Document]) -> sp.csr_matrix | None:
-        """Fit the text vocabulary and idf; return the field-weighted counts."""
+        """Fit the text vocabulary (common words, then the query-only rare ones) and idf; return the
+        field-weighted counts over both (the text block's columns first)."""
         self.text_, self.idf_ = None, np.empty(0, dtype=np.float32)
-        analyzer = TextAnalyzer(self.ngram_range)
+        self.vocabulary_: dict[str, int] = {}
+        self.n_common_ = 0
+        self.analyzer_ = TextAnalyzer(self.ngram_range)
         fields = [f for f in TEXT_FIELDS if self.weights.get(f, 0) > 0]
-        tokens = {f: [analyzer(getattr(d, f)) for d in docs] for f in fields}
+        tokens = {f: [self.analyzer_(getattr(d, f)) for d in docs] for f in fields}
         joined = [sum((tokens[f][i] for f in fields), []) for i in range(len(docs))]
-        counter = CountVectorizer(analyzer=_pretokenised, min_df=self.min_df, dtype=np.float32)
+        counter = CountVectorizer(analyzer=_pretokenised, dtype=np.float32)
         whole = _try_fit(counter, joined)
         if whole is None:
             return None
         df = np.bincount(whole.indices, minlength=whole.shape[1])
         del joined, whole
-        idf = np.log((1 + len(docs)) / (1 + df)) + 1  # scikit-learn's smooth idf
+        names = counter.get_feature_names_out()
+        common = df >= _min_count(self.min_df, len(docs))
+        order = np.concatenate([np.flatnonzero(common), np.flatnonzero(~common)])  # each part stays sorted
+        self.vocabulary_ = {str(names[j]): i for i, j in enumerate(order)}
+        self.n_common_ = int(common.sum())
+        idf = np.log((1 + len(docs)) / (1 + df[order])) + 1  # scikit-learn's smooth idf
         self.idf_ = (idf**self.idf_power).astype(np.float32)
-        self.text_ = CountVectorizer(analyzer=analyzer, vocabulary=counter.vocabulary_, dtype=np.float32)
-        return sum(counter.transform(tokens[f]) * np.float32(self.weights[f]) for f in fields)
+        if self.n_common_:
+            common_vocabulary = {t: i for t, i in self.vocabulary_.items() if i < self.n_common_}
+            self.text_ = CountVectorizer(analyzer=self.analyzer_, vocabulary=common_vocabulary, dtype=np.float32)
+        full = CountVectorizer(analyzer=_pretokenised, vocabulary=self.vocabulary_, dtype=np.float32)
+        return sum(full.transform(tokens[f]) * np.float32(self.weights[f]) for f in fields)
+
+    def _fit_names(self, docs: Sequence[Document]) -> dict[str, int]:
+        names: dict[str, int] = {}
+        for doc in docs:
+            name = self._name_feature(doc.title)
+            if name and name not in names:
+                names[name] = len(names)
+        return names
+
+    def _name_feature(self, title: str) -> str | None:
+        tokens = words(title)
+        return "=" + " ".join(tokens) if 0 < len(tokens) <= MAX_NAME_WORDS else None
+
+    def _full_text_counts(self, counts: sp.csr_matrix | None, docs: Sequence[Document]) -> sp.csr_matrix:
+        return counts if counts is not None else sp.csr_matrix((len(docs), 0), dtype=np.float32)
+
+    @property
+    def n_query_only_(self) -> int:
+        return len(self.vocabulary_) - self.n_common_ + len(self.names_)
+
+    def _text_parts(self, counts: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """The text block over both vocabularies, L2-normalised as a whole; split into (common, rare)."""
+        full = self._weigh_counts(counts)
+        return full[:, : self.n_common_], full[:, self.n_common_ :]
+
+    def _doc_query_only(self, counts: sp.csr_matrix, titles: Sequence[str]) -> sp.csr_matrix:
+        """Articles' query-only block, already multiplied by ε."""
+        rare = self._text_parts(counts)[1] if counts.shape[1] else sp.csr_matrix((len(titles), 0), dtype=np.float32)
+        rows, cols = [], []
+        for i, title in enumerate(titles):
+            j = self.names_.get(self._name_feature(title) or "")
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+        value = np.float32(np.sqrt(self.names_weight))
+        names = sp.csr_matrix(
+            (np.full(len(rows), value, np.float32), (rows, cols)), shape=(len(titles), len(self.names_))
+        )
+        return sp.hstack([rare, names], format="csr", dtype=np.float32) * np.float32(QUERY_ONLY_SCALE)
 
     def transform(self, docs: Sequence[Document]) -> sp.csr_matrix:
         texts = {f: [getattr(d, f) for d in docs] for f in TEXT_FIELDS}
         labels = {f: [join_labels(getattr(d, f)) for d in docs] for f in LABEL_FIELDS}
-        return self._stack(texts, labels, len(docs))
+        counts = self._text_counts(texts, self.weights, len(docs))
+        common = self._common_blocks(counts, labels, len(docs), query=False)
+        query_only = self._doc_query_only(counts, [d.title for d in docs])
+        return sp.hstack([_l2(common), query_only], format="csr", dtype=np.float32)
 
     def transform_query(self, queries: Sequence[str]) -> sp.csr_matrix:
-        """Free text read as an article body and matched against labels too."""
-        texts = {f: (list(queries) if f == "body" else [""] * len(queries)) for f in TEXT_FIELDS}
-        return self._stack(texts, {f: list(queries) for f in LABEL_FIELDS}, len(queries), text_weights={"body": 1.0})
+        """Free text read as an article body, matched against labels and article names too.
 
-    def _stack(
-        self,
-        texts: dict[str, list[str]],
-        labels: dict[str, list[str]],
-        n: int,
-        text_weights: dict[str, float] | None = None,
-    ) -> sp.csr_matrix:
+        Rows are unit length when the query-only block is counted at its true weight (see
+        :meth:`normalize_queries`); that block is returned multiplied by 1/ε.
+        """
+        n = len(queries)
+        texts = {f: (list(queries) if f == "body" else [""] * n) for f in TEXT_FIELDS}
+        counts = self._text_counts(texts, {"body": 1.0}, n)
+        common = self._common_blocks(counts, {f: list(queries) for f in LABEL_FIELDS}, n, query=True)
+        rare = self._text_parts(counts)[1] if counts.shape[1] else sp.csr_matrix((n, 0), dtype=np.float32)
+        names = self._query_names(queries) * np.float32(np.sqrt(self.names_weight))
+        true = _l2(sp.hstack([common, rare, names], format="csr", dtype=np.float32))
+        return self._scale_query_only(true, 1 / QUERY_ONLY_SCALE)
+
+    def normalize_queries(self, matrix: sp.spmatrix) -> sp.csr_matrix:
+        """L2-normalise query rows (sums of :meth:`transform_query` rows) by their true length."""
+        true = self._scale_query_only(sp.csr_matrix(matrix, dtype=np.float32, copy=True), QUERY_ONLY_SCALE)
+        return self._scale_query_only(_l2(true), 1 / QUERY_ONLY_SCALE)
+
+    def query_norms(self, matrix: sp.spmatrix) -> np.ndarray:
+        """The true L2 length of each query row (the query-only block counted at its true weight)."""
+        true = self._scale_query_only(sp.csr_matrix(matrix, dtype=np.float32, copy=True), QUERY_ONLY_SCALE)
+        return np.sqrt(np.asarray(true.multiply(true).sum(axis=1)).ravel())
+
+    def _scale_query_only(self, matrix: sp.csr_matrix, factor: float) -> sp.csr_matrix:
+        first = matrix.shape[1] - self.n_query_only_
+        matrix.data[matrix.indices >= first] *= np.float32(factor)
+        return matrix
+
+    def _query_names(self, queries: Sequence[str]) -> sp.csr_matrix:
+        """Every article name a query holds as a phrase (after synonyms), one column each.
+
+        A name's weight is the share of the query's words it covers, squared ("diabetes" inside "diabetes
+        type 1" counts 1/9 of a query that is just "diabetes"); a row is scaled down to unit length when
+        several names add up to more.
+        """
+        rows, cols, vals = [], [], []
+        for i, query in enumerate(queries):
+            tokens = words(query)
+            found: dict[int, float] = {}
+            for size in range(1, min(MAX_NAME_WORDS, len(tokens)) + 1):
+                for lo in range(len(tokens) - size + 1):
+                    j = self.names_.get("=" + " ".join(tokens[lo : lo + size]))
+                    if j is not None:
+                        found[j] = (size / len(tokens)) ** NAME_COVERAGE_POWER
+            norm = max(1.0, float(np.sqrt(sum(v * v for v in found.values()))))
+            for j, value in found.items():
+                rows.append(i)
+                cols.append(j)
+                vals.append(value / norm)
+        return sp.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(len(queries), len(self.names_)))
+
+    def _text_counts(self, texts: dict[str, list[str]], weights: dict[str, float], n: int) -> sp.csr_matrix:
+        if not self.vocabulary_:
+            return sp.csr_matrix((n, 0), dtype=np.float32)
+        pairs = [(texts[f], weights[f]) for f in TEXT_FIELDS if weights.get(f, 0) > 0]
+        return _count(self.analyzer_, self.vocabulary_, pairs, n)
+
+    def _common_blocks(self, counts: sp.csr_matrix, labels: dict[str, list[str]], n: int, query: bool) -> sp.csr_matrix:
+        """The text block (articles: common words alone; queries: normalised with their rare words) and the
+        label blocks, side by side, not yet normalised as a whole."""
         # A hand-rolled transform: scikit-learn's per-call validation costs
         # milliseconds, which dominates adding one article to a large index.
         blocks = []
         if self.text_ is not None:
-            weights = text_weights or self.weights
-            pairs = [(texts[f], weights[f]) for f in TEXT_FIELDS if weights.get(f, 0) > 0]
-            counts = _count(self.text_.analyzer, self.text_.vocabulary, pairs, n)
-            blocks.append(self._weigh_counts(counts))
+            common = counts[:, : self.n_common_]
+            blocks.append(self._text_parts(counts)[0] if query else self._weigh_counts(common))
         for field, vec in self.labels_.items():
-            counts = _count(vec.analyzer, vec.vocabulary_, [(labels[field], 1.0)], n)
-            block = _l2(_scale_columns(_tf(counts, self.sublinear_tf), vec.idf_))
+            label_counts = _count(vec.analyzer, vec.vocabulary_, [(labels[field], 1.0)], n)
+            block = _l2(_scale_columns(_tf(label_counts, self.sublinear_tf), vec.idf_))
             blocks.append(block * np.float32(np.sqrt(self.weights[field])))
-        return _l2(sp.hstack(blocks, format="csr", dtype=np.float32))
+        if not blocks:
+            return sp.csr_matrix((n, 0), dtype=np.float32)
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def _weigh_counts(self, counts: sp.spmatrix) -> sp.csr_matrix:
-        return _l2(_scale_columns(_tf(counts, self.sublinear_tf), self.idf_))
+        return _l2(_scale_columns(_tf(counts, self.sublinear_tf), self.idf_[: counts.shape[1]]))
 
     def feature_names(self) -> np.ndarray:
         """The bare term (no field) of each column."""
-        parts = [self.text_.get_feature_names_out()] if self.text_ is not None else []
+        text = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        parts = [np.array(text[: self.n_common_], dtype=object)]
         parts += [v.get_feature_names_out() for v in self.labels_.values()]
+        parts += [np.array(text[self.n_common_ :], dtype=object), np.array(list(self.names_), dtype=object)]
         return np.concatenate(parts)
 
 
@@ -187,6 +321,11 @@ def _l2(matrix: sp.spmatrix) -> sp.csr_matrix:
     matrix = sp.csr_matrix(matrix, dtype=np.float32)
     inplace_csr_row_normalize_l2(matrix)
     return matrix
+
+
+def _min_count(min_df: int | float, n_docs: int) -> float:
+    """scikit-learn's reading of ``min_df``: a count, or a share of the documents when a float."""
+    return min_df if isinstance(min_df, int) else min_df * n_docs
 
 
 def _pretokenised(tokens: list[str]) -> list[str]:

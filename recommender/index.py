@@ -24,16 +24,17 @@ import joblib
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from recommender import explain as _explain
 from recommender.document import Document
 from recommender.fields import FieldVectorizer
+from recommender.phrases import EMPTY as EMPTY_PHRASES
+from recommender.phrases import PhraseMap, lay_lexicon
 from recommender.rows import RowStore
 from recommender.topk import Neighbour, TopK, chunked_top_k, top_k_1d, top_k_rows
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: title/summary/body multiply term counts in the shared text vector; tags and
 #: categories are the share of their label blocks next to the text block's 1.
 #: Chosen by nDCG@5 on the MedlinePlus dev links (the `recommender evaluate` command measures it).
@@ -72,6 +73,11 @@ class RelatedIndex(BaseEstimator):
     idf_power : exponent of the text vector's idf (2 favours rare shared terms).
     merge_every : added rows kept in the growable block before they are
         merged into the main block (amortises the O(N) merge).
+    names_weight : share of an article-name match in a query's vector, next to the
+        text block's 1 (see :mod:`recommender.fields`). 0.5 by nDCG@5 of the follow-a-topic
+        probe on the dev links (``python -m benchmarks.lay_language``).
+    lay_lexicon : rewrite queries with the shipped lay-medical lexicon
+        (:mod:`recommender.phrases`); :meth:`use_synonyms` lays a site's own over it.
     """
 
     def __init__(
@@ -82,7 +88,11 @@ class RelatedIndex(BaseEstimator):
         sublinear_tf: bool = True,
         idf_power: float = 2.0,
         merge_every: int = 20_000,
+        names_weight: float = 0.5,
+        lay_lexicon: bool = True,
     ) -> None:
+        self.names_weight = names_weight
+        self.lay_lexicon = lay_lexicon
         self.field_weights = field_weights
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -96,11 +106,17 @@ class RelatedIndex(BaseEstimator):
         _check_unique(docs)
         self.weights_ = dict(self.field_weights or DEFAULT_FIELD_WEIGHTS)
         self.vectorizer_ = FieldVectorizer(
-            self.weights_, (self.ngram_range[0], self.ngram_range[1]), self.min_df, self.sublinear_tf, self.idf_power
+            self.weights_,
+            (self.ngram_range[0], self.ngram_range[1]),
+            self.min_df,
+            self.sublinear_tf,
+            self.idf_power,
+            self.names_weight,
         )
         matrix = self.vectorizer_.fit_transform(docs)
         self._names = self.vectorizer_.feature_names()
         self.surface_ = _explain.surface_forms(self._names)
+        self._set_base_phrases()
         self._set_main(matrix, np.array([d.id for d in docs], dtype=np.int64))
         return self
 
@@ -240,18 +256,50 @@ class RelatedIndex(BaseEstimator):
         return TopK(ids.copy(), neighbours, vals)
 
     # --------------------------------------------------------------- queries
+    def _set_base_phrases(self) -> None:
+        """The lexicon (unless turned off) with the fitted titles laid over it, each meaning itself."""
+        lexicon = lay_lexicon() if self.lay_lexicon else EMPTY_PHRASES
+        self.base_phrases_ = lexicon.overlaid((title, title) for title in self.vectorizer_.titles_)
+
+    def use_synonyms(self, pairs: Iterable[tuple[str, str]]) -> RelatedIndex:
+        """Rewrite this index's queries with these (phrase, meaning) pairs laid over the lexicon and titles."""
+        check_is_fitted(self)
+        self.phrases_ = self.base_phrases_.overlaid(pairs)
+        return self
+
+    @property
+    def phrases(self) -> PhraseMap:
+        """How queries are rewritten before matching (lexicon and titles unless :meth:`use_synonyms` was called)."""
+        check_is_fitted(self)
+        return getattr(self, "phrases_", None) or self.base_phrases_
+
+    def query_norms(self, query_matrix: sp.spmatrix) -> np.ndarray:
+        """The length of each query row as scoring sees it (query rows hold the query-only block of
+        :mod:`recommender.fields` at 1/ε, so ``sp.linalg.norm`` would overstate it)."""
+        check_is_fitted(self)
+        return self.vectorizer_.query_norms(query_matrix)
+
+    def search(self, query: str, k: int = 20) -> list[Neighbour]:
+        """The ``k`` documents matching free text best (score > 0), best first."""
+        check_is_fitted(self)
+        vector = self.query_vector(query)
+        mask = self._alive[: self._n_rows]
+        return top_k_1d(self._row_ids[: self._n_rows][mask], self._scores(vector)[mask], k, positive_only=True)
+
     def query_vector(self, terms: Iterable[str] | str) -> sp.csr_matrix:
         """A 1 x n_features profile: each term (topic, phrase) counts equally."""
         return self.query_vectors([terms])
 
     def query_vectors(self, profiles: Iterable[Iterable[str] | str]) -> sp.csr_matrix:
-        """Many profiles in one pass (n_profiles x n_features, L2-normalised); see :meth:`interest_vectors`."""
+        """Many profiles in one pass (n_profiles x n_features, unit length by :meth:`query_norms`); see
+        :meth:`interest_vectors`."""
         return self.interest_vectors([[p] if isinstance(p, str) else p for p in profiles]).matrix
 
     def interest_vectors(self, interests: Iterable[Iterable[str]]) -> InterestVectors:
         """Query vectors of many people's interests (topics, phrases) at once.
 
-        Each distinct interest is vectorised once (many people follow the same topics) into a unit
+        Each interest is rewritten with :attr:`phrases` (lay lexicon, site synonyms), then each distinct
+        interest is vectorised once (many people follow the same topics) into a unit
         vector; a person's vector is the L2-normalised sum of their interests' vectors, so each of
         their interests counts equally.
         """
@@ -259,13 +307,17 @@ class RelatedIndex(BaseEstimator):
         groups = [list(group) for group in interests]
         terms = sorted({term for group in groups for term in group})
         position = {term: i for i, term in enumerate(terms)}
+        phrases = self.phrases
         term_vectors = (
-            self.vectorizer_.transform_query(terms) if terms else sp.csr_matrix((0, self.n_features_), dtype=np.float32)
+            self.vectorizer_.transform_query([phrases.rewrite(term) for term in terms])
+            if terms
+            else sp.csr_matrix((0, self.n_features_), dtype=np.float32)
         )
         owners = np.repeat(np.arange(len(groups)), [len(group) for group in groups])
         columns = np.array([position[term] for group in groups for term in group], dtype=np.int64)
         member = sp.csr_matrix((np.ones(len(columns), np.float32), (owners, columns)), shape=(len(groups), len(terms)))
-        return InterestVectors(normalize(member @ term_vectors).astype(np.float32), terms, term_vectors)
+        matrix = self.vectorizer_.normalize_queries(member @ term_vectors)
+        return InterestVectors(matrix, terms, term_vectors)
 
     def rank(self, query_vector: sp.spmatrix, candidate_ids: Iterable[int], k: int | None = None) -> list[Neighbour]:
         """Candidates ordered by cosine to the profile (zeros included), best first."""
@@ -349,6 +401,7 @@ class RelatedIndex(BaseEstimator):
         index, state = cls(**data["params"]), data["state"]
         index.vectorizer_, index.weights_ = state["vectorizer"], state["weights"]
         index.surface_, index._names = state["surface"], index.vectorizer_.feature_names()
+        index._set_base_phrases()
         index._set_main(state["matrix"], state["ids"])
         return index
 

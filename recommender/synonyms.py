@@ -19,6 +19,8 @@ SYNONYMS: dict[str, str] = {
     "high blood sugar": "hyperglycemia",
     "low blood sugar": "hypoglycemia",
     "flu": "influenza",
+    # "stomach flu" is gastroenteritis, not influenza (the longer phrase is replaced first)
+    "stomach flu": "gastroenteritis",
     "chickenpox": "varicella",
     "whooping cough": "pertussis",
     "kidney stones": "nephrolithiasis",

@@ -82,6 +82,11 @@ def replace_phrases(tokens: list[str]) -> list[str]:
 STOP_WORDS = ENGLISH_STOP_WORDS - {"back", "side", "thin", "thick"}
 
 
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens as every analyser sees them (no synonyms, stop words kept)."""
+    return _TOKEN_RE.findall(text.lower())
+
+
 def words(text: str, synonyms: bool = True, folding: bool = True) -> list[str]:
     """Lower-cased tokens, synonyms made canonical, stop words and bare
     numbers dropped, plurals folded."""

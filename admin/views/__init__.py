@@ -12,6 +12,7 @@ from admin.views import (
     session,
     settings,
     subscribers,
+    synonyms,
     topics,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "session",
     "settings",
     "subscribers",
+    "synonyms",
     "topics",
 ]

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from articles.models import Article, ArticleLabel
 from articles.related.index_store import IndexStore, store_of
 from articles.related.models import RelatedIndexLog, RelatedIndexState
+from articles.synonyms.store import synonym_pairs
 from recommender.document import Document
 from recommender.index import IndexFormatError, RelatedIndex
 from service.db import utcnow
@@ -57,7 +58,7 @@ _cache_lock = threading.Lock()
 #: the parts of a fitted RelatedIndex that stay as fitted (its vocabulary and term names) or are only ever
 #: replaced, never changed in place (compaction builds new main matrices): a reader's copy shares them, so
 #: copying costs about what the per-row bookkeeping does, not the vocabulary
-_SHARED_PARTS = ("vectorizer_", "_names", "surface_", "main_", "main_t_")
+_SHARED_PARTS = ("vectorizer_", "_names", "surface_", "main_", "main_t_", "base_phrases_")
 
 
 def _key(store: IndexStore, site_id: int) -> tuple[str, int]:
@@ -213,7 +214,7 @@ def read_index(db: Session, site: Site) -> RelatedIndex | None:
         )
     ).one_or_none()
     if state is None:
-        return _fit(published_documents(db, site.id))
+        return _with_site_synonyms(db, site, _fit(published_documents(db, site.id)))
     key = _key(store, site.id)
     with _cache_lock:
         cached = _cache.get(key)
@@ -221,14 +222,19 @@ def read_index(db: Session, site: Site) -> RelatedIndex | None:
     if own is None:
         loaded = _load(store, site, state.token, state.log_mark, state.fitted_count)
         if loaded is None:
-            return _fit(published_documents(db, site.id))
+            return _with_site_synonyms(db, site, _fit(published_documents(db, site.id)))
         own = _own_copy(loaded)
         with _cache_lock:
             cached = _cache.get(key)
             if cached is None or cached.token != state.token:
                 _cache[key] = loaded
     _replay(db, site.id, own)
-    return own.index
+    return _with_site_synonyms(db, site, own.index)
+
+
+def _with_site_synonyms(db: Session, site: Site, index: RelatedIndex | None) -> RelatedIndex | None:
+    """A reader's index rewrites queries with the site's synonyms over the lay lexicon."""
+    return index.use_synonyms(synonym_pairs(db, site.id)) if index is not None else None
 
 
 def _own_copy(cached: CachedIndex) -> CachedIndex:

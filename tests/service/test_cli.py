@@ -60,3 +60,7 @@ def test_demo_load_twice_changes_nothing(runner: FlaskCliRunner, client, tmp_pat
     assert a1c["tags"] == ["Glycated Hemoglobin"]
     assert a1c["credit"] == "Source: MedlinePlus, National Library of Medicine"
     assert a1c["url"] == "https://medlineplus.gov/a1c.html"
+    synonyms = client.get("/api/v1/synonyms?limit=1000", headers={"Authorization": f"Bearer {plain}"}).get_json()
+    seeded = {s["phrase"]: (s["means"], s["source"]) for s in synonyms["items"]}
+    assert seeded["Glycohemoglobin"] == ("A1C", "also_called")
+    assert "synonyms from 'Also called' names: 0 added, 0 changed" in second.output

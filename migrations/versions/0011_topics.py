@@ -1,6 +1,6 @@
 """reader topics, the subscribers who follow them, and the consent wording a subscriber saw
 
-Revision ID: 0012_topics
+Revision ID: 0011_topics
 Revises: 0010_merge
 Create Date: 2026-11-29 14:40:00
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import service.db
 
-revision = "0012_topics"
+revision = "0011_topics"
 down_revision = "0010_merge"
 branch_labels = None
 depends_on = None
