@@ -1,16 +1,14 @@
-"""Signing up for the demo clinic in headless Chromium at 375 px: search suggestions, the detected time zone, a first
-digest whose reasons quote the reader's choices, no horizontal scrolling, and the form without JavaScript."""
+"""Signing up for the demo clinic in headless Chromium at 375 px: search suggestions, the detected time zone, no
+horizontal scrolling, and the form without JavaScript.
+
+The whole journey to a first digest is in test_patient_journey_browser.py.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -19,7 +17,7 @@ from sqlalchemy import select
 from newsletter.models import Subscriber
 from newsletter.subscriptions import token_for
 from service import db as database
-from tests.conftest import article_payload, make_test_app
+from tests.conftest import make_test_app
 from tests.live import LiveServer, save_screenshot
 from tests.newsletter.demo_clinic import copy_of
 
@@ -112,60 +110,3 @@ def test_without_javascript_the_form_still_signs_up_with_the_sites_time_zone(
     row, _ = subscriber(app, "sam@example.com")
     assert (row.topics, row.time_zone) == (["Heart health", "Sleep"], "Europe/Berlin")
     context.close()
-
-
-def outbox(app: Flask) -> list[EmailMessage]:
-    paths = sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
-    return [message_from_bytes(p.read_bytes(), _class=EmailMessage, policy=policy.default) for p in paths]
-
-
-def text_of(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())
-
-
-def test_a_reader_signs_up_confirms_and_their_digest_quotes_their_choices(
-    demo_server: tuple[Flask, LiveServer], browser: Any
-) -> None:
-    app, server = demo_server
-    chicago = ZoneInfo("America/Chicago")
-    send_at = (datetime.now(UTC).astimezone(chicago) + timedelta(hours=1)).replace(minute=5, second=0, microsecond=0)
-    context = browser.new_context(viewport=PHONE, timezone_id="America/Chicago")
-    page = context.new_page()
-    page.goto(f"{server.url}/newsletter/demo")
-    page.get_by_label("Email address").fill("lee@example.com")
-    page.get_by_role("checkbox", name="Back and neck pain").check()
-    page.get_by_role("checkbox", name="Sleep").check()
-    page.get_by_label("How often").select_option("daily")
-    page.get_by_label("Time", exact=True).select_option(str(send_at.hour))
-    page.get_by_role("button", name="Subscribe").click()
-    page.get_by_role("heading", name="Check your inbox").wait_for()
-    [confirmation] = outbox(app)
-    confirm_url = re.search(r"http://127\.0\.0\.1:\d+/newsletter/demo/confirm/\S+", text_of(confirmation))
-    assert confirm_url is not None
-    page.goto(confirm_url.group(0))
-    page.get_by_role("button", name="Yes, confirm my subscription").click()
-    page.get_by_role("heading", name="Thank you: you are subscribed").wait_for()
-    context.close()
-
-    runner = app.test_cli_runner()
-    key = runner.invoke(args=["keys", "create", "demo"]).output.strip().splitlines()[-1]
-    article = article_payload(
-        url="https://clinic.example/sciatica-at-home",
-        title="Easing sciatica and low back pain at home",
-        body_html="<p>Sciatica and low back pain often ease with gentle movement; neck pain too.</p>",
-        tags=[],
-        categories=[],
-        published_at=datetime.now(UTC).isoformat(),
-    )
-    created = app.test_client().post("/api/v1/articles", json=article, headers={"Authorization": f"Bearer {key}"})
-    assert created.status_code == 201, created.get_json()
-    app.config["PUBLIC_BASE_URL"] = "https://service.test"  # links in digests must be https
-    result = runner.invoke(args=["digests", "send", "--now", send_at.astimezone(UTC).isoformat()])
-    assert result.exit_code == 0, result.output
-    digests = [m for m in outbox(app) if "Easing sciatica" in text_of(m)]
-    assert len(digests) == 1, [m["Subject"] for m in outbox(app)]
-    text = text_of(digests[0])
-    assert "Because you follow “Back and neck pain”" in text
-    assert "Back and neck pain" not in digests[0]["Subject"]
