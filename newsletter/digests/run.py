@@ -91,15 +91,15 @@ def compose_for(db: Session, site: Site, due: Sequence[Due], now: datetime) -> l
     sent = ledger.sent_article_ids(db, [d.subscriber.id for d in due])
     profiles = [
         compose.Profile(
-            d.subscriber.id,
-            tuple(d.subscriber.topics),
-            d.subscriber.interest_text,
-            d.subscriber.last_digest_at or d.period.previous_starts,
-            frozenset(sent[d.subscriber.id]),
+            subscriber_id=d.subscriber.id,
+            topics=tuple(d.subscriber.topics),
+            text=d.subscriber.interest_text,
+            window_start=d.subscriber.last_digest_at or d.period.previous_starts,
+            already_sent=frozenset(sent[d.subscriber.id]),
         )
         for d in due
     ]
-    since = min(p.window_start for p in profiles)
+    since = min(p.window_start for p in profiles)  # each profile's own window is applied inside compose()
     index = index_cache.read_index(db, site)  # a reader: no lock, nothing written or committed
     return compose.compose(index, profiles, _candidates(db, site, since, now), digest_settings(site))
 

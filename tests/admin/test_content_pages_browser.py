@@ -86,13 +86,13 @@ def test_admin_uses_the_feeds_subscribers_and_digests_pages(
     page.get_by_label("Subscriber number or email").fill("back@example.org")
     page.get_by_role("button", name="Show preview").click()
     frame = page.frame_locator("iframe.digest-preview")
-    frame.get_by_text("Because you follow Back Pain").first.wait_for()
+    frame.get_by_text("Because you follow “Back Pain”").first.wait_for()
     assert "Food Allergy" not in frame.locator("body").inner_text()
     page.get_by_role("button", name="Send a test to dana@digest-clinic.example").click()
     assert page.locator(".flash-success").inner_text() == "Test digest sent to dana@digest-clinic.example."
     assert [m.rcpt_tos for m in sink.messages] == [["dana@digest-clinic.example"]]
     page.locator("iframe.digest-preview").scroll_into_view_if_needed()
-    frame.get_by_text("Because you follow Back Pain").first.wait_for()
+    frame.get_by_text("Because you follow “Back Pain”").first.wait_for()
     save_screenshot(page, "admin-digests", full_page=True)
     assert page.evaluate("document.querySelector('iframe.digest-preview').sandbox.length") == 0
     assert len(page.locator(".runs-table tbody tr").all()) == 1

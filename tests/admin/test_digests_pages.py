@@ -108,7 +108,7 @@ def test_admin_previews_what_a_subscriber_would_get(
     preview = client.get(f"{PAGE}/preview/{back}")
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200 and preview.mimetype == "text/html"
-    assert "Because you follow Back Pain" in html and titles[0] in html and "Food Allergy" not in html
+    assert "Because you follow “Back Pain”" in html and titles[0] in html and "Food Allergy" not in html
     assert preview.headers["Content-Security-Policy"].startswith("sandbox;")
     assert preview.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert sink.messages == [] and sends(app) == 0  # a preview sends and records nothing
@@ -142,7 +142,7 @@ def test_test_send_reaches_the_smtp_server(
     assert [m.rcpt_tos for m in sink.messages] == [["dana@digest-clinic.example"]]
     message = sink.messages[0].message
     assert message["To"] == "dana@digest-clinic.example" and "Back" not in message["Subject"]
-    assert "Because you follow Back Pain" in message.get_body(("plain",)).get_content()
+    assert "Because you follow “Back Pain”" in message.get_body(("plain",)).get_content()
     assert "Test digest sent to dana@digest-clinic.example." in client.get(view).get_data(as_text=True)
     with app.app_context(), database.new_session() as db:
         assert db.get(Subscriber, back).last_digest_at is None  # a test is not recorded as their digest

@@ -27,7 +27,7 @@ def test_digest_email_renders_in_a_browser(sqlite_app: Flask, page: Any) -> None
     message = message_from_bytes(eml.read_bytes(), policy=policy.default)
     html = message.get_body(("html",)).get_content()
     text = message.get_body(("plain",)).get_content()
-    assert "Because you follow Back Pain" in text and "Unsubscribe" in html
+    assert "Because you follow “Back Pain”" in text and "Unsubscribe" in html
     assert "1 Main St, Springfield" in text and "1 Main St, Springfield" in html
 
     page.set_viewport_size({"width": 640, "height": 900})

@@ -84,7 +84,7 @@ def test_a_preview_does_not_wait_for_the_writers_lock(app: Flask) -> None:
     worker.join()
     assert finished_while_locked, "the preview waited for the writers' lock"
     assert answers[0].status_code == 200 and answers[0].get_json() == expected
-    assert expected["items"][0]["reason"] == "Because you follow Back Pain"
+    assert expected["items"][0]["reason"] == "Because you follow “Back Pain”"
 
 
 def test_a_preview_writes_no_row_and_commits_nothing(app: Flask) -> None:

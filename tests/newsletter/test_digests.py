@@ -46,7 +46,7 @@ def test_interests_decide_what_each_subscriber_gets(app: Flask, smtp_sink: Any) 
     send(app)
     back = "\n".join(titles_in(smtp_sink, "back@example.org"))
     food = "\n".join(titles_in(smtp_sink, "food@example.org"))
-    assert "Back Pain" in back and "Because you follow Back Pain" in back
+    assert "Back Pain" in back and "Because you follow “Back Pain”" in back
     assert "Food Allergy" not in back and "Hay Fever" not in back
     assert "Food Allergy" in food
     assert "Back Pain" not in food and "Sciatica" not in food
@@ -128,7 +128,7 @@ def test_editors_preview_test_send_and_run_reports(app: Flask, smtp_sink: Any) -
     client = app.test_client()
     preview = client.get(f"/api/v1/subscribers/{subscriber_id}/digest-preview", headers=headers).get_json()
     assert preview["items"][0]["title"] in ("Back Pain", "Back Injuries", "Sciatica", "Spinal Stenosis")
-    assert preview["items"][0]["reason"] == "Because you follow Back Pain"
+    assert preview["items"][0]["reason"] == "Because you follow “Back Pain”"
     html = client.get(f"/api/v1/subscribers/{subscriber_id}/digest-preview?format=html", headers=headers)
     assert html.status_code == 200 and "Back Pain" in html.get_data(as_text=True)
     assert smtp_sink.messages == []  # previews send nothing
