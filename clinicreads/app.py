@@ -30,6 +30,7 @@ from newsletter.api import bp as subscribers_api
 from newsletter.cli import subscribers_cli
 from newsletter.digests.api import bp as digests_api
 from newsletter.digests.cli import digests_cli
+from newsletter.reading_web import bp as reading_web
 from newsletter.views import bp as newsletter_pages
 from service import csrf, db, errors
 from service.cli import keys_cli, sites_cli
@@ -49,6 +50,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     newsletter_pages,
     subscribers_api,
     digests_api,
+    reading_web,
 )
 
 #: every ``flask --app wsgi <group>`` command group

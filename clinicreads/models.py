@@ -10,6 +10,7 @@ import articles.widget.clicks
 import jobs.models
 import newsletter.digests.ledger
 import newsletter.models
+import newsletter.reading
 import service.auth
 import service.sites
 from service.db import Base
@@ -23,6 +24,7 @@ MODEL_MODULES = (
     jobs.models,
     newsletter.digests.ledger,
     newsletter.models,
+    newsletter.reading,
     service.auth,
     service.sites,
 )

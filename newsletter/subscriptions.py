@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from typing import TypedDict
 
 from sqlalchemy import delete, distinct, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from articles.models import Article, ArticleLabel
-from newsletter import tokens
+from newsletter import reading, tokens
 from newsletter.inputs import Preferences, Signup, email_hash, normalise_email
 from newsletter.models import STATUSES, Interest, Subscriber, Suppression
 from service.db import utcnow
@@ -69,6 +69,11 @@ def _apply_preferences(subscriber: Subscriber, prefs: Preferences) -> None:
     subscriber.time_zone = prefs.time_zone
     subscriber.interest_text = prefs.interest_text
     subscriber.paused = prefs.paused
+    if subscriber.reading_history and not prefs.reading_history and subscriber.id is not None:
+        session = object_session(subscriber)
+        if session is not None:
+            reading.forget(session, subscriber.id)
+    subscriber.reading_history = prefs.reading_history
     wanted = set(prefs.topics)
     subscriber.interests = [i for i in subscriber.interests if i.topic in wanted] + [
         Interest(topic=t) for t in sorted(wanted - {i.topic for i in subscriber.interests})
@@ -84,6 +89,7 @@ def preferences_of(subscriber: Subscriber) -> Preferences:
         hour=subscriber.hour,
         time_zone=subscriber.time_zone,
         paused=subscriber.paused,
+        reading_history=bool(subscriber.reading_history),
     )
 
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from articles.models import Article
 from articles.related import index_cache
-from newsletter.digests import compose, ledger
+from newsletter import reading
+from newsletter.digests import compose, history, ledger
 from newsletter.digests.schedule import Period, current_period, due_period
 from newsletter.mail import Branding, MailBackendError, SendResult, build_message, make_backend
 from newsletter.models import Subscriber
@@ -89,6 +90,9 @@ def compose_for(db: Session, site: Site, due: Sequence[Due], now: datetime) -> l
     if not due:
         return []
     sent = ledger.sent_article_ids(db, [d.subscriber.id for d in due])
+    readers = [d.subscriber for d in due if d.subscriber.reading_history]
+    reads = reading.recent_reads(db, [s.id for s in readers]) if readers else {}
+    quiet = history.quiet_topics(db, readers) if readers else {}
     profiles = [
         compose.Profile(
             subscriber_id=d.subscriber.id,
@@ -96,6 +100,8 @@ def compose_for(db: Session, site: Site, due: Sequence[Due], now: datetime) -> l
             text=d.subscriber.interest_text,
             window_start=d.subscriber.last_digest_at or d.period.previous_starts,
             already_sent=frozenset(sent[d.subscriber.id]),
+            read=tuple(compose.ReadArticle(i, t) for i, t in reads.get(d.subscriber.id, ())),
+            quiet_topics=quiet.get(d.subscriber.id, frozenset()),
         )
         for d in due
     ]
@@ -119,7 +125,7 @@ def digest_message(
     items = [
         {
             "title": p.article.title,
-            "url": p.article.url,
+            "url": _article_link(subscriber, p.article, base_url, secret),
             "summary": p.article.summary,
             "image_url": p.article.image_url,
             "reason": p.reason,
@@ -136,6 +142,14 @@ def digest_message(
         links["mailto"],
         now=now,
     )
+
+
+def _article_link(subscriber: Subscriber, article: compose.DigestCandidate, base_url: str, secret: str) -> str:
+    """The article's own URL; through a signed per-recipient link when the reader allows reading history."""
+    if not subscriber.reading_history or subscriber.id is None:
+        return article.url
+    token = reading.make_token(secret, subscriber, article.id)
+    return f"{base_url.rstrip('/')}/newsletter/{subscriber.site.slug}/read/{token}"
 
 
 def preview_digest(db: Session, site: Site, subscriber: Subscriber, now: datetime) -> compose.Composed:
