@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 
 from newsletter import reading
 from newsletter.models import Subscriber
+from newsletter.subscriptions import links_for
 from service import db as database
 from service.auth import create_api_key
 from service.db import utcnow
 from service.sites import site_by_slug
 from tests.newsletter.digest_fixtures import add_subscriber, build_clinic
+from tests.newsletter.subscriber_helpers import csrf_token
 from tests.newsletter.test_digests import send, smtp_app
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -116,3 +118,28 @@ def test_what_they_read_nudges_the_next_digest_and_says_so(app: Flask) -> None:
     switch(app, headers, reader, False)
     preview = app.test_client().get(f"/api/v1/subscribers/{reader}/digest-preview", headers=headers).get_json()
     assert all("Because you read" not in item["reason"] for item in preview["items"])
+
+
+def test_the_preferences_page_switch_turns_it_on_and_off_deleting_the_clicks(app: Flask) -> None:
+    ids = build_clinic(app, NOW - timedelta(hours=20))
+    reader = add_subscriber(app, "reader@example.org", ["Back Pain"], NOW)
+    with app.app_context(), database.new_session() as db:
+        subscriber = db.get(Subscriber, reader)
+        assert subscriber is not None
+        page = links_for(subscriber, "http://localhost", app.config["SECRET_KEY"])["preferences_url"]
+        token = reading.make_token(app.config["SECRET_KEY"], subscriber, ids["Sciatica"])
+    path = page.removeprefix("http://localhost")
+    client = app.test_client()
+    html = client.get(path).get_data(as_text=True)
+    assert 'name="reading_history"' in html and 'name="reading_history" value="1" checked' not in html
+    form = {"topics": "Back Pain", "frequency": "daily", "weekday": "0", "hour": "0", "time_zone": "UTC"}
+    saved = client.post(path, data={**form, "reading_history": "1", "csrf_token": csrf_token(html)})
+    assert saved.status_code == 200 and 'name="reading_history" value="1" checked' in saved.get_data(as_text=True)
+    client.get(f"/newsletter/{SLUG}/read/{token}")
+    assert stored_clicks(app) == 1
+    html = client.get(path).get_data(as_text=True)
+    assert client.post(path, data={**form, "csrf_token": csrf_token(html)}).status_code == 200
+    assert stored_clicks(app) == 0
+    with app.app_context(), database.new_session() as db:
+        subscriber = db.get(Subscriber, reader)
+        assert subscriber is not None and subscriber.reading_history is False
