@@ -13,7 +13,7 @@ square: near-repeats are checked only between the few best articles of each row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -149,6 +149,8 @@ class _Ranking:
         self.reading = _reading_rows(index, profiles)
         self.reasons = _ReasonTerms(index, profiles)
         self.shortlist = min(len(indexed), max(1, settings.max_items * SHORTLIST_FACTOR))
+        self._repeat_cache: dict[int, int] = {}
+        self.vectors.sort_indices()
 
     def picks(self) -> list[list[Pick]]:
         out: list[list[Pick]] = []
@@ -188,17 +190,30 @@ class _Ranking:
         """
         m = self.settings.max_items
         heads = [cols[:m] for cols in ordered]
-        pairs = [(r, int(h[i]), int(h[j])) for r, h in enumerate(heads) for i in range(len(h)) for j in range(i)]
+        owners = [r for r, h in enumerate(heads) for i in range(len(h)) for _ in range(i)]
         clash: set[int] = set()
-        if pairs:
-            left = self.vectors[np.array([a for _, a, _ in pairs])]
-            right = self.vectors[np.array([b for _, _, b in pairs])]
-            repeats = np.flatnonzero(_rowwise_dot(left, right) > REPEAT_SIMILARITY)
-            clash = {pairs[i][0] for i in repeats}
+        if owners:
+            n = len(self.indexed)
+            keys = np.array([int(h[i]) * n + int(h[j]) for h in heads for i in range(len(h)) for j in range(i)])
+            repeated = self._repeats(keys)
+            clash = {owners[i] for i in np.flatnonzero(repeated)}
         return [
             self._greedy(scores[r], cols) if r in clash else [int(c) for c in heads[r]]
             for r, cols in enumerate(ordered)
         ]
+
+    def _repeats(self, keys: np.ndarray) -> np.ndarray:
+        """For each pair key (``a * n + b`` of two columns): are the two articles near-repeats? Remembered."""
+        unique, inverse = np.unique(keys, return_inverse=True)
+        known = np.array([self._repeat_cache.get(int(k), -1) for k in unique], dtype=np.int8)
+        todo = np.flatnonzero(known < 0)
+        if len(todo):
+            n = len(self.indexed)
+            left, right = self.vectors[unique[todo] // n], self.vectors[unique[todo] % n]
+            found = _rowwise_dot(left, right) > REPEAT_SIMILARITY
+            known[todo] = found
+            self._repeat_cache.update(zip(unique[todo].tolist(), found.astype(np.int8).tolist(), strict=True))
+        return known[inverse].astype(bool)
 
     def _greedy(self, row: np.ndarray, ordered: np.ndarray) -> list[int]:
         picks = self._greedy_in(ordered)
@@ -224,19 +239,32 @@ class _Ranking:
         if not pairs:
             return [[] for _ in chosen]
         rows = np.array([lo + r for r, _ in pairs])
-        articles = self.vectors[np.array([c for _, c in pairs])]
-        interest = _rowwise_dot(self.interests[rows], articles)
-        read = READ_WEIGHT * _rowwise_dot(self.reading[rows], articles)
-        labels = self.reasons.labels([self.profiles[lo + r] for r, _ in pairs], articles)
+        cols = np.array([c for _, c in pairs])
+        readers = np.flatnonzero([bool(self.profiles[row].read) for row in rows])
+        interest, read = np.zeros(len(pairs)), np.zeros(len(pairs))
+        if len(readers):
+            interest[readers] = self.dot(self.interests[rows[readers]], cols[readers])
+            read[readers] = READ_WEIGHT * self.dot(self.reading[rows[readers]], cols[readers])
+        labels = self.reasons.labels(rows.tolist(), cols, self.dot)
         out: list[list[Pick]] = [[] for _ in chosen]
         for i, (r, c) in enumerate(pairs):
             profile = self.profiles[lo + r]
             if profile.read and read[i] > interest[i]:
-                label = self.reasons.read_reason(profile, articles[i])
+                label = self.reasons.read_reason(profile, self.vectors[c])
             else:
                 label = labels[i]
             out[r].append(Pick(self.indexed[c], float(scores[r, c]), label))
         return out
+
+    def dot(self, short: sp.csr_matrix, cols: np.ndarray) -> np.ndarray:
+        """Row i of ``short`` (a query: a few terms) dotted with candidate ``cols[i]``, by looking up its terms."""
+        short = short.tocsr()
+        counts = np.diff(short.indptr)
+        if not short.nnz:
+            return np.zeros(short.shape[0])
+        values = np.asarray(self.vectors[np.repeat(cols, counts), short.indices]).ravel()
+        owner = np.repeat(np.arange(short.shape[0]), counts)
+        return np.bincount(owner, weights=values * short.data, minlength=short.shape[0])
 
 
 def _shortlist_floor(scores: np.ndarray, k: int) -> np.ndarray:
@@ -293,28 +321,37 @@ class _ReasonTerms:
     """Why an article was picked, in the reader's own words: a topic's name, their words, or what they read."""
 
     def __init__(self, index: RelatedIndex, profiles: Sequence[Profile]):
-        self.index = index
+        self.index, self.profiles = index, profiles
+        self._cached: dict[int, list[tuple[str, int]]] = {}
         terms = sorted({t for p in profiles for t in p.topic_queries() + reader_phrases(p.text)})
         self.row = {t: i for i, t in enumerate(terms)}
         self.term_vectors = index.query_vectors(terms).astype(np.float32).tocsr() if terms else None
 
-    def labels(self, profiles: list[Profile], articles: sp.csr_matrix) -> list[str]:
-        """For each (profile, article row): the profile's topic or words that match the article best."""
-        labelled = [
-            [(f"Because you follow “{name}”", q) for name, q in zip(p.topics, p.topic_queries(), strict=True)]
-            + [(f"Because you wrote “{phrase}”", phrase) for phrase in reader_phrases(p.text)]
-            for p in profiles
-        ]
+    def _options(self, row: int) -> list[tuple[str, int]]:
+        """The labelled queries of profile ``row``: each topic by its name, then each phrase of their text."""
+        if row not in self._cached:
+            profile = self.profiles[row]
+            topics = zip(profile.topics, profile.topic_queries(), strict=True)
+            self._cached[row] = [(f"Because you follow \u201c{name}\u201d", self.row[q]) for name, q in topics] + [
+                (f"Because you wrote \u201c{phrase}\u201d", self.row[phrase]) for phrase in reader_phrases(profile.text)
+            ]
+        return self._cached[row]
+
+    def labels(
+        self, rows: list[int], cols: np.ndarray, dot: Callable[[sp.csr_matrix, np.ndarray], np.ndarray]
+    ) -> list[str]:
+        """For each (profile row, candidate column): the profile's topic or words that match it best."""
         default = "Because it matches the interests you told us about"
         if self.term_vectors is None:
-            return [default for _ in profiles]
-        owner = np.array([i for i, options in enumerate(labelled) for _ in options], dtype=np.int64)
-        terms = np.array([self.row[t] for options in labelled for _, t in options], dtype=np.int64)
-        scores = _rowwise_dot(self.term_vectors[terms], articles[owner]) if len(terms) else np.zeros(0)
+            return [default for _ in rows]
+        options = [self._options(row) for row in rows]
+        terms = np.array([t for o in options for _, t in o], dtype=np.int64)
+        owners = np.repeat(cols, [len(o) for o in options])
+        scores = dot(self.term_vectors[terms], owners) if len(terms) else np.zeros(0)
         out, at = [], 0
-        for options in labelled:
+        for labelled in options:
             best, best_score = default, 0.0
-            for label, _ in options:
+            for label, _ in labelled:
                 if scores[at] > best_score:
                     best, best_score = label, float(scores[at])
                 at += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: phrases are cut at punctuation and at "and" / "or"; longer phrases than this are quoted word by word
 MAX_PHRASE_WORDS = 3
@@ -12,8 +13,11 @@ _WORD = re.compile(r"[^\W_][\w'-]*")
 
 def reader_phrases(text: str | None) -> list[str]:
     """Short phrases of ``text`` as the reader wrote them (case kept), in order, without repeats."""
-    if not text:
-        return []
+    return list(_phrases(text)) if text else []
+
+
+@lru_cache(maxsize=4096)
+def _phrases(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for part in _CUTS.split(text):
         words = _WORD.findall(part)
@@ -21,4 +25,4 @@ def reader_phrases(text: str | None) -> list[str]:
         for chunk in chunks:
             if chunk and chunk not in out:
                 out.append(chunk)
-    return out
+    return tuple(out)
