@@ -16,8 +16,10 @@ from newsletter.reading import DigestClick
 QUIET_AFTER_SENT = 6
 
 
-def quiet_topics(db: Session, subscribers: Sequence[Subscriber]) -> dict[int, frozenset[str]]:
-    """Followed topics of which at least QUIET_AFTER_SENT articles were sent and none opened, per subscriber."""
+def quiet_topics(
+    db: Session, subscribers: Sequence[Subscriber], after: int = QUIET_AFTER_SENT
+) -> dict[int, frozenset[str]]:
+    """Followed topics of which at least ``after`` labelled articles were sent and none opened, per subscriber."""
     out: dict[int, frozenset[str]] = {}
     for subscriber in subscribers:
         topics = subscriber.topics
@@ -36,5 +38,5 @@ def quiet_topics(db: Session, subscribers: Sequence[Subscriber]) -> dict[int, fr
                 .where(DigestClick.subscriber_id == subscriber.id, ArticleLabel.name.in_(topics))
             )
         )
-        out[subscriber.id] = frozenset(name for name, count in sent if count >= QUIET_AFTER_SENT and name not in opened)
+        out[subscriber.id] = frozenset(name for name, count in sent if count >= after and name not in opened)
     return out

@@ -11,6 +11,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from newsletter import reading
+from newsletter.digests import history
+from newsletter.digests.ledger import SentArticle
 from newsletter.models import Subscriber
 from newsletter.subscriptions import links_for
 from service import db as database
@@ -143,3 +145,25 @@ def test_the_preferences_page_switch_turns_it_on_and_off_deleting_the_clicks(app
     with app.app_context(), database.new_session() as db:
         subscriber = db.get(Subscriber, reader)
         assert subscriber is not None and subscriber.reading_history is False
+
+
+def test_a_followed_topic_sent_often_and_never_opened_turns_quiet(app: Flask) -> None:
+    ids = build_clinic(app, NOW - timedelta(hours=20))
+    reader = add_subscriber(app, "reader@example.org", ["Immune System", "Acne"], NOW)
+    immune = ["Food Allergy", "Allergy", "Latex Allergy", "Hay Fever"]
+    with app.app_context(), database.new_session() as db:
+        for title in immune:
+            db.add(SentArticle(subscriber_id=reader, article_id=ids[title], sent_at=NOW))
+        db.commit()
+        subscriber = db.get(Subscriber, reader)
+        assert subscriber is not None
+        assert history.quiet_topics(db, [subscriber], after=4) == {reader: frozenset({"Immune System"})}
+        assert history.quiet_topics(db, [subscriber], after=5) == {reader: frozenset()}
+        token = reading.make_token(app.config["SECRET_KEY"], subscriber, ids["Hay Fever"])
+    headers = api_key(app)
+    switch(app, headers, reader, True)
+    app.test_client().get(f"/newsletter/{SLUG}/read/{token}")
+    with app.app_context(), database.new_session() as db:
+        subscriber = db.get(Subscriber, reader)
+        assert subscriber is not None
+        assert history.quiet_topics(db, [subscriber], after=4) == {reader: frozenset()}
