@@ -32,6 +32,7 @@ from newsletter.cli import subscribers_cli
 from newsletter.digest_view import bp as digest_view_pages
 from newsletter.digests.api import bp as digests_api
 from newsletter.digests.cli import digests_cli
+from newsletter.reading_web import bp as reading_web
 from newsletter.topics_api import bp as topics_api
 from newsletter.views import bp as newsletter_pages
 from service import csrf, db, errors
@@ -57,6 +58,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     digest_view_pages,
     site_api,
     topics_api,
+    reading_web,
 )
 
 #: every ``flask --app wsgi <group>`` command group

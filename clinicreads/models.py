@@ -11,6 +11,7 @@ import articles.widget.clicks
 import jobs.models
 import newsletter.digests.ledger
 import newsletter.models
+import newsletter.reading
 import service.auth
 import service.sites
 from service.db import Base
@@ -25,6 +26,7 @@ MODEL_MODULES = (
     jobs.models,
     newsletter.digests.ledger,
     newsletter.models,
+    newsletter.reading,
     service.auth,
     service.sites,
 )

@@ -22,7 +22,16 @@ from service.errors import ApiError
 MAX_INTEREST_TEXT = 200
 MAX_TOPICS = 50
 SIGNUP_FIELDS = {"email", "topics", "interest_text", "frequency", "weekday", "hour", "time_zone", "source"}
-PREFERENCE_FIELDS = {"topics", "interest_text", "frequency", "weekday", "hour", "time_zone", "paused"}
+PREFERENCE_FIELDS = {
+    "topics",
+    "interest_text",
+    "frequency",
+    "weekday",
+    "hour",
+    "time_zone",
+    "paused",
+    "reading_history",
+}
 
 
 @dataclass
@@ -36,6 +45,8 @@ class Preferences:
     hour: int = 8
     time_zone: str = "UTC"
     paused: bool = False
+    #: count this reader's digest clicks and let them shape their next digests (opt-in)
+    reading_history: bool = False
 
 
 @dataclass
@@ -167,6 +178,8 @@ def parse_preferences(
             errors["time_zone"] = "Choose a time zone such as Europe/London or America/New_York."
     if "paused" in data:
         prefs.paused = _bool(data["paused"], "paused", errors)
+    if "reading_history" in data:
+        prefs.reading_history = _bool(data["reading_history"], "reading_history", errors)
     return prefs
 
 

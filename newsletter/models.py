@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, utcnow
@@ -96,6 +96,8 @@ class Subscriber(Base):
     #: a confirmed subscriber who asked for a break: keep the subscription, send nothing.
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     interest_text: Mapped[str | None] = mapped_column(String(200))
+    #: the reader allows their digest clicks to be counted and to shape their next digests (off by default)
+    reading_history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: when the current sign-up was asked for; pending rows older than PENDING_EXPIRY_DAYS are purged.
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

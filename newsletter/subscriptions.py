@@ -20,7 +20,7 @@ from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.orm import Session, object_session
 
 from articles.models import Article, ArticleLabel
-from newsletter import tokens
+from newsletter import reading, tokens
 from newsletter.inputs import Preferences, Signup, email_hash, normalise_email
 from newsletter.models import STATUSES, Interest, ReaderTopic, Subscriber, Suppression
 from service.db import utcnow
@@ -71,6 +71,11 @@ def _apply_preferences(db: Session, subscriber: Subscriber, prefs: Preferences) 
     subscriber.time_zone = prefs.time_zone
     subscriber.interest_text = prefs.interest_text
     subscriber.paused = prefs.paused
+    if subscriber.reading_history and not prefs.reading_history and subscriber.id is not None:
+        session = object_session(subscriber)
+        if session is not None:
+            reading.forget(session, subscriber.id)
+    subscriber.reading_history = prefs.reading_history
     keys = {name.casefold() for name in prefs.topics}
     chosen = (
         list(
@@ -99,6 +104,7 @@ def preferences_of(subscriber: Subscriber) -> Preferences:
         hour=subscriber.hour,
         time_zone=subscriber.time_zone,
         paused=subscriber.paused,
+        reading_history=bool(subscriber.reading_history),
     )
 
 

@@ -336,6 +336,7 @@ def preferences(slug: str, token: str) -> ResponseReturnValue:
         data: dict[str, Any] = {k: v for k, v in request.form.items() if k not in ("topics", "csrf_token")}
         data["topics"] = request.form.getlist("topics")
         data["paused"] = "paused" in request.form
+        data["reading_history"] = "reading_history" in request.form
         try:
             prefs = parse_preference_change(data, choices.allowed + subscriber.topics, prefs, choices.ids)
         except ApiError as err:

@@ -279,6 +279,12 @@ class RelatedIndex(BaseEstimator):
         check_is_fitted(self)
         return self.vectorizer_.query_norms(query_matrix)
 
+    def normalize_queries(self, query_matrix: sp.spmatrix) -> sp.csr_matrix:
+        """Query rows (sums of :meth:`interest_vectors` rows, weighted as the caller likes) at unit length as
+        scoring sees it; see :meth:`query_norms`."""
+        check_is_fitted(self)
+        return self.vectorizer_.normalize_queries(query_matrix)
+
     def search(self, query: str, k: int = 20) -> list[Neighbour]:
         """The ``k`` documents matching free text best (score > 0), best first."""
         check_is_fitted(self)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from articles.models import Article
 from articles.related import index_cache
+from newsletter import reading
 from newsletter.digest_links import make_page_token, page_url
-from newsletter.digests import compose, ledger
+from newsletter.digests import compose, history, ledger
 from newsletter.digests.schedule import Period, current_period, due_period
 from newsletter.mail import Branding, MailBackendError, SendResult, build_message, make_backend
 from newsletter.models import Subscriber
@@ -97,18 +98,23 @@ def compose_for(db: Session, site: Site, due: Sequence[Due], now: datetime) -> l
     if not due:
         return []
     sent = ledger.sent_article_ids(db, [d.subscriber.id for d in due])
+    readers = [d.subscriber for d in due if d.subscriber.reading_history]
+    reads = reading.recent_reads(db, [s.id for s in readers]) if readers else {}
+    quiet = history.quiet_topics(db, readers) if readers else {}
     profiles = [
         compose.Profile(
-            d.subscriber.id,
-            tuple(d.subscriber.topics),
-            d.subscriber.interest_text,
-            d.subscriber.last_digest_at or d.period.previous_starts,
-            frozenset(sent[d.subscriber.id]),
-            topic_terms(d.subscriber),
+            subscriber_id=d.subscriber.id,
+            topics=tuple(d.subscriber.topics),
+            topic_terms=topic_terms(d.subscriber),
+            text=d.subscriber.interest_text,
+            window_start=d.subscriber.last_digest_at or d.period.previous_starts,
+            already_sent=frozenset(sent[d.subscriber.id]),
+            read=tuple(compose.ReadArticle(i, t) for i, t in reads.get(d.subscriber.id, ())),
+            quiet_topics=quiet.get(d.subscriber.id, frozenset()),
         )
         for d in due
     ]
-    since = min(p.window_start for p in profiles)
+    since = min(p.window_start for p in profiles)  # each profile's own window is applied inside compose()
     index = index_cache.read_index(db, site)  # a reader: no lock, nothing written or committed
     return compose.compose(index, profiles, _candidates(db, site, since, now), digest_settings(site))
 
@@ -125,7 +131,11 @@ def digest_message(
 ) -> Any:
     """The digest email; a sending run passes the site's ``branding`` it built once for all its messages and
     the ledger row (``send_id``) the message is claimed under, which its "view in your browser" page shows.
-    The subject carries the date in the subscriber's time zone."""
+    The subject carries the date in the subscriber's time zone.
+
+    Sent elsewhere (``to``: an editor's test), the article links are plain, so nobody's clicks are counted for
+    the subscriber.
+    """
     base_url, secret = config["PUBLIC_BASE_URL"], config["SECRET_KEY"]
     links = links_for(subscriber, base_url, secret)
     issue_date = now.astimezone(ZoneInfo(subscriber.time_zone)).date()
@@ -136,7 +146,7 @@ def digest_message(
     items = [
         {
             "title": p.article.title,
-            "url": p.article.url,
+            "url": _article_link(subscriber, p.article, base_url, secret) if to is None else p.article.url,
             "summary": p.article.summary,
             "image_url": p.article.image_url,
             "reason": p.reason,
@@ -158,6 +168,14 @@ def digest_message(
         links["mailto"],
         now=now,
     )
+
+
+def _article_link(subscriber: Subscriber, article: compose.DigestCandidate, base_url: str, secret: str) -> str:
+    """The article's own URL; through a signed per-recipient link when the reader allows reading history."""
+    if not subscriber.reading_history or subscriber.id is None:
+        return article.url
+    token = reading.make_token(secret, subscriber, article.id)
+    return f"{base_url.rstrip('/')}/newsletter/{subscriber.site.slug}/read/{token}"
 
 
 def preview_digest(db: Session, site: Site, subscriber: Subscriber, now: datetime) -> compose.Composed:
