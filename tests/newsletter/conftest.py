@@ -69,12 +69,7 @@ def mail_app(database_url: str, tmp_path: Path, smtp_sink: Any) -> Iterator[Flas
         database_url,
         tmp_path / "var",
         PUBLIC_BASE_URL=BASE,
-        MAIL_BACKEND="smtp",
-        SMTP_HOST=smtp_sink.host,
-        SMTP_PORT=smtp_sink.port,
-        SMTP_SECURITY="none",
-        SMTP_MAX_RETRIES=0,
-        SMTP_TIMEOUT=5,
+        **smtp_sink.app_settings(),
     )
     yield app
     app.extensions["db_engine"].dispose()

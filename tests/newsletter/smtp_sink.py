@@ -208,6 +208,17 @@ class SmtpSink:
     port: int = field(init=False, default=0)
     _controller: _Controller | None = field(init=False, default=None, repr=False)
 
+    def app_settings(self) -> dict[str, object]:
+        """The app settings that send all mail to this sink over plain SMTP, failing fast."""
+        return {
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": self.host,
+            "SMTP_PORT": self.port,
+            "SMTP_SECURITY": "none",
+            "SMTP_MAX_RETRIES": 0,
+            "SMTP_TIMEOUT": 5,
+        }
+
     def __post_init__(self) -> None:
         self.handler = SinkHandler(self.credentials)
 

@@ -32,12 +32,7 @@ def long_app(database_url: str, tmp_path: Path, smtp_sink: Any) -> Any:
         database_url,
         tmp_path / "var",
         PUBLIC_BASE_URL=LONG_BASE,
-        MAIL_BACKEND="smtp",
-        SMTP_HOST=smtp_sink.host,
-        SMTP_PORT=smtp_sink.port,
-        SMTP_SECURITY="none",
-        SMTP_MAX_RETRIES=0,
-        SMTP_TIMEOUT=5,
+        **smtp_sink.app_settings(),
     )
     yield app
     app.extensions["db_engine"].dispose()

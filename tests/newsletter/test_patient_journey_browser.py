@@ -32,12 +32,7 @@ def journey(demo_database: Path, tmp_path: Path, smtp_sink: SmtpSink) -> Iterato
     app = make_test_app(
         copy_of(demo_database, tmp_path),
         tmp_path / "var",
-        MAIL_BACKEND="smtp",
-        SMTP_HOST=smtp_sink.host,
-        SMTP_PORT=smtp_sink.port,
-        SMTP_SECURITY="none",
-        SMTP_MAX_RETRIES=0,
-        SMTP_TIMEOUT=5,
+        **smtp_sink.app_settings(),
     )
     with LiveServer(app) as server:
         app.config["PUBLIC_BASE_URL"] = server.url
