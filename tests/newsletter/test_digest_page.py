@@ -111,14 +111,28 @@ def test_site_options_set_the_header_link_and_the_disclaimer(app: Flask, smtp_si
     assert client.get("/api/v1/site/settings", headers=headers).get_json()["settings"] == {
         "website_url": "",
         "medical_disclaimer": DEFAULT_MEDICAL_DISCLAIMER,
+        "privacy_url": "",
+        "default_time_zone": "UTC",
     }
     bad = client.patch(
         "/api/v1/site/settings",
-        json={"website_url": "javascript:alert(1)", "medical_disclaimer": "x" * 1001, "colour": "red"},
+        json={
+            "website_url": "javascript:alert(1)",
+            "medical_disclaimer": "x" * 1001,
+            "colour": "red",
+            "privacy_url": "ftp://clinic.example/privacy",
+            "default_time_zone": "Mars/Olympus_Mons",
+        },
         headers=headers,
     )
     assert bad.status_code == 422
-    assert set(bad.get_json()["error"]["fields"]) == {"website_url", "medical_disclaimer", "colour"}
+    assert set(bad.get_json()["error"]["fields"]) == {
+        "website_url",
+        "medical_disclaimer",
+        "colour",
+        "privacy_url",
+        "default_time_zone",
+    }
     assert client.get("/api/v1/site/settings", headers=headers).get_json()["settings"]["website_url"] == ""
     assert client.patch("/api/v1/site/settings", data="[]", headers=headers).status_code == 415
     good = client.patch(
