@@ -34,6 +34,7 @@ CSV_COLUMNS = (
     "consent_ip",
     "bounce_count",
     "last_digest_at",
+    "reading_history",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -55,6 +56,7 @@ def subscriber_json(s: Subscriber) -> dict[str, Any]:
         "unsubscribed_at": iso(s.unsubscribed_at),
         "bounce_count": s.bounce_count,
         "last_digest_at": iso(s.last_digest_at),
+        "reading_history": s.reading_history,
         "consent": {"at": iso(s.consent_at), "source": s.consent_source, "ip": s.consent_ip, "text": s.consent_text},
     }
 
