@@ -43,5 +43,5 @@ def first_in_window(db: Session, key: str, now: datetime | None = None) -> bool:
     if db.scalar(select(ClickReplay.at).where(ClickReplay.key == key)) is not None:
         return False
     insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = db.execute(insert(ClickReplay).values(key=key, at=now).on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0) == 1)
+    statement = insert(ClickReplay).values(key=key, at=now).on_conflict_do_nothing().returning(ClickReplay.key)
+    return db.execute(statement).first() is not None  # None: another worker took it a moment ago
