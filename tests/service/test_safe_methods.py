@@ -1,5 +1,5 @@
-"""HEAD and GET change nothing: every route that accepts POST is sent both, with real tokens and ids, by a
-signed-in administrator holding an API key, and the whole database is compared before and after."""
+"""HEAD and GET change nothing: every route that accepts POST, PUT, PATCH or DELETE is sent both, with real
+tokens and ids, by a signed-in administrator holding an API key; the whole database is compared before and after."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from service.sites import site_by_slug
 from tests.admin.conftest import add_editor, sign_in
 from tests.conftest import SiteWithKey, add_site, article_payload, make_test_app
 
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 TOKEN_PURPOSE = {"confirm": "confirm", "unsubscribe": "unsubscribe", "one_click": "unsubscribe"}
 
 
@@ -58,10 +59,11 @@ def _sample(rule: Any, name: str) -> Any:
 def _path(app: Flask, rule: Any, values: dict[str, Any]) -> str:
     with app.test_request_context():
         adapter = app.url_map.bind("service.test")
-        return str(adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments}, method="POST"))
+        method = sorted((rule.methods or set()) & UNSAFE)[0]
+        return str(adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments}, method=method))
 
 
-def test_head_and_get_change_nothing_on_any_route_that_accepts_post(
+def test_head_and_get_change_nothing_on_any_route_that_changes_state(
     app: Flask, client: FlaskClient, site_a: SiteWithKey
 ) -> None:
     admin = add_editor(app, site_a.slug, "admin@clinic-a.example", "admin")
@@ -80,7 +82,7 @@ def test_head_and_get_change_nothing_on_any_route_that_accepts_post(
     before = snapshot(app)
     tried = []
     for rule in app.url_map.iter_rules():
-        if "POST" not in (rule.methods or set()):
+        if not (rule.methods or set()) & UNSAFE:
             continue
         values: dict[str, Any] = {name: _sample(rule, name) for name in rule.arguments} | {
             k: v for k, v in generic.items() if k in rule.arguments
@@ -113,6 +115,13 @@ def test_head_and_get_change_nothing_on_any_route_that_accepts_post(
 
 def test_head_of_a_confirmation_link_shows_the_button_and_confirms_nothing(database_url: str, tmp_path: Path) -> None:
     app = make_test_app(database_url, tmp_path / "var", PUBLIC_BASE_URL="https://service.test")
+    try:
+        _confirm_only_on_post(app)
+    finally:
+        app.extensions["db_engine"].dispose()
+
+
+def _confirm_only_on_post(app: Flask) -> None:
     add_site(app, "clinic-a", postal_address="1 Harbour Road", from_email="news@clinic-a.example.org")
     pending, _ = _subscribers(app, "clinic-a")
     path = f"/newsletter/clinic-a/confirm/{token_for(pending, 'confirm', app.config['SECRET_KEY'])}"
