@@ -1,9 +1,19 @@
 """Editors' accounts, sign-in with throttling, sessions and role checks for the admin pages.
 
 Passwords are hashed with werkzeug's scrypt. Failed sign-ins are stored in the database, so the
-limit (``MAX_FAILURES`` per email and address in ``WINDOW``) holds across web workers. A session
-cookie carries only the editor's id and a fingerprint of their password hash: changing a password
-or disabling an editor ends their sessions.
+limits hold across web workers. Two limits, neither of which can be used to lock a real editor
+out of their account from a shared address:
+
+- per account (the email, from any address): after ``ACCOUNT_FREE_FAILURES`` failures within
+  ``WINDOW``, each further try waits a back-off that doubles from ``BACKOFF_FIRST`` up to
+  ``BACKOFF_MAX`` after the latest failure; this slows guessing one password from many addresses.
+- per address, on unknown accounts only: after ``MAX_UNKNOWN_PER_ADDRESS`` failures for emails
+  that are no editor's within ``WINDOW``, every *wrong* answer from that address is a 429, while a
+  right password of a real account still signs in (so made-up emails from a clinic's NAT lock no one out).
+
+The session cookie carries the editor's id, a fingerprint of their password hash and their
+session version: signing out, a new password or disabling the editor bumps or breaks them, so a
+copied cookie stops working at once.
 """
 
 from __future__ import annotations
@@ -33,8 +43,10 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 MIN_PASSWORD_LENGTH = 10
-MAX_FAILURES = 5  # per email and address within WINDOW
-MAX_FAILURES_PER_IP = 30  # any emails, from one address, within WINDOW
+ACCOUNT_FREE_FAILURES = 5  # per account (any address) within WINDOW before back-off starts
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(minutes=15)
+MAX_UNKNOWN_PER_ADDRESS = 30  # failures for emails that are no editor's, from one address, within WINDOW
 WINDOW = timedelta(minutes=15)
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -75,7 +87,9 @@ def create_editor(db: Session, site: Site, email: str, password: str, role: str 
 
 
 def set_password(db: Session, editor: Editor, password: str) -> None:
+    """A new password; every open session of the editor ends."""
     editor.password_hash = generate_password_hash(check_password(password))
+    editor.session_version += 1
     db.flush()
 
 
@@ -105,45 +119,77 @@ def editor_by_email(db: Session, email: str) -> Editor | None:
 
 @dataclass
 class Throttled(Exception):
-    """Too many failed sign-ins; ``minutes`` until the next try is accepted."""
+    """Too many failed sign-ins; ``seconds`` until the next try is accepted."""
 
-    minutes: int
+    seconds: int
+
+    @property
+    def minutes(self) -> int:
+        return max(1, math.ceil(self.seconds / 60))
 
 
-def _retry_minutes(db: Session, email: str, ip: str) -> int | None:
-    """Minutes until sign-in is accepted again for ``email`` from ``ip``, or None when it is now."""
-    since = utcnow() - WINDOW
-    recent = (LoginFailure.ip == ip) & (LoginFailure.at >= since)
-    pair = db.execute(select(func.count(), func.min(LoginFailure.at)).where(recent, LoginFailure.email == email)).one()
-    per_ip = db.execute(select(func.count(), func.min(LoginFailure.at)).where(recent)).one()
-    checks = ((pair, MAX_FAILURES), (per_ip, MAX_FAILURES_PER_IP))
-    blocking = [oldest for (count, oldest), limit in checks if count >= limit]
-    if not blocking:
+def _seconds(wait: timedelta) -> int:
+    return max(1, math.ceil(wait.total_seconds()))
+
+
+def account_wait(db: Session, email: str) -> timedelta | None:
+    """How long sign-in to ``email`` must wait (back-off after repeated failures), or None.
+
+    Computed the same whether or not the email is an editor's, so it tells nothing about accounts.
+    """
+    now = utcnow()
+    count, latest = db.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.email == email, LoginFailure.at >= now - WINDOW
+        )
+    ).one()
+    if count < ACCOUNT_FREE_FAILURES or latest is None:
         return None
-    wait = (min(blocking) + WINDOW - utcnow()).total_seconds()
-    return max(1, math.ceil(wait / 60))
+    backoff = min(BACKOFF_FIRST * 2 ** min(count - ACCOUNT_FREE_FAILURES, 16), BACKOFF_MAX)
+    remaining = latest + backoff - now
+    return remaining if remaining > timedelta(0) else None
+
+
+def address_wait(db: Session, ip: str) -> timedelta | None:
+    """How long wrong answers from ``ip`` stay refused after many failures on unknown accounts, or None."""
+    now = utcnow()
+    count, oldest = db.execute(
+        select(func.count(), func.min(LoginFailure.at)).where(
+            LoginFailure.ip == ip,
+            LoginFailure.at >= now - WINDOW,
+            LoginFailure.email.not_in(select(Editor.email)),
+        )
+    ).one()
+    if count < MAX_UNKNOWN_PER_ADDRESS or oldest is None:
+        return None
+    return max(oldest + WINDOW - now, timedelta(seconds=1))
 
 
 def authenticate(db: Session, email: str, password: str, ip: str) -> Editor | None:
     """The editor whose email and password match, or None (a failure is recorded). Commits.
 
-    Raises ``Throttled`` before checking anything when too many recent attempts failed.
+    Raises ``Throttled`` before checking anything while the account is in back-off, and after a
+    wrong answer from an address that failed on too many unknown accounts.
     """
     email = (email or "").strip().lower()
-    minutes = _retry_minutes(db, email, ip)
-    if minutes is not None:
-        log.warning("sign-in throttled for an address after repeated failures")
-        raise Throttled(minutes)
+    wait = account_wait(db, email)
+    if wait is not None:
+        log.warning("sign-in throttled: an account is in back-off after repeated failures")
+        raise Throttled(_seconds(wait))
     editor = editor_by_email(db, email)
     hashed = editor.password_hash if editor is not None else _DUMMY_HASH
     valid = check_password_hash(hashed, password or "") and editor is not None and editor.disabled_at is None
     if editor is None or not valid:
+        blocked = address_wait(db, ip)  # counted before this failure: the first MAX_UNKNOWN_PER_ADDRESS are answered
         db.add(LoginFailure(email=email[:320], ip=ip[:64], at=utcnow()))
         db.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(days=1)))
         db.commit()
         log.info("failed sign-in")
+        if blocked is not None:
+            log.warning("sign-in throttled: an address failed on too many unknown accounts")
+            raise Throttled(_seconds(blocked))
         return None
-    db.execute(delete(LoginFailure).where(LoginFailure.email == email, LoginFailure.ip == ip))
+    db.execute(delete(LoginFailure).where(LoginFailure.email == email))
     editor.last_login_at = utcnow()
     db.commit()
     log.info("editor %s signed in", editor.id)
@@ -162,9 +208,16 @@ def start_session(editor: Editor) -> None:
     session.permanent = True
     session["editor_id"] = editor.id
     session["editor_fp"] = _fingerprint(editor)
+    session["editor_v"] = editor.session_version
 
 
-def end_session() -> None:
+def end_session(db: Session) -> None:
+    """Sign out: bump the editor's session version (every copy of their cookie stops working). Commits."""
+    editor = current_editor()
+    if editor is not None:
+        editor.session_version += 1
+        db.commit()
+        log.info("editor %s signed out", editor.id)
     session.clear()
 
 
@@ -175,7 +228,12 @@ def current_editor() -> Editor | None:
         editor_id = session.get("editor_id")
         if isinstance(editor_id, int):
             editor = database.session().get(Editor, editor_id)
-            if editor is None or editor.disabled_at is not None or session.get("editor_fp") != _fingerprint(editor):
+            if (
+                editor is None
+                or editor.disabled_at is not None
+                or session.get("editor_fp") != _fingerprint(editor)
+                or session.get("editor_v") != editor.session_version
+            ):
                 editor = None
         g.editor = editor
     return g.editor

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Flask, g, jsonify, request
 from flask.cli import AppGroup
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin import auth as admin_auth
 from admin.cli import editors_cli
@@ -126,4 +127,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for group in CLI_GROUPS:
         app.cli.add_command(group)
     csrf.init_app(app)  # after the blueprints: it exempts those under /api/
+    _trust_proxies(app, app.config["TRUSTED_PROXY_HOPS"])
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Behind ``hops`` reverse proxies, take the client's address, scheme and host from their X-Forwarded-* headers.
+
+    Outermost of the WSGI wrappers, so the fast lane and the app see the same client. Without proxies the
+    headers are ignored: anyone can send them, and sign-in throttling counts by address.
+    """
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -8,6 +8,7 @@ import articles.models
 import articles.related.models
 import articles.synonyms.models
 import articles.widget.clicks
+import articles.widget.replays
 import jobs.models
 import newsletter.digests.ledger
 import newsletter.models
@@ -23,6 +24,7 @@ MODEL_MODULES = (
     articles.related.models,
     articles.synonyms.models,
     articles.widget.clicks,
+    articles.widget.replays,
     jobs.models,
     newsletter.digests.ledger,
     newsletter.models,

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from articles.models import Article
+from articles.widget import replays
 from newsletter.models import Subscriber
 from service.db import Base, UTCDateTime, utcnow
 from service.errors import ApiError
@@ -79,8 +80,12 @@ def read_token(secret_key: str, token: str) -> ReadLink:
     return ReadLink(*data)
 
 
-def follow(db: Session, site_id: int, link: ReadLink) -> str:
-    """Count the click when the subscriber still allows it; the article's stored URL (404 if not servable)."""
+def follow(db: Session, site_id: int, link: ReadLink, visitor: str | None) -> str:
+    """The article's stored URL (404 if not servable); counts the click when ``visitor`` is given.
+
+    ``visitor`` is the keyed hash of the link and the reader (``replays.visitor_key``); None counts nothing
+    (a HEAD). Counted only while the subscriber allows it, and once per visitor within the replay window.
+    """
     article = db.execute(
         select(Article.site_id, Article.status, Article.canonical_url).where(Article.id == link.article_id)
     ).first()
@@ -92,6 +97,8 @@ def follow(db: Session, site_id: int, link: ReadLink) -> str:
         and subscriber.site_id == site_id
         and subscriber.email_hash[:_HASH_CHARS] == link.email_hash_prefix
         and subscriber.reading_history
+        and visitor is not None
+        and replays.first_in_window(db, visitor)
     ):
         _count(db, site_id, subscriber.id, link.article_id)
     return str(article.canonical_url)

@@ -1,7 +1,9 @@
 """Reading history on the web: the signed digest links, and the editors' API switch.
 
-- ``GET /newsletter/<site>/read/<token>``: count the click (only while the subscriber allows it) and
-  redirect (302) to the article's stored URL; a tampered link or an unavailable article is a 404 page.
+- ``GET /newsletter/<site>/read/<token>``: count the click (only while the subscriber allows it; GET only, once
+  per visitor in a short window) and redirect (302) to the article's stored URL when it is on one of the site's
+  allowed origins' hosts, else show a page naming the host with a link; a tampered link or an unavailable
+  article is a 404 page.
 - ``GET /api/v1/subscribers/<id>/reading-history``: ``{"subscriber_id", "reading_history", "clicks"}``.
 - ``PUT /api/v1/subscribers/<id>/reading-history`` ``{"reading_history": true|false}``: turn it on or off;
   off deletes the stored clicks. Same answer as GET.
@@ -11,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, redirect
+from flask import Blueprint, current_app, g, jsonify
 from flask.typing import ResponseReturnValue
 
+from articles.widget import destinations, leaving
 from newsletter import reading
 from newsletter.models import Subscriber
 from service import db as database
@@ -29,12 +32,10 @@ bp = Blueprint("reading", __name__)
 def follow(slug: str, token: str) -> ResponseReturnValue:
     db = database.session()
     site = site_by_slug(db, slug)
-    url = reading.follow(db, site.id, reading.read_token(current_app.config["SECRET_KEY"], token))
+    link = reading.read_token(current_app.config["SECRET_KEY"], token)
+    url = reading.follow(db, site.id, link, leaving.visitor(f"read:{token}"))
     db.commit()
-    response = redirect(url, 302)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token names the reader
-    return response
+    return leaving.lead_to(url, destinations.is_own(url, site.allowed_origins or []))
 
 
 def _subscriber(subscriber_id: int) -> Subscriber:

@@ -261,7 +261,7 @@ def confirm(slug: str, token: str) -> ResponseReturnValue:
     if not isinstance(found, Subscriber):
         return found  # the page saying why the link cannot be used
     subscriber = found
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page
         if subscriber.status == "confirmed":
             return _message(site, "You are subscribed", f"Your subscription to {site.name} is already confirmed.")
         if subscriber.status != "pending":
@@ -300,7 +300,7 @@ def unsubscribe(slug: str, token: str) -> ResponseReturnValue:
     if not isinstance(found, Subscriber):
         return found  # the page saying why the link cannot be used
     subscriber = found
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page
         links = subscriptions.links_for(subscriber, _base_url(), current_app.config["SECRET_KEY"])
         return _page("newsletter/unsubscribe.html", site, action=request.path, preferences_url=links["preferences_url"])
     subscriptions.unsubscribe(subscriber, utcnow())

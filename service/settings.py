@@ -201,6 +201,15 @@ class Settings(BaseSettings, MailSettings):
     ADMIN_SESSION_HOURS: float = Field(
         8.0, gt=0, description="How long an editor stays signed in to the admin pages, in hours."
     )
+    TRUSTED_PROXY_HOPS: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description=(
+            "How many reverse proxies in front of the service set X-Forwarded-For/-Proto/-Host"
+            " (0: none, the client address is the connecting one)."
+        ),
+    )
     MAX_BODY_BYTES: int = Field(
         10 * 1024 * 1024, ge=1, description="Largest request body accepted, in bytes (413 above)."
     )

@@ -34,7 +34,8 @@ def login() -> Any:
                 request.remote_addr or "unknown",
             )
         except auth.Throttled as throttled:
-            return render_template("admin/throttled.html", minutes=throttled.minutes), 429
+            page = render_template("admin/throttled.html", minutes=throttled.minutes)
+            return page, 429, {"Retry-After": str(throttled.seconds)}
         if editor is not None:
             auth.start_session(editor)
             return redirect(auth.safe_next(request.args.get("next")) or _home(editor))
@@ -48,6 +49,6 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     # CSRFProtect has checked the form's token before this runs (a plain post is refused with 400)
-    auth.end_session()
+    auth.end_session(database.session())
     flash("You have signed out.", "success")
     return redirect(url_for("admin.login"))

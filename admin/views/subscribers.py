@@ -87,7 +87,7 @@ def subscriber(site: Site, subscriber_id: int) -> Any:
 def subscriber_erase(site: Site, subscriber_id: int) -> Any:
     """GET asks for confirmation; POST (with its CSRF token) erases the subscriber and everything about them."""
     person = _subscriber(site, subscriber_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page
         return render_template("admin/subscriber_erase.html", subscriber=person)
     db = database.session()
     subscriptions.erase(db, site, person.id)

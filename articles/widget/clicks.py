@@ -1,8 +1,10 @@
 """Click counting on related links (per site, off by default: site setting ``click_counting``).
 
 A counted link is ``/r/<token>``: the token is signed with the app's SECRET_KEY (salt "click") and carries
-(site id, from article id, to article id). Following it adds one to the pair's count and redirects to the
-target article's own canonical URL as stored, so a token can never send anyone elsewhere.
+(site id, from article id, to article id). Following it leads to the target article's own canonical URL as
+stored (straight away only on the site's own hosts: ``articles.widget.destinations``). It adds one to the
+pair's count only when asked to (a GET, not a HEAD), while the source article is published, and once per
+visitor within ``replays.REPLAY_WINDOW``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from articles.models import Article
+from articles.widget import destinations, replays
 from service.db import Base, UTCDateTime, utcnow
 from service.errors import ApiError
 from service.sites import DEFAULT_SITE_SETTINGS, Site
@@ -81,8 +84,21 @@ def _upsert(db: Session, target: ClickTarget) -> None:
     db.execute(statement)
 
 
-def record_click(db: Session, target: ClickTarget) -> str:
-    """Count one click and return where to send the reader: the target's canonical URL (404 if not servable)."""
+@dataclass(frozen=True)
+class Destination:
+    """Where a followed link leads, and whether that is one of the site's own hosts (else: a page, not a redirect)."""
+
+    url: str
+    own_host: bool
+
+
+def record_click(db: Session, target: ClickTarget, visitor: str | None) -> Destination:
+    """Where the link leads (404 if the target is not servable); counts the click when ``visitor`` is given.
+
+    ``visitor`` is the keyed hash of the link and the reader (``replays.visitor_key``); None counts nothing
+    (a HEAD). A click is counted only while the site counts clicks, the source article is published, and
+    this visitor did not follow this link within the replay window. Does not commit.
+    """
     rows = db.execute(
         select(Article.id, Article.site_id, Article.status, Article.canonical_url).where(
             Article.id.in_((target.from_id, target.to_id))
@@ -98,10 +114,13 @@ def record_click(db: Session, target: ClickTarget) -> str:
         or destination.status != "published"
     ):
         raise ApiError(404, "unknown_link", "The article this link points to is not available.")
-    settings = db.scalar(select(Site.settings).where(Site.id == target.site_id)) or {}
-    if settings.get("click_counting", DEFAULT_SITE_SETTINGS["click_counting"]):
-        _upsert(db, target)  # a site that turned counting off still gets its old links redirected
-    return destination.canonical_url
+    site = db.execute(select(Site.settings, Site.allowed_origins).where(Site.id == target.site_id)).one()
+    counting = (site.settings or {}).get("click_counting", DEFAULT_SITE_SETTINGS["click_counting"])
+    # a site that turned counting off, or a retired source, still gets its old links followed
+    if counting and visitor is not None and source.status == "published" and replays.first_in_window(db, visitor):
+        _upsert(db, target)
+    url = str(destination.canonical_url)
+    return Destination(url, destinations.is_own(url, site.allowed_origins or []))
 
 
 def _brief(row_id: int, title: str, url: str) -> dict[str, Any]:

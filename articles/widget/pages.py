@@ -4,7 +4,9 @@
   immutable).
 - ``GET /widget/<site>/related?url=...&limit=N``: "You Might Also Enjoy" as an HTML fragment for server-side
   includes and iframes. Any error answers its status with an EMPTY body, so an include renders nothing.
-- ``GET /r/<token>``: counts a click on a related link and redirects to the target article's own address.
+- ``GET /r/<token>``: counts a click on a related link (GET only, once per visitor in a short window, while the
+  source is published) and redirects to the target article's own address when it is on one of the site's
+  allowed origins' hosts; for any other host, a page naming it with a link (never an open redirect).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from articles.widget import clicks
+from articles.widget import clicks, leaving
 from articles.widget.api import cacheable, limit_arg, load_source, not_modified, rendered
 from articles.widget.raw_reads import Reader
 from service import db as database
@@ -104,12 +106,10 @@ def fragment(slug: str) -> Response:
 def follow(token: str) -> BaseResponse:
     target = clicks.read_token(current_app.config["SECRET_KEY"], token)
     db = database.session()
-    destination = clicks.record_click(db, target)
+    destination = clicks.record_click(db, target, leaving.visitor(f"r:{token}"))
     db.commit()
     log.info("related click on site %s: %s -> %s", target.site_id, target.from_id, target.to_id)
-    response = redirect(destination, code=302)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return leaving.lead_to(destination.url, destination.own_host)
 
 
 bp.after_request(lambda response: apply_cors(response) if request.path.startswith("/widget/") else response)

@@ -86,36 +86,45 @@ def test_sign_out_ends_the_session(client: FlaskClient, admin_a: Account) -> Non
     assert client.get("/admin/clinic-a/").status_code == 302
 
 
-def test_lock_out_after_five_failures_across_workers(client: FlaskClient, admin_a: Account, app: Flask) -> None:
+def test_back_off_after_five_failures_across_workers(client: FlaskClient, admin_a: Account, app: Flask) -> None:
     for _ in range(5):
         assert sign_in(client, admin_a, password="wrong password").status_code == 401
-    locked = sign_in(client, admin_a)  # even the right password waits
-    body = locked.get_data(as_text=True)
-    assert locked.status_code == 429 and "Try again in 15 minutes." in body
+    waiting = sign_in(client, admin_a)  # even the right password waits out the back-off
+    body = waiting.get_data(as_text=True)
+    assert waiting.status_code == 429 and "Try again in 1 minute." in body
     assert client.get("/admin/clinic-a/").status_code == 302
-    # the count lives in the database: a second app (another worker) on the same database refuses too
+    # the count lives in the database: a second app (another worker) on the same database refuses too,
+    # and so does another address (the back-off is the account's)
     other = make_test_app(app.config["DATABASE_URL"], Path(app.config["VAR_DIR"]))
     assert sign_in(other.test_client(), admin_a).status_code == 429
     other.extensions["db_engine"].dispose()
-    # another address is not locked out; and once the failures are older than 15 minutes, sign-in works
     elsewhere = client.application.test_client()
     elsewhere.environ_base["REMOTE_ADDR"] = "10.9.8.7"
-    assert sign_in(elsewhere, admin_a).status_code == 302
+    assert sign_in(elsewhere, admin_a).status_code == 429
     with app.app_context(), database.new_session() as db:
-        db.execute(update(LoginFailure).values(at=utcnow() - timedelta(minutes=16)))
+        db.execute(update(LoginFailure).values(at=utcnow() - timedelta(seconds=31)))
         db.commit()
     assert sign_in(client, admin_a).status_code == 302
-    assert _failures(app) == 0  # a successful sign-in clears that address's failures
+    assert _failures(app) == 0  # a successful sign-in clears the account's failures
 
 
-def test_lock_out_message_counts_down(client: FlaskClient, admin_a: Account, app: Flask) -> None:
+def _age_failures(app: Flask, seconds: int) -> None:
+    with app.app_context(), database.new_session() as db:
+        for failure in db.scalars(select(LoginFailure)):
+            failure.at -= timedelta(seconds=seconds)
+        db.commit()
+
+
+def test_back_off_doubles_and_the_message_counts_down(client: FlaskClient, admin_a: Account, app: Flask) -> None:
     for _ in range(5):
         sign_in(client, admin_a, password="wrong password")
-    with app.app_context(), database.new_session() as db:
-        db.execute(update(LoginFailure).values(at=utcnow() - timedelta(minutes=13, seconds=30)))
-        db.commit()
-    locked = sign_in(client, admin_a)
-    assert locked.status_code == 429 and "Try again in 2 minutes." in locked.get_data(as_text=True)
+    for wait in (30, 60, 120):  # each back-off waited out, then one more wrong password
+        assert sign_in(client, admin_a, password="wrong password").status_code == 429  # not counted
+        _age_failures(app, wait + 1)
+        assert sign_in(client, admin_a, password="wrong password").status_code == 401
+    locked = sign_in(client, admin_a)  # 8 failures: 30 s doubled three times
+    assert locked.status_code == 429 and "Try again in 4 minutes." in locked.get_data(as_text=True)
+    assert 230 < int(locked.headers["Retry-After"]) <= 240
 
 
 def test_disabled_editor_and_changed_password_end_sessions(client: FlaskClient, editor_a: Account, app: Flask) -> None:

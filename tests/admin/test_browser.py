@@ -148,7 +148,7 @@ def test_refusals_in_the_browser(clinic: Flask, live_server: LiveServer, page: A
     for _ in range(5):
         sign_in(stranger, base, "sam@clinic-b.example", "not the password")
     locked = sign_in(stranger, base, "sam@clinic-b.example")
-    assert "Try again in 15 minutes." in locked.locator("main").inner_text()
+    assert "Try again in 1 minute." in locked.locator("main").inner_text()
     assert locked.get_by_role("heading", level=1).inner_text() == "Too many sign-in attempts"
     stranger.context.close()
 

@@ -51,7 +51,10 @@ def demo_topics(titles: tuple[str, ...] = TOPIC_TITLES) -> list[dict[str, Any]]:
 def build_clinic(app: Flask, published_at: datetime, slug: str = "digest-clinic") -> dict[str, int]:
     """A site whose articles were all published at ``published_at``; returns title → article id."""
     with app.app_context(), database.new_session() as db:
-        site = create_site(db, slug, "Digest Clinic", postal_address="1 Main St, Springfield")
+        # the articles live on medlineplus.gov: the site's own host, so its digest read links redirect there
+        site = create_site(
+            db, slug, "Digest Clinic", ["https://medlineplus.gov"], postal_address="1 Main St, Springfield"
+        )
         ids = {}
         with updates.deferred(db, site):
             for position, topic in enumerate(demo_topics()):

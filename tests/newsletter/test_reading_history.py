@@ -75,7 +75,8 @@ def test_links_count_clicks_only_while_allowed_and_erasure_deletes_them(app: Fla
     followed = client.get(path)
     assert followed.status_code == 302
     assert followed.headers["Location"].startswith("https://medlineplus.gov/")
-    client.get(path)
+    client.get(path)  # the same reader again at once: a replay, not counted
+    client.get(path, environ_base={"REMOTE_ADDR": "198.51.100.9"})  # on another device
     assert client.get(f"/api/v1/subscribers/{reader}/reading-history", headers=headers).get_json()["clicks"] == 2
 
     tampered = client.get(path[:-3] + "xyz")
@@ -92,7 +93,7 @@ def test_links_count_clicks_only_while_allowed_and_erasure_deletes_them(app: Fla
     assert stored_clicks(app) == 0
 
     switch(app, headers, reader, True)
-    client.get(path)
+    client.get(path, environ_base={"REMOTE_ADDR": "198.51.100.10"})  # not a replay of the clicks above
     assert stored_clicks(app) == 1
     assert client.delete(f"/api/v1/subscribers/{reader}", headers=headers).status_code == 204
     assert stored_clicks(app) == 0
