@@ -17,6 +17,9 @@ from service import db as database
 from service import migrations
 from service.sites import Site, create_site
 
+#: where the demo clinic's articles live (MedlinePlus)
+DEMO_ARTICLES_ORIGIN = "https://medlineplus.gov"
+
 db_cli = AppGroup("db", help="Database schema.")
 demo_cli = AppGroup("demo", help="The demo clinic.")
 
@@ -43,7 +46,8 @@ def demo_load(topics: Path, slug: str, origins: tuple[str, ...]) -> None:
             db,
             slug,
             "Riverside Family Clinic (demo)",
-            list(origins),
+            # the articles' own host too, so counted clicks redirect to them (click links go only to a site's origins)
+            [*origins, DEMO_ARTICLES_ORIGIN],
             postal_address="100 Riverside Way, Springfield, ST 00000",
             from_email="news@clinic.example",
         )
