@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList
+from recommender.evidence import MinimumEvidence, evidence_many
 from recommender.index import RelatedIndex
 from recommender.ranking import Candidate, Link, Rules, apply_rules
 from service.dates import iso
 from service.db import utcnow
-from service.sites import Site
+from service.sites import DEFAULT_SITE_SETTINGS, Site
 
 RAW_NEIGHBOURS = 30  # a few more than are served, so rules can drop some without a fallback
 SERVED = 20
@@ -140,10 +141,19 @@ def site_rules(site: Site, db: Session) -> Rules:
         min_score=float(site.setting("related_min_score")),
         fallback=bool(site.setting("related_fallback")),
         mmr_lambda=site.setting("related_diversity"),
+        min_evidence=site_min_evidence(site),
         reviewed_within_months=site.setting("related_reviewed_within_months"),
         near_duplicate_threshold=NEAR_DUPLICATE,
         now=utcnow(),
     )
+
+
+def site_min_evidence(site: Site) -> MinimumEvidence:
+    """The site's minimum-evidence rule: its stored keys over the defaults (a malformed value is a ValueError)."""
+    stored = (site.settings or {}).get("related_min_evidence") or {}
+    if not isinstance(stored, dict):
+        raise ValueError("site setting related_min_evidence must be an object")
+    return MinimumEvidence.from_mapping({**DEFAULT_SITE_SETTINGS["related_min_evidence"], **stored})
 
 
 def _editor_rules(db: Session, ids: list[int]) -> dict[int, dict[str, list[int]]]:
@@ -289,6 +299,11 @@ def _items_for(
     metas: dict[int, Meta],
 ) -> list[dict[str, Any]]:
     ranked = [metas[n].candidate(s) for n, s in raw if n in metas]
+    if index is not None and source.id in index:
+        indexed = [c for c in ranked if c.id in index]
+        titles = {source.id: source.title} | {c.id: metas[c.id].title for c in indexed}
+        for c, evidence in zip(indexed, evidence_many(index, source.id, [c.id for c in indexed], titles), strict=True):
+            c.evidence = evidence
     pins = [metas[t].candidate() for t in editor["pin"] if t in metas]
     article_rules = Rules(**{**rules.__dict__, "pins": editor["pin"], "blocks": set(editor["block"])})
     links = apply_rules(source.candidate(), ranked, article_rules, SERVED, pins, _pair_similarity(index))
