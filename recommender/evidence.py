@@ -28,13 +28,14 @@ class Evidence:
     ``terms``: the effective number of shared text terms, ``(sum c)^2 / sum c^2`` over the terms'
     contributions ``c`` (1.0 when one word carries it all, n for n words sharing it equally).
     ``mentions``: 0, 1 or 2, how many of the two articles name the other: every word of one's title is
-    among the other's text terms.
+    among the other's text terms. ``peak``: the largest single shared text term's part of ``text``.
     """
 
     text: float
     labels: float
     terms: float
     mentions: int = 0
+    peak: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class MinimumEvidence:
     needs a text part of at least ``few_terms_min_text``.
     ``label_gate``: the labels' part counts in full once the text part reaches this, in proportion below
     it, so a shared category or tag orders links that share text and adds little to those that do not.
+    ``label_min_peak``: the labels' part counts only when one shared text term alone carries at least this
+    much of the cosine, or one article names the other: a spread of everyday words is not a shared topic.
     ``mention_bonus``: added per direction in which one article names the other (see :class:`Evidence`).
     """
 
@@ -53,6 +56,7 @@ class MinimumEvidence:
     min_terms: float = 0.0
     few_terms_min_text: float = 0.0
     label_gate: float = 0.0
+    label_min_peak: float = 0.0
     mention_bonus: float = 0.0
 
     def score(self, evidence: Evidence) -> float | None:
@@ -62,6 +66,8 @@ class MinimumEvidence:
         if evidence.terms < self.min_terms and evidence.text < self.few_terms_min_text:
             return None
         weight = 1.0 if evidence.text >= self.label_gate else evidence.text / self.label_gate
+        if evidence.peak < self.label_min_peak and not evidence.mentions:
+            weight = 0.0
         return evidence.text + evidence.labels * weight + self.mention_bonus * evidence.mentions
 
     def as_dict(self) -> dict[str, float]:
@@ -88,7 +94,7 @@ class MinimumEvidence:
 
 
 #: the rule tuned on the MedlinePlus development links (docs/relevance-tuning.md has the per-fold figures)
-DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(min_text=0.03, label_gate=0.05, mention_bonus=0.04)
+DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(min_text=0.03, label_gate=0.05, label_min_peak=0.03, mention_bonus=0.04)
 
 
 def text_width(index: RelatedIndex) -> int:
@@ -141,5 +147,7 @@ def evidence_many(
         text = float(text_values.sum())
         squares = float((text_values**2).sum())
         terms = text * text / squares if squares > 0 else 0.0
-        out.append(Evidence(text=text, labels=float(values[~in_text].sum()), terms=terms, mentions=mentions[i]))
+        peak = float(text_values.max()) if len(text_values) else 0.0
+        labels = float(values[~in_text].sum())
+        out.append(Evidence(text=text, labels=labels, terms=terms, mentions=mentions[i], peak=peak))
     return out
