@@ -94,7 +94,7 @@ class MinimumEvidence:
 
 
 #: the rule tuned on the MedlinePlus development links (docs/relevance-tuning.md has the per-fold figures)
-DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(min_text=0.03, label_gate=0.05, label_min_peak=0.03, mention_bonus=0.04)
+DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(label_min_peak=0.02, mention_bonus=0.04)
 
 
 def text_width(index: RelatedIndex) -> int:
