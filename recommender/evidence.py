@@ -111,11 +111,29 @@ def title_columns(index: RelatedIndex, title: str) -> np.ndarray | None:
     columns = [text.vocabulary.get(token) for token in text.analyzer(title)]
     if not columns or any(c is None for c in columns):
         return None
-    return np.array(columns, dtype=np.int64)
+    return np.unique(np.array(columns, dtype=np.int64))
 
 
-def _names(vector: sp.csr_matrix, columns: np.ndarray | None) -> bool:
-    return columns is not None and bool(np.isin(columns, vector.indices).all())
+def _holds(indices: np.ndarray, columns: np.ndarray | None) -> bool:
+    """Whether a vector with the (sorted) term ``indices`` holds every one of ``columns``."""
+    if columns is None or not len(indices):
+        return False
+    at = np.searchsorted(indices, columns)
+    return bool((at < len(indices)).all() and (indices[np.minimum(at, len(indices) - 1)] == columns).all())
+
+
+def _mentions(index: RelatedIndex, source: sp.csr_matrix, others: sp.csr_matrix, titles: list[str | None]) -> list[int]:
+    """0, 1 or 2 per other: whether the source holds every word of its title, and whether it holds every word
+    of the source's (``titles[0]`` is the source's title, then the others' in order)."""
+    source.sort_indices()
+    others.sort_indices()
+    own = title_columns(index, titles[0]) if titles[0] else None
+    out = []
+    for i, title in enumerate(titles[1:]):
+        named = title_columns(index, title) if title else None
+        row = others.indices[others.indptr[i] : others.indptr[i + 1]]
+        out.append(int(_holds(source.indices, named)) + int(_holds(row, own)))
+    return out
 
 
 def evidence_many(
@@ -131,23 +149,20 @@ def evidence_many(
     others = index.vectors(other_ids)
     source = index.vectors([doc_id])
     product = others.multiply(source).tocsr()
-    width = text_width(index)
+    n = len(other_ids)
+    rows = np.repeat(np.arange(n), np.diff(product.indptr))
+    values = product.data.astype(np.float64)
+    in_text = product.indices < text_width(index)
+    texts = np.bincount(rows[in_text], weights=values[in_text], minlength=n)
+    squares = np.bincount(rows[in_text], weights=values[in_text] ** 2, minlength=n)
+    labels = np.bincount(rows[~in_text], weights=values[~in_text], minlength=n)
+    peaks = np.zeros(n)
+    np.maximum.at(peaks, rows[in_text], values[in_text])
+    terms = np.divide(texts * texts, squares, out=np.zeros(n), where=squares > 0)
     mentions = [0] * len(other_ids)
     if titles:
-        own = title_columns(index, titles.get(doc_id, ""))
-        for i, other in enumerate(other_ids):
-            other_title = titles.get(other)
-            named = _names(source, title_columns(index, other_title)) if other_title else False
-            mentions[i] = int(named) + int(_names(others[i], own))
-    out = []
-    for i, (lo, hi) in enumerate(zip(product.indptr[:-1], product.indptr[1:], strict=True)):
-        columns, values = product.indices[lo:hi], product.data[lo:hi].astype(np.float64)
-        in_text = columns < width
-        text_values = values[in_text]
-        text = float(text_values.sum())
-        squares = float((text_values**2).sum())
-        terms = text * text / squares if squares > 0 else 0.0
-        peak = float(text_values.max()) if len(text_values) else 0.0
-        labels = float(values[~in_text].sum())
-        out.append(Evidence(text=text, labels=labels, terms=terms, mentions=mentions[i], peak=peak))
-    return out
+        mentions = _mentions(index, source, others, [titles.get(doc_id)] + [titles.get(o) for o in other_ids])
+    return [
+        Evidence(text=float(t), labels=float(la), terms=float(n), mentions=int(m), peak=float(p))
+        for t, la, n, m, p in zip(texts, labels, terms, mentions, peaks, strict=True)
+    ]
