@@ -163,6 +163,6 @@ def evidence_many(
     if titles:
         mentions = _mentions(index, source, others, [titles.get(doc_id)] + [titles.get(o) for o in other_ids])
     return [
-        Evidence(text=float(t), labels=float(la), terms=float(n), mentions=int(m), peak=float(p))
-        for t, la, n, m, p in zip(texts, labels, terms, mentions, peaks, strict=True)
+        Evidence(text=float(text), labels=float(label), terms=float(spread), mentions=int(named), peak=float(peak))
+        for text, label, spread, named, peak in zip(texts, labels, terms, mentions, peaks, strict=True)
     ]
