@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from recommender import explain
 from recommender.index import RelatedIndex
 
 
@@ -65,10 +66,13 @@ class MinimumEvidence:
             return None
         if evidence.terms < self.min_terms and evidence.text < self.few_terms_min_text:
             return None
-        weight = 1.0 if evidence.text >= self.label_gate else evidence.text / self.label_gate
+        return evidence.text + evidence.labels * self.label_weight(evidence) + self.mention_bonus * evidence.mentions
+
+    def label_weight(self, evidence: Evidence) -> float:
+        """How much of the labels' part counts for this link, from 0 to 1."""
         if evidence.peak < self.label_min_peak and not evidence.mentions:
-            weight = 0.0
-        return evidence.text + evidence.labels * weight + self.mention_bonus * evidence.mentions
+            return 0.0
+        return 1.0 if evidence.text >= self.label_gate else evidence.text / self.label_gate
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -166,3 +170,20 @@ def evidence_many(
         Evidence(text=float(text), labels=float(label), terms=float(spread), mentions=int(named), peak=float(peak))
         for text, label, spread, named, peak in zip(texts, labels, terms, mentions, peaks, strict=True)
     ]
+
+
+def text_terms(index: RelatedIndex, doc_id: int, other_ids: Iterable[int], n: int) -> list[list[str]]:
+    """Like :meth:`RelatedIndex.explain_many`, from the shared text alone: the "why" of a link whose shared
+    tags and categories did not count (:meth:`MinimumEvidence.label_weight` 0)."""
+    other_ids = list(other_ids)
+    if not other_ids:
+        return []
+    product = index.vectors(other_ids).multiply(index.vectors([doc_id])).tocsr()
+    width = text_width(index)
+    names, surface = index.feature_names_, index.surface_
+    out = []
+    for lo, hi in zip(product.indptr[:-1], product.indptr[1:], strict=True):
+        columns, values = product.indices[lo:hi], product.data[lo:hi]
+        keep = columns < width
+        out.append(explain.top_terms(columns[keep], values[keep], names, surface, n))
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList
-from recommender.evidence import MinimumEvidence, evidence_many
+from recommender.evidence import MinimumEvidence, evidence_many, text_terms
 from recommender.index import RelatedIndex
 from recommender.ranking import Candidate, Link, Rules, apply_rules
 from service.dates import iso
@@ -241,16 +242,22 @@ def _item(meta: Meta, link: Link, why: list[str]) -> dict[str, Any]:
     }
 
 
-def _whys(index: RelatedIndex | None, source_id: int, links: list[Link]) -> list[list[str]]:
-    """The terms behind each link (none for fallback links to articles that share nothing)."""
+def _whys(
+    index: RelatedIndex | None, source_id: int, links: list[Link], text_only: AbstractSet[int] = frozenset()
+) -> list[list[str]]:
+    """The terms behind each link (none for fallback links to articles that share nothing); from the shared
+    text alone for the ``text_only`` links, whose shared labels did not count."""
     explained = [
         link.id
         for link in links
         if index is not None and source_id in index and link.id in index and link.reason != "fallback_newest"
     ]
-    terms = {}
+    terms: dict[int, list[str]] = {}
     if explained and index is not None:
-        terms = dict(zip(explained, index.explain_many(source_id, explained, WHY_TERMS), strict=True))
+        full = [i for i in explained if i not in text_only]
+        bare = [i for i in explained if i in text_only]
+        terms = dict(zip(full, index.explain_many(source_id, full, WHY_TERMS), strict=True)) if full else {}
+        terms.update(zip(bare, text_terms(index, source_id, bare, WHY_TERMS), strict=True))
     return [terms.get(link.id, []) for link in links]
 
 
@@ -318,7 +325,12 @@ def _items_for(
             pins + [m.candidate() for m in extra],
             _pair_similarity(index),
         )
-    return [_item(metas[link.id], link, why) for link, why in zip(links, _whys(index, source.id, links), strict=True)]
+    rule = article_rules.min_evidence
+    text_only = {
+        c.id for c in ranked if rule is not None and c.evidence is not None and rule.label_weight(c.evidence) == 0
+    }
+    whys = _whys(index, source.id, links, {link.id for link in links if link.reason == "similar"} & text_only)
+    return [_item(metas[link.id], link, why) for link, why in zip(links, whys, strict=True)]
 
 
 def _version(items: list[dict[str, Any]]) -> str:

@@ -21,11 +21,14 @@ ARTICLES = {
     "insomnia": ("Insomnia", "Trouble falling asleep at night and waking too early.", "Brain and Nerves"),
     "acne": ("Acne", "Pimples on the face and shoulders of teenagers.", "Skin"),
 }
+APNEA = ("Sleep Apnea", "Breathing stops at night, with snoring and waking with a puffy face.", "Brain and Nerves")
 
 
-def add_all(client: FlaskClient, site: SiteWithKey) -> dict[str, int]:
+def add_all(
+    client: FlaskClient, site: SiteWithKey, articles: dict[str, tuple[str, str, str]] = ARTICLES
+) -> dict[str, int]:
     ids = {}
-    for key, (title, body, category) in ARTICLES.items():
+    for key, (title, body, category) in articles.items():
         payload = {
             "url": f"https://{site.slug}.example/{key}",
             "title": title,
@@ -85,3 +88,18 @@ def test_the_site_default_is_the_tuned_rule_and_bad_values_are_refused(app: Flas
             site.settings = {"related_min_evidence": bad}
             with pytest.raises(ValueError):
                 site_min_evidence(site)
+
+
+def test_the_why_leaves_out_labels_that_did_not_count(app: Flask, client: FlaskClient) -> None:
+    site = add_site(app, "why-clinic")
+    ids = add_all(client, site, {**ARTICLES, "apnea": APNEA})
+    set_settings(app, "why-clinic", related_fallback=False)
+    served = items(client, site, ids["insomnia"])
+    assert [item["id"] for item in served] == [ids["apnea"]]  # "night" and "waking", and the category
+    assert "brain" in served[0]["why"]  # a word of the shared category
+    set_settings(app, "why-clinic", related_fallback=False, related_min_evidence={"label_min_peak": 1.0})
+    strict = items(client, site, ids["insomnia"])
+    assert [item["id"] for item in strict] == [ids["apnea"]]
+    assert strict[0]["score"] < served[0]["score"]
+    assert {"night", "waking"} & set(strict[0]["why"])
+    assert not {"brain", "nerve", "brain nerve"} & set(strict[0]["why"])

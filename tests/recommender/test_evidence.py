@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recommender.document import Document
-from recommender.evidence import DEFAULT_MINIMUM_EVIDENCE, Evidence, MinimumEvidence, evidence_many
+from recommender.evidence import DEFAULT_MINIMUM_EVIDENCE, Evidence, MinimumEvidence, evidence_many, text_terms
 from recommender.index import RelatedIndex
 from recommender.ranking import Candidate, Rules, apply_rules
 
@@ -103,3 +103,14 @@ def test_rules_drop_weak_links_for_the_fallback_or_for_nothing(index: RelatedInd
     pool = [Candidate(3, categories=("Brain and Nerves",))]
     filled = apply_rules(source, ranked, Rules(min_evidence=DEFAULT_MINIMUM_EVIDENCE), k=5, pool=pool)
     assert [(link.id, link.reason) for link in filled] == [(2, "similar"), (3, "fallback_category")]
+
+
+def test_the_why_of_a_link_can_leave_its_labels_out(index: RelatedIndex) -> None:
+    full = index.explain_many(1, [2], n=10)[0]
+    bare = text_terms(index, 1, [2], n=10)[0]
+    assert "brain nerve" in full and "migraine" in full
+    assert "brain nerve" not in bare and "nerve" not in bare and "migraine" in bare
+    assert text_terms(index, 1, [], n=3) == []
+    rule = MinimumEvidence(label_min_peak=0.5)
+    assert rule.label_weight(Evidence(text=0.2, labels=0.1, terms=3, peak=0.1)) == 0
+    assert rule.label_weight(Evidence(text=0.2, labels=0.1, terms=3, peak=0.1, mentions=1)) == 1
