@@ -66,12 +66,32 @@ def seed_synonyms(slug: str) -> None:
 )
 @click.option("--k", default=5, show_default=True, type=click.IntRange(1, 20))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def evaluate(topics: Path, gold: Path, k: int, as_json: bool) -> None:
-    """Load TOPICS into a throw-away site the way production does and score its lists against GOLD."""
-    result = evaluate_topics(topics, gold, k)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write a Markdown report: per topic, the served top K with hit/miss and why.",
+)
+def evaluate(topics: Path, gold: Path, k: int, as_json: bool, report: Path | None) -> None:
+    """Load TOPICS into a throw-away site the way production does and score its lists against GOLD.
+
+    Tuned plain TF-IDF and the index's bare cosine are scored in the same run, overall and per fold.
+    """
+    if report is not None and not report.parent.is_dir():
+        raise click.BadParameter(f"no folder {report.parent}", param_hint="--report")
+    result = evaluate_topics(topics, gold, k, report)
     if as_json:
         click.echo(json.dumps(result, sort_keys=True))
         return
-    click.echo(f"{'metric':<14}{'value':>8}")
-    for name, value in result.items():
-        click.echo(f"{name:<14}{value:>8.4f}" if isinstance(value, float) else f"{name:<14}{value:>8}")
+    columns = {"served": result, **result["baselines"]}
+    click.echo(f"{'metric':<14}" + "".join(f"{name:>14}" for name in columns))
+    for metric in (f"precision@{k}", f"recall@{k}", f"ndcg@{k}", "mrr", "map"):
+        click.echo(f"{metric:<14}" + "".join(f"{scores[metric]:>14.4f}" for scores in columns.values()))
+    for fold in range(len(result["folds"])):
+        row = "".join(f"{scores['folds'][fold]:>14.4f}" for scores in columns.values())
+        click.echo(f"{f'ndcg@{k} fold {fold}':<14}{row}")
+    click.echo(f"{'topics':<14}{result['topics']:>14}")
+    click.echo(f"{'articles':<14}{result['articles']:>14}")
+    click.echo(f"plain TF-IDF settings: {result['baselines']['plain_tfidf']['settings']}")
+    if report is not None:
+        click.echo(f"report written to {report}")

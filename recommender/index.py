@@ -137,6 +137,12 @@ class RelatedIndex(BaseEstimator):
         return self._row_ids[:n][self._alive[:n]]
 
     @property
+    def feature_names_(self) -> np.ndarray:
+        """The bare term of each column (text block first, then the label blocks)."""
+        check_is_fitted(self)
+        return self._names
+
+    @property
     def _n_rows(self) -> int:
         return self.main_.shape[0] + self.extra_.n_rows
 

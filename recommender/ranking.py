@@ -6,7 +6,9 @@ related list, article rows) and this module decides what a widget shows.
 Order of business: every link must be eligible (not the source or a
 near-duplicate of it, published, same site, not blocked, no never-pair tag
 clash, reviewed recently enough when asked); pins come first in editor order;
-then similar candidates above ``min_score`` (diversified by MMR when
+then similar candidates that pass the minimum-evidence rule (``min_evidence``,
+see :mod:`recommender.evidence`: re-scored by it, too weak ones dropped) and
+score at least ``min_score`` (diversified by MMR when
 ``mmr_lambda`` is set, newest first among equal scores); then, unless
 ``fallback`` is off, the newest articles sharing a category with the source,
 then the newest of all.
@@ -16,9 +18,11 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
+
+from recommender.evidence import Evidence, MinimumEvidence
 
 Reason = Literal["pinned", "similar", "fallback_category", "fallback_newest"]
 _OLDEST = datetime.min.replace(tzinfo=UTC)
@@ -36,6 +40,7 @@ class Candidate:
     published_at: datetime | None = None
     medically_reviewed_at: datetime | None = None
     why: list[str] = field(default_factory=list)
+    evidence: Evidence | None = None
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Rules:
     fallback: bool = True
     reviewed_within_months: int | None = None
     near_duplicate_threshold: float = 0.95
+    min_evidence: MinimumEvidence | None = None
     now: datetime | None = None
 
 
@@ -81,7 +87,8 @@ def apply_rules(
     ok = _eligibility(source, rules)
     links = _pinned(rules.pins, {c.id: c for c in pool + list(ranked)}, ok)[:k]
     taken = {link.id for link in links}
-    similar = [c for c in ranked if c.id not in taken and c.score >= rules.min_score and ok(c)]
+    eligible = [c for c in ranked if c.id not in taken and ok(c)]  # near-duplicates told by the raw cosine
+    similar = [c for c in _with_evidence(eligible, rules.min_evidence) if c.score >= rules.min_score]
     similar = _dedupe(sorted(similar, key=_by_score_then_recency))
     if rules.mmr_lambda is None or similarity is None:
         chosen = similar[: k - len(links)]
@@ -91,6 +98,22 @@ def apply_rules(
     if rules.fallback and len(links) < k:
         links += _fallback(source, pool, {link.id for link in links}, ok, k - len(links))
     return links
+
+
+def _with_evidence(ranked: list[Candidate], rule: MinimumEvidence | None) -> list[Candidate]:
+    """The candidates re-scored by ``rule``, less those too weak for it (unchanged without a rule; a
+    candidate without evidence is kept as it is)."""
+    if rule is None:
+        return list(ranked)
+    out = []
+    for c in ranked:
+        if c.evidence is None:
+            out.append(c)
+            continue
+        score = rule.score(c.evidence)
+        if score is not None:
+            out.append(replace(c, score=score))
+    return out
 
 
 def _eligibility(source: Candidate, rules: Rules) -> Callable[[Candidate], bool]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList
+from recommender.evidence import MinimumEvidence, evidence_many, text_terms
 from recommender.index import RelatedIndex
 from recommender.ranking import Candidate, Link, Rules, apply_rules
 from service.dates import iso
 from service.db import utcnow
-from service.sites import Site
+from service.sites import DEFAULT_SITE_SETTINGS, Site
 
 RAW_NEIGHBOURS = 30  # a few more than are served, so rules can drop some without a fallback
 SERVED = 20
@@ -140,10 +142,19 @@ def site_rules(site: Site, db: Session) -> Rules:
         min_score=float(site.setting("related_min_score")),
         fallback=bool(site.setting("related_fallback")),
         mmr_lambda=site.setting("related_diversity"),
+        min_evidence=site_min_evidence(site),
         reviewed_within_months=site.setting("related_reviewed_within_months"),
         near_duplicate_threshold=NEAR_DUPLICATE,
         now=utcnow(),
     )
+
+
+def site_min_evidence(site: Site) -> MinimumEvidence:
+    """The site's minimum-evidence rule: its stored keys over the defaults (a malformed value is a ValueError)."""
+    stored = (site.settings or {}).get("related_min_evidence") or {}
+    if not isinstance(stored, dict):
+        raise ValueError("site setting related_min_evidence must be an object")
+    return MinimumEvidence.from_mapping({**DEFAULT_SITE_SETTINGS["related_min_evidence"], **stored})
 
 
 def _editor_rules(db: Session, ids: list[int]) -> dict[int, dict[str, list[int]]]:
@@ -231,16 +242,22 @@ def _item(meta: Meta, link: Link, why: list[str]) -> dict[str, Any]:
     }
 
 
-def _whys(index: RelatedIndex | None, source_id: int, links: list[Link]) -> list[list[str]]:
-    """The terms behind each link (none for fallback links to articles that share nothing)."""
+def _whys(
+    index: RelatedIndex | None, source_id: int, links: list[Link], text_only: AbstractSet[int] = frozenset()
+) -> list[list[str]]:
+    """The terms behind each link (none for fallback links to articles that share nothing); from the shared
+    text alone for the ``text_only`` links, whose shared labels did not count."""
     explained = [
         link.id
         for link in links
         if index is not None and source_id in index and link.id in index and link.reason != "fallback_newest"
     ]
-    terms = {}
+    terms: dict[int, list[str]] = {}
     if explained and index is not None:
-        terms = dict(zip(explained, index.explain_many(source_id, explained, WHY_TERMS), strict=True))
+        full = [i for i in explained if i not in text_only]
+        bare = [i for i in explained if i in text_only]
+        terms = dict(zip(full, index.explain_many(source_id, full, WHY_TERMS), strict=True)) if full else {}
+        terms.update(zip(bare, text_terms(index, source_id, bare, WHY_TERMS), strict=True))
     return [terms.get(link.id, []) for link in links]
 
 
@@ -289,6 +306,11 @@ def _items_for(
     metas: dict[int, Meta],
 ) -> list[dict[str, Any]]:
     ranked = [metas[n].candidate(s) for n, s in raw if n in metas]
+    if index is not None and source.id in index:
+        indexed = [c for c in ranked if c.id in index]
+        titles = {source.id: source.title} | {c.id: metas[c.id].title for c in indexed}
+        for c, evidence in zip(indexed, evidence_many(index, source.id, [c.id for c in indexed], titles), strict=True):
+            c.evidence = evidence
     pins = [metas[t].candidate() for t in editor["pin"] if t in metas]
     article_rules = Rules(**{**rules.__dict__, "pins": editor["pin"], "blocks": set(editor["block"])})
     links = apply_rules(source.candidate(), ranked, article_rules, SERVED, pins, _pair_similarity(index))
@@ -303,7 +325,12 @@ def _items_for(
             pins + [m.candidate() for m in extra],
             _pair_similarity(index),
         )
-    return [_item(metas[link.id], link, why) for link, why in zip(links, _whys(index, source.id, links), strict=True)]
+    rule = article_rules.min_evidence
+    text_only = {
+        c.id for c in ranked if rule is not None and c.evidence is not None and rule.label_weight(c.evidence) == 0
+    }
+    whys = _whys(index, source.id, links, {link.id for link in links if link.reason == "similar"} & text_only)
+    return [_item(metas[link.id], link, why) for link, why in zip(links, whys, strict=True)]
 
 
 def _version(items: list[dict[str, Any]]) -> str:
