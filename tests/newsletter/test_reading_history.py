@@ -168,3 +168,25 @@ def test_a_followed_topic_sent_often_and_never_opened_turns_quiet(app: Flask) ->
         subscriber = db.get(Subscriber, reader)
         assert subscriber is not None
         assert history.quiet_topics(db, [subscriber], after=4) == {reader: frozenset()}
+
+
+def test_a_reader_topic_turns_quiet_through_the_labels_it_matches(app: Flask) -> None:
+    ids = build_clinic(app, NOW - timedelta(hours=20))
+    headers = api_key(app)
+    topic = {"name": "Allergies and immunity", "match_terms": ["allergy"], "labels": ["Immune System"]}
+    assert app.test_client().post("/api/v1/topics", json=topic, headers=headers).status_code == 201
+    reader = add_subscriber(app, "reader@example.org", ["Allergies and immunity", "Acne"], NOW)
+    with app.app_context(), database.new_session() as db:
+        for title in ["Food Allergy", "Allergy", "Latex Allergy", "Hay Fever"]:
+            db.add(SentArticle(subscriber_id=reader, article_id=ids[title], sent_at=NOW))
+        db.commit()
+        subscriber = db.get(Subscriber, reader)
+        assert subscriber is not None and subscriber.topics == ["Allergies and immunity", "Acne"]
+        assert history.quiet_topics(db, [subscriber], after=4) == {reader: frozenset({"Allergies and immunity"})}
+        token = reading.make_token(app.config["SECRET_KEY"], subscriber, ids["Latex Allergy"])
+    switch(app, headers, reader, True)
+    app.test_client().get(f"/newsletter/{SLUG}/read/{token}")
+    with app.app_context(), database.new_session() as db:
+        subscriber = db.get(Subscriber, reader)
+        assert subscriber is not None
+        assert history.quiet_topics(db, [subscriber], after=4) == {reader: frozenset()}
