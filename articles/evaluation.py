@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from articles.demo import load_topics
-from articles.related import updates
+from articles.related import pending, updates
 from articles.related.index_store import IndexStore
 from articles.related.models import RelatedList
 from recommender.evaluate import evaluate, read_gold_tsv
@@ -38,6 +38,7 @@ def evaluate_topics(topics: Path, gold_path: Path, k: int = 5) -> dict[str, Any]
                 with updates.deferred(db, site):
                     _, topic_to_article = load_topics(db, site, topics)
                 db.commit()
+                pending.drain_site_fully(db, site)
                 predictions = _predictions(db, topic_to_article, k)
         finally:
             engine.dispose()
