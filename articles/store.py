@@ -7,9 +7,9 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from articles.html import html_to_text, sanitize_html, summarize
@@ -138,6 +138,11 @@ def upsert_article(db: Session, site: Site, data: ArticleIn, source: str = "api"
     return WriteResult(article, created=False, changed=True)
 
 
+#: the tables themselves: the bulk path inserts plain rows, without the ORM's per-object bookkeeping
+_ARTICLES = cast(Table, Article.__table__)
+_LABELS = cast(Table, ArticleLabel.__table__)
+
+
 @dataclass
 class BulkResult:
     article_id: int
@@ -209,12 +214,12 @@ def upsert_many(db: Session, site: Site, items: list[ArticleIn], source: str = "
     for start in range(0, len(pending), 500):
         chunk = pending[start : start + 500]
         ids = db.scalars(
-            insert(Article).returning(Article.id, sort_by_parameter_order=True), [row for _, (row, _) in chunk]
+            insert(_ARTICLES).returning(_ARTICLES.c.id, sort_by_parameter_order=True), [row for _, (row, _) in chunk]
         ).all()
         new_ids.update({url: article_id for (url, _), article_id in zip(chunk, ids, strict=True)})
         labels = [label for (url, (_, values)) in chunk for label in _label_rows(new_ids[url], values)]
         if labels:
-            db.execute(insert(ArticleLabel), labels)
+            db.execute(insert(_LABELS), labels)
     updates.queue(db, site, [*new_ids.values(), *(article.id for article in written)])
     return [
         BulkResult(target.id if isinstance(target, Article) else new_ids[url], created, changed)

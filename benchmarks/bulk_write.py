@@ -98,11 +98,12 @@ def start_worker(url: str, var_dir: Path, log_path: Path) -> subprocess.Popen:
 
 def run_after(url: str, var_dir: Path, key: str, items: list[dict[str, Any]], patches: int) -> dict[str, Any]:
     app = make_app(url, var_dir)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    at_demo_size = {f"demo_size_{name}": value for name, value in single_writes(app, client, headers, patches).items()}
     worker = start_worker(url, var_dir, var_dir / "worker.log")
     try:
         time.sleep(2.0)  # the worker imports the app and starts polling
-        client = app.test_client()
-        headers = {"Authorization": f"Bearer {key}"}
         started = time.perf_counter()
         answer = client.post("/api/v1/articles/bulk", json={"items": items}, headers=headers)
         answered = time.perf_counter()
@@ -115,6 +116,7 @@ def run_after(url: str, var_dir: Path, key: str, items: list[dict[str, Any]], pa
         worker.terminate()
         worker.wait(30)
     result = {
+        **at_demo_size,
         "bulk_answer_s": round(answered - started, 3),
         "bulk_statuses": sorted(s for s in statuses if s),
         "lag_until_current_s": round(current - answered, 3),
