@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from articles.models import Article
-from articles.related import index_cache, updates
+from articles.related import index_cache, stored_lists, updates
 from articles.related.models import RelatedIndexState, RelatedPending
 from service.sites import Site
 
@@ -159,8 +159,41 @@ def _published_count(db: Session, site: Site) -> int:
     return int(db.scalar(query) or 0)
 
 
+#: lists served per commit while a refit stores them on SQLite (where every commit holds the one writer lock)
+SERVE_STEP = 100
+
+
+def _refit_in_steps(db: Session, site: Site) -> int:
+    """A refit on SQLite in short transactions, so other sites' writes never wait long for the writer lock:
+    the index is fitted before the lock is taken (``fit_site_index`` without a lock), its raw neighbours are
+    stored in one commit, the served lists in commits of :data:`SERVE_STEP`, and only then are the pending rows
+    it covers (those queued before the fit read the articles) deleted. A drainer killed on the way leaves them
+    queued, and the next one refits again."""
+    covered = db.scalar(select(func.max(RelatedPending.id)).where(RelatedPending.site_id == site.id)) or 0
+    db.commit()
+    index = index_cache.fit_site_index(db, site)
+    ids = list(db.scalars(select(Article.id).where(Article.site_id == site.id)))
+    raw: dict[int, list[tuple[int, float]]] = {i: [] for i in ids}
+    if index is not None:
+        neighbours = index.all_pairs_topk(stored_lists.RAW_NEIGHBOURS).as_dict()
+        raw.update({a: [(n.id, n.score) for n in ns] for a, ns in neighbours.items()})
+    stored_lists.store_raw(db, raw)
+    db.commit()
+    for start in range(0, len(ids), SERVE_STEP):
+        stored_lists.serve(db, site, index, ids[start : start + SERVE_STEP])
+        db.commit()
+    done = select(RelatedPending.id).where(RelatedPending.site_id == site.id, RelatedPending.id <= covered)
+    rows = list(db.execute(done).all())
+    _done(db, rows)
+    db.commit()
+    log.info("refitted site %s in steps: %d articles", site.slug, len(ids))
+    return len(rows)
+
+
 def drain_site(db: Session, site: Site, batch: int = BATCH) -> int:
     """Handle one batch of the site's pending rows and commit; returns how many rows were handled."""
+    if _is_sqlite(db) and _refit_first(db, site):
+        return _refit_in_steps(db, site)
     _take_writer_lock(db, site)
     locked = index_cache.lock_index(db, site)
     waiting = backlog(db, site)
@@ -177,6 +210,14 @@ def drain_site(db: Session, site: Site, batch: int = BATCH) -> int:
     _done(db, rows)
     db.commit()
     return len(rows)
+
+
+def _refit_first(db: Session, site: Site) -> bool:
+    """Whether the site's queue is handled by a refit (read without a lock; the locked path decides again)."""
+    state = db.get(RelatedIndexState, site.id, populate_existing=True)
+    waiting = backlog(db, site)
+    large = state is not None and state.fitted_count > index_cache.LARGE_SITE
+    return bool(waiting) and not large and (waiting > REFIT_PENDING or _refit_due(state, min(waiting, BATCH)))
 
 
 def drain_site_fully(db: Session, site: Site) -> int:
