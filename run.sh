@@ -34,12 +34,15 @@ Clinic Reads is starting on $PUBLIC_BASE_URL
 
 INFO
 
-# The scheduler runs in its own process beside the web workers (never inside them); both stop when run.sh exits.
+# The scheduler and the related worker run in their own processes beside the web workers (never inside them); both stop when run.sh exits.
 flask jobs run &
 SCHEDULER_PID=$!
+# The related worker updates the lists that writes queued (the scheduler's drain_related job is its fallback).
+flask related work &
+WORKER_PID=$!
 gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --access-logfile - wsgi:app &
 WEB_PID=$!
-stop_services() { kill -TERM "$WEB_PID" "$SCHEDULER_PID" 2>/dev/null || true; wait "$WEB_PID" "$SCHEDULER_PID" 2>/dev/null || true; }
+stop_services() { kill -TERM "$WEB_PID" "$SCHEDULER_PID" "$WORKER_PID" 2>/dev/null || true; wait "$WEB_PID" "$SCHEDULER_PID" "$WORKER_PID" 2>/dev/null || true; }
 trap stop_services EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT

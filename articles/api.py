@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from articles import queries, store
 from articles.models import STATUSES
+from articles.related import pending
 from articles.schemas import ArticleIn, ArticlePatch, field_errors, parse_model
 from articles.serialize import article_json
 from service import db as database
@@ -29,8 +30,14 @@ def create_or_update() -> Any:
     data = parse_model(ArticleIn, json_body())
     db = database.session()
     result = store.upsert_article(db, g.site, data, source="api")
+    status = pending.settle(db, g.site, [result.article.id])
     db.commit()
-    return jsonify(article_json(result.article)), 201 if result.created else 200
+    return jsonify(_with_status(result.article, status)), 201 if result.created else 200
+
+
+def _with_status(article: Any, status: pending.Status) -> dict[str, Any]:
+    """The article as JSON with whether its related list already reflects this write."""
+    return {**article_json(article), "related_status": status}
 
 
 @bp.get("")
@@ -53,7 +60,9 @@ def list_() -> Any:
 @bp.get("/<int:article_id>")
 @require_api_key
 def show(article_id: int) -> Any:
-    return jsonify(article_json(queries.get_article(database.session(), g.site, article_id)))
+    db = database.session()
+    article = queries.get_article(db, g.site, article_id)
+    return jsonify(_with_status(article, pending.status_of(db, article.id)))
 
 
 @bp.put("/<int:article_id>")
@@ -62,8 +71,9 @@ def replace(article_id: int) -> Any:
     data = parse_model(ArticleIn, json_body())
     db = database.session()
     article = store.replace_article(db, g.site, article_id, data)
+    status = pending.settle(db, g.site, [article.id])
     db.commit()
-    return jsonify(article_json(article))
+    return jsonify(_with_status(article, status))
 
 
 @bp.patch("/<int:article_id>")
@@ -72,8 +82,9 @@ def patch(article_id: int) -> Any:
     data = parse_model(ArticlePatch, json_body())
     db = database.session()
     article = store.patch_article(db, g.site, article_id, data)
+    status = pending.settle(db, g.site, [article.id])
     db.commit()
-    return jsonify(article_json(article))
+    return jsonify(_with_status(article, status))
 
 
 @bp.delete("/<int:article_id>")
@@ -81,12 +92,14 @@ def patch(article_id: int) -> Any:
 def retire(article_id: int) -> Any:
     db = database.session()
     if bool_arg("purge"):
-        store.purge_article(db, g.site, article_id)
+        showing = store.purge_article(db, g.site, article_id)
+        pending.settle(db, g.site, [article_id, *showing])
         db.commit()
         return "", 204
     article = store.retire_article(db, g.site, article_id)
+    status = pending.settle(db, g.site, [article.id])
     db.commit()
-    return jsonify(article_json(article))
+    return jsonify(_with_status(article, status))
 
 
 def _bulk_items() -> list[Any]:
@@ -131,7 +144,11 @@ def _validate_items(items: list[Any]) -> tuple[list[tuple[int, ArticleIn]], list
 @bp.post("/bulk")
 @require_api_key
 def bulk() -> Any:
-    """Write many articles in one transaction; invalid items are reported and skipped (or, atomic, abort all)."""
+    """Write many articles in one transaction; invalid items are reported and skipped (or, atomic, abort all).
+
+    Related lists are never updated here: every written article is queued for the drainer in the same
+    transaction, and each item says whether its list is ``current`` or ``pending``.
+    """
     body_items = _bulk_items()
     atomic = bool(request.get_json().get("atomic"))
     valid, rejected = _validate_items(body_items)
@@ -144,10 +161,14 @@ def bulk() -> Any:
         )
     db = database.session()
     report = list(rejected)
-    for index, data in valid:
-        result = store.upsert_article(db, g.site, data, source="api")
+    results = store.upsert_many(db, g.site, [data for _, data in valid], source="api")
+    for (index, _), result in zip(valid, results, strict=True):
         status = "created" if result.created else "updated" if result.changed else "unchanged"
-        report.append({"index": index, "status": status, "id": result.article.id})
+        report.append({"index": index, "status": status, "id": result.article_id})
+    waiting = pending.pending_among(db, [r["id"] for r in report if "id" in r])
+    for r in report:
+        if "id" in r:
+            r["related_status"] = "pending" if r["id"] in waiting else "current"
     db.commit()
     report.sort(key=lambda r: r["index"])
     counts = {s: sum(1 for r in report if r["status"] == s) for s in ("created", "updated", "unchanged", "rejected")}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from articles.demo import load_topics
 from articles.evaluation_report import ServedLink, TopicReport, write_report
-from articles.related import updates
+from articles.related import pending, updates
 from articles.related.index_store import IndexStore
 from articles.related.models import RelatedList
 from recommender.baseline import tuned_plain_tfidf
@@ -53,6 +53,7 @@ def evaluate_topics(topics: Path, gold_path: Path, k: int = 5, report: Path | No
                 with updates.deferred(db, site):
                     _, topic_to_article = load_topics(db, site, topics)
                 db.commit()
+                pending.drain_site_fully(db, site)
                 served = _served(db, topic_to_article, k)
         finally:
             engine.dispose()

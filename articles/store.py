@@ -6,8 +6,10 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from articles.html import html_to_text, sanitize_html, summarize
@@ -68,22 +70,26 @@ def _set_labels(article: Article, tags: list[str], categories: list[str]) -> Non
     article.labels = [ArticleLabel(kind=kind, name=name, position=pos) for kind, name, pos in wanted]
 
 
+#: the prepared values every write copies into the article as they are
+_COPIED = (
+    "guid",
+    "title",
+    "summary",
+    "body_html",
+    "body_text",
+    "author",
+    "credit",
+    "image_url",
+    "medically_reviewed_at",
+    "status",
+)
+
+
 def _apply(article: Article, values: dict[str, Any], source: str) -> None:
     now = utcnow()
     article.canonical_url = values["url"]
     article.url_key = url_key(values["url"])
-    for name in (
-        "guid",
-        "title",
-        "summary",
-        "body_html",
-        "body_text",
-        "author",
-        "credit",
-        "image_url",
-        "medically_reviewed_at",
-        "status",
-    ):
+    for name in _COPIED:
         setattr(article, name, values[name])
     article.published_at = (
         values["published_at"] or article.published_at or (now if values["status"] == "published" else None)
@@ -132,6 +138,95 @@ def upsert_article(db: Session, site: Site, data: ArticleIn, source: str = "api"
     return WriteResult(article, created=False, changed=True)
 
 
+#: the tables themselves: the bulk path inserts plain rows, without the ORM's per-object bookkeeping
+_ARTICLES = cast(Table, Article.__table__)
+_LABELS = cast(Table, ArticleLabel.__table__)
+
+
+@dataclass
+class BulkResult:
+    article_id: int
+    created: bool
+    changed: bool
+
+
+def _new_row(site: Site, values: dict[str, Any], source: str, digest: str, now: datetime) -> dict[str, Any]:
+    """The ``articles`` row of a new article, as :func:`_apply` would set it."""
+    row = {name: values[name] for name in _COPIED}
+    row.update(
+        site_id=site.id,
+        source=source,
+        created_at=now,
+        canonical_url=values["url"],
+        url_key=url_key(values["url"]),
+        published_at=values["published_at"] or (now if values["status"] == "published" else None),
+        updated_at=values["updated_at"] or now,
+        content_hash=digest,
+    )
+    return row
+
+
+def _label_rows(article_id: int, values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"article_id": article_id, "kind": kind, "name": name, "position": position}
+        for kind, field in (("tag", "tags"), ("category", "categories"))
+        for position, name in enumerate(values[field])
+    ]
+
+
+def upsert_many(db: Session, site: Site, items: list[ArticleIn], source: str = "api") -> list[BulkResult]:
+    """:func:`upsert_article` for many articles at once (the bulk API): one lookup of the existing articles,
+    new articles inserted in batches (no ORM objects), and every written article queued for its related list
+    together. Does not commit. An address given twice counts as one article: the later item updates it.
+    """
+    prepared = [_prepared(data) for data in items]
+    urls = list({values["url"] for values in prepared})
+    existing: dict[str, Article] = {}
+    for start in range(0, len(urls), 500):
+        chunk = urls[start : start + 500]
+        query = select(Article).where(Article.site_id == site.id, Article.canonical_url.in_(chunk))
+        existing.update({article.canonical_url: article for article in db.scalars(query)})
+    now = utcnow()
+    outcomes: list[tuple[str, str | Article, bool, bool]] = []  # (url, url of a new row or the article, ...)
+    new_rows: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    written: list[Article] = []
+    with db.no_autoflush:
+        for values in prepared:
+            digest, url = content_hash(values), values["url"]
+            article = existing.get(url)
+            if article is not None:
+                changed = article.content_hash != digest
+                if changed:
+                    _apply(article, values, source)
+                    written.append(article)
+                outcomes.append((url, article, False, changed))
+            elif url in new_rows:
+                changed = new_rows[url][0]["content_hash"] != digest
+                if changed:
+                    new_rows[url] = (_new_row(site, values, source, digest, now), values)
+                outcomes.append((url, url, False, changed))
+            else:
+                new_rows[url] = (_new_row(site, values, source, digest, now), values)
+                outcomes.append((url, url, True, True))
+    db.flush()
+    new_ids: dict[str, int] = {}
+    pending = list(new_rows.items())
+    for start in range(0, len(pending), 500):
+        chunk = pending[start : start + 500]
+        ids = db.scalars(
+            insert(_ARTICLES).returning(_ARTICLES.c.id, sort_by_parameter_order=True), [row for _, (row, _) in chunk]
+        ).all()
+        new_ids.update({url: article_id for (url, _), article_id in zip(chunk, ids, strict=True)})
+        labels = [label for (url, (_, values)) in chunk for label in _label_rows(new_ids[url], values)]
+        if labels:
+            db.execute(insert(_LABELS), labels)
+    updates.queue(db, site, [*new_ids.values(), *(article.id for article in written)])
+    return [
+        BulkResult(target.id if isinstance(target, Article) else new_ids[url], created, changed)
+        for url, target, created, changed in outcomes
+    ]
+
+
 def replace_article(db: Session, site: Site, article_id: int, data: ArticleIn, source: str = "api") -> Article:
     article = get_article(db, site, article_id)
     values = _prepared(data)
@@ -168,13 +263,15 @@ def retire_article(db: Session, site: Site, article_id: int) -> Article:
     return article
 
 
-def purge_article(db: Session, site: Site, article_id: int) -> None:
+def purge_article(db: Session, site: Site, article_id: int) -> list[int]:
+    """Delete the article; returns the articles whose lists showed it (queued for a refill)."""
     article = get_article(db, site, article_id)
     showing = updates.lists_showing(db, article.id)
     db.delete(article)
     db.flush()
     updates.after_purge(db, site, article_id, showing)
     log.info("article %s of site %s purged", article_id, site.slug)
+    return sorted(showing)
 
 
 def after_write(db: Session, site: Site, article: Article) -> None:

@@ -28,6 +28,7 @@ from articles.widget.clicks_api import bp as clicks_api
 from articles.widget.pages import bp as widget_pages
 from clinicreads.cli import db_cli, demo_cli
 from jobs.cli import jobs_cli
+from jobs.related_worker import related_cli
 from newsletter.api import bp as subscribers_api
 from newsletter.cli import subscribers_cli
 from newsletter.digest_view import bp as digest_view_pages
@@ -74,6 +75,7 @@ CLI_GROUPS: tuple[AppGroup, ...] = (
     subscribers_cli,
     digests_cli,
     jobs_cli,
+    related_cli,
 )
 
 LOGGERS = ("service", "articles", "newsletter", "jobs", "admin", "recommender", "clinicreads")

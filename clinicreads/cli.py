@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from articles.demo import DEMO_TOPICS, load_topics
 from articles.related import updates
+from articles.related.pending import drain_site_fully
 from articles.synonyms.store import seed_from_articles
 from newsletter.reader_topics import load_topics_file
 from service import db as database
@@ -56,6 +57,7 @@ def demo_load(topics: Path, slug: str, origins: tuple[str, ...]) -> None:
         created, updated, unchanged = load_topics_file(db, site)
         seeded = seed_from_articles(db, site)
         db.commit()
+        drain_site_fully(db, site)
         click.echo(
             f"demo site {slug}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
             f"synonyms from 'Also called' names: {seeded['added']} added, {seeded['changed']} changed"

@@ -15,6 +15,9 @@ scheduler was down or restarting, or the host was suspended):
 - ``refit_indexes`` (03:30 UTC nightly): coalesce, grace 3 h. A restart or deploy around 03:30 should not
   cost a day's refit, but beyond ~06:30 the refit would compete with clinic hours; incremental updates keep
   related lists current until the next night.
+- ``drain_related`` (every minute): coalesce, grace 30 s. The fallback of the ``flask related work`` worker
+  (which normally empties the queue within seconds): queued related work is done even when no worker runs.
+  A run stops after 45 s; what is left stays queued for the next one.
 - ``purge_pending_subscribers`` (hourly): coalesce, grace 30 min. Idempotent housekeeping; late is harmless
   and one run covers any number of missed ones.
 
@@ -104,6 +107,15 @@ DECLARED: tuple[JobSpec, ...] = (
         misfire_grace_time=3 * 60 * 60,
         coalesce=True,
         description="Refit every site's TF-IDF index and rebuild its related lists.",
+    ),
+    JobSpec(
+        "drain_related",
+        tasks.drain_related,
+        "interval",
+        {"minutes": 1},
+        misfire_grace_time=30,
+        coalesce=True,
+        description="Update the related lists that writes queued (when no `flask related work` worker did).",
     ),
     JobSpec(
         "purge_pending_subscribers",

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from articles.feeds.polling import poll_due_feeds
+from articles.related.pending import drain as drain_pending
 from articles.related.updates import refit_all_sites
 from newsletter.digests import run as digest_run
 from newsletter.subscriptions import purge_expired_pending
@@ -38,3 +39,8 @@ def refit_indexes(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
 
 def purge_pending_subscribers(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     return {"purged": purge_expired_pending(db, now, config["PENDING_EXPIRY_DAYS"])}
+
+
+def drain_related(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    """The fallback of the ``flask related work`` worker: queued related work never waits for ever."""
+    return drain_pending(db, budget_seconds=45.0)

@@ -16,6 +16,7 @@ from admin.views.common import add_field_errors, apply_api_error
 from articles import queries, store
 from articles.html import sanitize_html
 from articles.models import STATUSES, Article
+from articles.related import pending
 from articles.schemas import ArticleIn, field_errors
 from service import db as database
 from service.errors import ApiError
@@ -103,6 +104,10 @@ def _render_form(form: ArticleForm, article: Article | None, status: int = 200) 
     return render_template("admin/article_form.html", form=form, article=article, preview=preview), status
 
 
+#: told after a save whose related lists the background worker still has to update
+_PENDING_NOTE = " Related reading updates within a minute."
+
+
 @bp.route("/<site>/articles/new", methods=["GET", "POST"])
 @require_editor()
 def article_new(site: Site) -> Any:
@@ -118,8 +123,9 @@ def article_new(site: Site) -> Any:
         form.url.errors = [f"Article {existing.id} (“{existing.title}”) already has this address."]
         return _render_form(form, None, 409)
     result = store.upsert_article(db, site, data, source="admin")
+    status = pending.settle(db, site, [result.article.id])
     db.commit()
-    flash(f"Article “{result.article.title}” added.", "success")
+    flash(f"Article “{result.article.title}” added.{_PENDING_NOTE if status == 'pending' else ''}", "success")
     return redirect(url_for("admin.article_edit", site=site.slug, article_id=result.article.id))
 
 
@@ -140,8 +146,9 @@ def article_edit(site: Site, article_id: int) -> Any:
         db.rollback()
         apply_api_error(form, err, fallback="title")
         return _render_form(form, article, err.status)
+    status = pending.settle(db, site, [article.id])
     db.commit()
-    flash("Changes saved.", "success")
+    flash(f"Changes saved.{_PENDING_NOTE if status == 'pending' else ''}", "success")
     return redirect(url_for("admin.article_edit", site=site.slug, article_id=article.id))
 
 
@@ -150,6 +157,7 @@ def article_edit(site: Site, article_id: int) -> Any:
 def article_retire(site: Site, article_id: int) -> Any:
     db = database.session()
     article = store.retire_article(db, site, article_id)
+    pending.settle(db, site, [article.id])
     db.commit()
     flash(f"“{article.title}” is retired: it no longer appears in widgets or digests.", "success")
     return redirect(url_for("admin.article_edit", site=site.slug, article_id=article_id))

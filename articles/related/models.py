@@ -88,3 +88,22 @@ class RelatedIndexLog(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     article_id: Mapped[int] = mapped_column(Integer)
+
+
+class RelatedPending(Base):
+    """An article whose index row and related neighbourhood still have to be brought up to date.
+
+    Writes add a row in their own transaction; the drainer (``articles.related.pending``) claims rows,
+    updates the index and the lists, and deletes the rows it handled in the same commit. Several rows per
+    article are allowed (writers never conflict with each other or with a drainer); no foreign key on
+    ``article_id``: a purged article's row tells the drainer to take it out of the index.
+    """
+
+    __tablename__ = "related_pending"
+    # AUTOINCREMENT on SQLite: a claimed id must never be reused by a later write
+    __table_args__ = (Index("ix_related_pending_site_id_id", "site_id", "id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(Integer)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,8 +1,9 @@
 """Keeping every article's related list current, and the editors' rules that shape it.
 
-Compute on write: ``after_write`` runs in the same transaction as the article write and updates the
-lists of the written article and of every article whose list it enters or leaves, so a widget's read
-is one lookup of a stored list.
+Queue on write: ``after_write`` runs in the same transaction as the article write and records the article in
+``related_pending``; the drainer (``articles.related.pending``) later updates the index and the lists of the
+written article and of every article whose list it enters or leaves (:func:`update_around`), so a widget's
+read stays one lookup of a stored list and a write never waits on the index.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
 from articles.related import index_cache, stored_lists
 from articles.related.index_store import store_of
-from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList
+from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList, RelatedPending
+from service.db import utcnow
 from service.errors import ApiError
 from service.sites import Site
 
@@ -33,18 +35,20 @@ ENTRY_CANDIDATES = 500
 
 
 def after_write(db: Session, site: Site, article: Article) -> None:
-    """Update the index and every related list the written article touches (under one lock of the index)."""
-    locked = index_cache.lock_index(db, site)
-    locked.record_change(article.id)
-    _touched(db).add(site.id)
-    deferred = db.info.get("related_deferred")
-    if deferred is not None and site.id in deferred:
-        deferred[site.id].add(article.id)
+    """Queue the written article's index and list update (collected instead inside :func:`deferred`)."""
+    collecting = db.info.get("related_deferred")
+    if collecting is not None and site.id in collecting:
+        collecting[site.id].add(article.id)
         return
-    if locked.needs_refit():
-        refit_site(db, site, locked)
-        return
-    _update_around(db, site, [article.id], locked)
+    queue(db, site, [article.id])
+
+
+def queue(db: Session, site: Site, article_ids: Iterable[int]) -> None:
+    """Record that these articles' index rows and neighbourhoods must be brought up to date."""
+    now = utcnow()
+    rows = [{"site_id": site.id, "article_id": a, "queued_at": now} for a in dict.fromkeys(article_ids)]
+    if rows:
+        db.execute(insert(RelatedPending), rows)
 
 
 def lists_showing(db: Session, article_id: int) -> set[int]:
@@ -53,14 +57,12 @@ def lists_showing(db: Session, article_id: int) -> set[int]:
 
 
 def after_purge(db: Session, site: Site, article_id: int, showing: set[int]) -> None:
-    """After an article was deleted: take it out of the index and refill the lists that showed it."""
-    locked = index_cache.lock_index(db, site)
-    locked.record_change(article_id)
-    _touched(db).add(site.id)
-    _recompute(db, site, locked.current(), showing - {article_id})
+    """After an article was deleted: queue its removal from the index and the refill of the lists that showed it."""
+    queue(db, site, [article_id, *sorted(showing - {article_id})])
 
 
-def _update_around(db: Session, site: Site, article_ids: list[int], locked: index_cache.LockedIndex) -> None:
+def update_around(db: Session, site: Site, article_ids: list[int], locked: index_cache.LockedIndex) -> None:
+    """Recompute the lists of these (already logged) articles and of every article whose list they enter or leave."""
     index = locked.current()
     affected: set[int] = set(article_ids)
     for article_id in article_ids:
@@ -125,24 +127,18 @@ def refit_all_sites(db: Session) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def deferred(db: Session, site: Site) -> Iterator[None]:
-    """Many writes at once (bulk, feeds, demo): lists are brought up to date once, at the end."""
-    pending = db.info.setdefault("related_deferred", {})
-    if site.id in pending:
+    """Many writes at once (feeds, demo, evaluation): each article is queued once, at the end."""
+    collecting = db.info.setdefault("related_deferred", {})
+    if site.id in collecting:
         yield
         return
-    pending[site.id] = set()
+    collecting[site.id] = set()
     try:
         yield
-        changed = pending[site.id]
+        changed = collecting[site.id]
     finally:
-        del pending[site.id]
-    if not changed:
-        return
-    locked = index_cache.lock_index(db, site)
-    if locked.needs_refit() or len(changed) > 50:
-        refit_site(db, site, locked)
-    else:
-        _update_around(db, site, sorted(changed), locked)
+        del collecting[site.id]
+    queue(db, site, sorted(changed))
 
 
 # ---------------------------------------------------------------- reads
@@ -268,7 +264,8 @@ def remove_never_pair(db: Session, site: Site, rule_id: int) -> None:
 # ---------------------------------------------------------------- transactions
 
 
-def _touched(db: Session) -> set[int]:
+def touched(db: Session) -> set[int]:
+    """Sites whose cached index this transaction changed (forgotten if it rolls back)."""
     return db.info.setdefault("related_sites_touched", set())
 
 

@@ -1,7 +1,7 @@
 """security: editors' session version (signing out voids copied cookies), and recent click replays
 
 Revision ID: 0015_security
-Revises: 0013_digest_clicks
+Revises: 0014_related_pending
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import service.db
 
 revision = "0015_security"
-down_revision = "0013_digest_clicks"
+down_revision = "0014_related_pending"
 branch_labels = None
 depends_on = None
 

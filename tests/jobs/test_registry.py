@@ -25,6 +25,7 @@ def test_declared_jobs_are_well_formed() -> None:
         "send_due_digests",
         "poll_feeds",
         "refit_indexes",
+        "drain_related",
         "purge_pending_subscribers",
     ]
     for spec in DECLARED:
@@ -55,6 +56,7 @@ def test_declared_schedules() -> None:
         "send_due_digests": ("interval", {"minutes": 5}, 300, True),
         "poll_feeds": ("interval", {"minutes": 1}, 30, True),
         "refit_indexes": ("cron", {"hour": 3, "minute": 30}, 3 * 60 * 60, True),
+        "drain_related": ("interval", {"minutes": 1}, 30, True),
         "purge_pending_subscribers": ("interval", {"hours": 1}, 30 * 60, True),
     }
 
