@@ -14,7 +14,7 @@ flask db upgrade
 flask demo load --origin "http://$HOST:$PORT" --origin "http://localhost:$PORT"
 KEY_FILE="$VAR_DIR/demo-api-key"
 if [ ! -s "$KEY_FILE" ]; then
-  (umask 077; flask keys create demo --name "demo key (run.sh)" | tail -n 1 > "$KEY_FILE")
+  (umask 077; flask keys create demo --name "demo key (run.sh)" --scope content --scope subscribers --scope settings | tail -n 1 > "$KEY_FILE")
 fi
 EDITOR_FILE="$VAR_DIR/demo-editor-password"
 if [ ! -s "$EDITOR_FILE" ]; then

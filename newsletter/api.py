@@ -35,7 +35,7 @@ def _filtered() -> Select[tuple[Subscriber]]:
 
 
 @bp.get("/subscribers")
-@require_api_key
+@require_api_key(scope="subscribers")
 def list_subscribers() -> Any:
     db = database.session()
     limit = int_arg("limit", 50, 1, 200)
@@ -56,13 +56,13 @@ def list_subscribers() -> Any:
 
 
 @bp.get("/subscribers/export.csv")
-@require_api_key
+@require_api_key(scope="subscribers")
 def export_subscribers() -> Response:
     return csv_response(_filtered(), f"{g.site.slug}-subscribers.csv")
 
 
 @bp.delete("/subscribers/<int:subscriber_id>")
-@require_api_key
+@require_api_key(scope="subscribers")
 def erase_subscriber(subscriber_id: int) -> Any:
     db = database.session()
     subscriptions.erase(db, g.site, subscriber_id)
@@ -71,7 +71,7 @@ def erase_subscriber(subscriber_id: int) -> Any:
 
 
 @bp.post("/suppressions")
-@require_api_key
+@require_api_key(scope="subscribers")
 def add_suppression() -> Any:
     body = json_body()
     if not isinstance(body, dict) or set(body) - {"email"} or "email" not in body:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from clinicreads.app import create_app
 from clinicreads.models import metadata
 from service import db as database
-from service.auth import create_api_key
+from service.auth import SCOPES, create_api_key
 from service.migrations import upgrade
 from service.sites import Site, create_site
 from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
@@ -160,7 +160,7 @@ def add_site(app: Flask, slug: str, **kwargs: Any) -> SiteWithKey:
     with app.app_context():
         with database.new_session() as db:
             site = create_site(db, slug, kwargs.pop("name", slug.title()), **kwargs)
-            _, plain = create_api_key(db, site, "tests")
+            _, plain = create_api_key(db, site, "tests", SCOPES)
             db.commit()
             return SiteWithKey(site, plain)
 
