@@ -113,6 +113,7 @@ def _start_pending(db: Session, subscriber: Subscriber, signup: Signup, now: dat
     subscriber.requested_at = now
     subscriber.confirmed_at = None
     subscriber.confirm_sent_at = now
+    subscriber.confirm_due_at = now  # sent after the response (newsletter.confirmations)
     subscriber.consent_at = now
     subscriber.consent_source = signup.source
     subscriber.consent_text = signup.consent_text
@@ -164,6 +165,7 @@ def request_subscription(
 def confirmation_failed(subscriber: Subscriber) -> None:
     """The confirmation could not be sent: let the next sign-up attempt try again at once."""
     subscriber.confirm_sent_at = None
+    subscriber.confirm_due_at = None
 
 
 def confirm(subscriber: Subscriber, now: datetime) -> bool:

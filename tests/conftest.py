@@ -113,9 +113,24 @@ def make_test_app(database_url: str, var_dir: Path, **overrides: Any) -> Flask:
         "TESTING": True,
         "PUBLIC_BASE_URL": "http://service.test",
         "WIDGET_MICROCACHE_SECONDS": 0,
+        # the suite signs up many addresses from one client; tests of the limits set their own
+        "SIGNUP_LIMIT_PER_CLIENT": 10_000,
+        "SIGNUP_LIMIT_PER_SITE": 10_000,
+        "SIGNUP_LIMIT_PER_EMAIL": 10_000,
         **overrides,
     }
-    return create_app(config)
+    application = create_app(config)
+    application.test_client_class = ServerLikeClient
+    return application
+
+
+class ServerLikeClient(FlaskClient):
+    """Consumes and closes each response before returning it, as a WSGI server does once the body is sent, so
+    work the app runs after the response (``response.call_on_close``) has happened when a test reads the result."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture
