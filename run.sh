@@ -37,7 +37,10 @@ INFO
 # The scheduler runs in its own process beside the web workers (never inside them); both stop when run.sh exits.
 flask jobs run &
 SCHEDULER_PID=$!
-gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --access-logfile - wsgi:app &
+# The access log names the path only: query strings (sign-up choices, search words, cursors) and the referrer
+# are never written; see docs/operations.md.
+ACCESS_LOG_FORMAT='%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
+gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --access-logfile - --access-logformat "$ACCESS_LOG_FORMAT" wsgi:app &
 WEB_PID=$!
 stop_services() { kill -TERM "$WEB_PID" "$SCHEDULER_PID" 2>/dev/null || true; wait "$WEB_PID" "$SCHEDULER_PID" 2>/dev/null || true; }
 trap stop_services EXIT

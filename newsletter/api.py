@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.sql import Select
 
-from newsletter import subscriptions
+from newsletter import notify, subscriptions
 from newsletter.export import csv_response, filtered_query, subscriber_json
 from newsletter.inputs import InvalidEmail
 from newsletter.models import FREQUENCIES, STATUSES, Subscriber
@@ -65,8 +65,9 @@ def export_subscribers() -> Response:
 @require_api_key(scope="subscribers")
 def erase_subscriber(subscriber_id: int) -> Any:
     db = database.session()
-    subscriptions.erase(db, g.site, subscriber_id)
+    address = subscriptions.erase(db, g.site, subscriber_id)
     db.commit()
+    notify.erase_outbox_copies(current_app.config, address)
     return "", 204
 
 

@@ -177,11 +177,26 @@ def confirm(subscriber: Subscriber, now: datetime) -> bool:
     return subscriber.status == "confirmed"
 
 
+def forget_choices(subscriber: Subscriber) -> None:
+    """Delete what the subscriber told us about their health (topics, legacy interests, free text) and their
+    reading history. What stays is what stopping mail needs: the address, its status and the consent record."""
+    db = object_session(subscriber)
+    subscriber.interests = []
+    subscriber.reader_topics = []
+    subscriber.interest_text = None
+    if db is not None and subscriber.id is not None:
+        reading.forget(db, subscriber.id)
+    subscriber.reading_history = False
+    subscriber.confirm_due_at = None
+
+
 def unsubscribe(subscriber: Subscriber, now: datetime) -> None:
-    """Stop all mail to the subscriber at once; final until they sign up again. Idempotent."""
+    """Stop all mail to the subscriber at once and forget their choices; final until they sign up again.
+    Idempotent."""
     if subscriber.status in ("pending", "confirmed"):
         subscriber.status = "unsubscribed"
         subscriber.unsubscribed_at = now
+    forget_choices(subscriber)
 
 
 def update_preferences(subscriber: Subscriber, prefs: Preferences) -> None:
@@ -210,21 +225,25 @@ def record_bounce(db: Session, subscriber: Subscriber, code: int | None, message
 
 
 def record_complaint(db: Session, subscriber: Subscriber) -> None:
-    """A spam complaint: stop all mail (status ``complained``)."""
+    """A spam complaint: stop all mail (status ``complained``) and forget the subscriber's choices."""
     subscriber.status = "complained"
     subscriber.unsubscribed_at = utcnow()
+    forget_choices(subscriber)
     db.flush()
 
 
-def erase(db: Session, site: Site, subscriber_id: int) -> None:
+def erase(db: Session, site: Site, subscriber_id: int) -> str:
     """Delete a subscriber and everything about them (interests and any row that cascades); 404 if not the
-    site's. Right to erasure: nothing of the address is kept (use :func:`suppress` to also block it)."""
+    site's. Right to erasure: nothing of the address is kept (use :func:`suppress` to also block it). Returns
+    the address, for the caller to delete the outbox's copies of mail to it once this is committed."""
     subscriber = db.get(Subscriber, subscriber_id)
     if subscriber is None or subscriber.site_id != site.id:
         raise ApiError(404, "unknown_subscriber", f"No subscriber {subscriber_id}.")
+    address = subscriber.email
     db.delete(subscriber)
     db.flush()
     log.info("subscriber %s of site %s erased", subscriber_id, site.slug)
+    return address
 
 
 def suppress(db: Session, site: Site, raw_email: str, reason: str = "editor") -> tuple[Suppression, bool]:
