@@ -62,6 +62,19 @@ def is_suppressed(db: Session, site_id: int, address_hash: str) -> bool:
     return found is not None
 
 
+def _chosen_topics(db: Session, site_id: int, prefs: Preferences) -> list[ReaderTopic]:
+    keys = {name.casefold() for name in prefs.topics}
+    if not keys:
+        return []
+    return list(
+        db.scalars(
+            select(ReaderTopic)
+            .where(ReaderTopic.site_id == site_id, ReaderTopic.name_key.in_(keys))
+            .order_by(ReaderTopic.position, ReaderTopic.id)
+        )
+    )
+
+
 def _apply_preferences(db: Session, subscriber: Subscriber, prefs: Preferences) -> None:
     """Store the choices: names of the site's reader topics become topic references, any other name
     (a category or tag, as subscribers chose before reader topics existed) stays a legacy label."""
@@ -76,18 +89,7 @@ def _apply_preferences(db: Session, subscriber: Subscriber, prefs: Preferences) 
         if session is not None:
             reading.forget(session, subscriber.id)
     subscriber.reading_history = prefs.reading_history
-    keys = {name.casefold() for name in prefs.topics}
-    chosen = (
-        list(
-            db.scalars(
-                select(ReaderTopic)
-                .where(ReaderTopic.site_id == subscriber.site_id, ReaderTopic.name_key.in_(keys))
-                .order_by(ReaderTopic.position, ReaderTopic.id)
-            )
-        )
-        if keys
-        else []
-    )
+    chosen = _chosen_topics(db, subscriber.site_id, prefs)
     subscriber.reader_topics = chosen
     wanted = {name for name in prefs.topics if name.casefold() not in {t.name_key for t in chosen}}
     subscriber.interests = [i for i in subscriber.interests if i.topic in wanted] + [
@@ -138,9 +140,13 @@ def request_subscription(
     ``ip`` is stored with the consent only when given (the site's ``store_consent_ip``).
     """
     address_hash = email_hash(signup.email)
-    if is_suppressed(db, site.id, address_hash):
-        return SignupResult("suppressed", None, False)
+    # every outcome runs the same lookups (suppression, subscriber, chosen topics), so that the time taken
+    # says little about the address
+    suppressed = is_suppressed(db, site.id, address_hash)
     subscriber = db.scalar(select(Subscriber).where(Subscriber.site_id == site.id, Subscriber.email == signup.email))
+    _chosen_topics(db, site.id, signup.preferences)
+    if suppressed:
+        return SignupResult("suppressed", None, False)
     if subscriber is None:
         subscriber = Subscriber(site_id=site.id, email=signup.email, email_hash=address_hash, created_at=now)
         subscriber.interests = []
