@@ -14,7 +14,7 @@ flask db upgrade
 flask demo load --origin "http://$HOST:$PORT" --origin "http://localhost:$PORT"
 KEY_FILE="$VAR_DIR/demo-api-key"
 if [ ! -s "$KEY_FILE" ]; then
-  (umask 077; flask keys create demo --name "demo key (run.sh)" | tail -n 1 > "$KEY_FILE")
+  (umask 077; flask keys create demo --name "demo key (run.sh)" --scope content --scope subscribers --scope settings | tail -n 1 > "$KEY_FILE")
 fi
 EDITOR_FILE="$VAR_DIR/demo-editor-password"
 if [ ! -s "$EDITOR_FILE" ]; then
@@ -40,7 +40,10 @@ SCHEDULER_PID=$!
 # The related worker updates the lists that writes queued (the scheduler's drain_related job is its fallback).
 flask related work &
 WORKER_PID=$!
-gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --access-logfile - wsgi:app &
+# The access log names the path only: query strings (sign-up choices, search words, cursors) and the referrer
+# are never written; see docs/operations.md.
+ACCESS_LOG_FORMAT='%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
+gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --access-logfile - --access-logformat "$ACCESS_LOG_FORMAT" wsgi:app &
 WEB_PID=$!
 stop_services() { kill -TERM "$WEB_PID" "$SCHEDULER_PID" "$WORKER_PID" 2>/dev/null || true; wait "$WEB_PID" "$SCHEDULER_PID" "$WORKER_PID" 2>/dev/null || true; }
 trap stop_services EXIT

@@ -95,6 +95,14 @@ class KeyForm(FlaskForm):
         validators=[Length(max=200)],
         description="e.g. Website CMS. Helps you recognise it later.",
     )
+    scope_content = BooleanField("Content: articles, feeds, related links, synonyms, topics", default=True)
+    scope_subscribers = BooleanField("Subscribers: subscribers, their interests, exports and digests")
+    scope_settings = BooleanField("Settings: the clinic's options")
+
+    def scopes(self) -> list[str]:
+        """The ticked scopes (content only when none is ticked: least privilege)."""
+        ticked = [name for name in ("content", "subscribers", "settings") if self[f"scope_{name}"].data]
+        return ticked or ["content"]
 
 
 class SynonymForm(FlaskForm):

@@ -14,6 +14,7 @@ import newsletter.digests.ledger
 import newsletter.models
 import newsletter.reading
 import service.auth
+import service.rate_limits
 import service.sites
 from service.db import Base
 

@@ -15,15 +15,21 @@ from sqlalchemy.orm import Session
 from articles.feeds.polling import poll_due_feeds
 from articles.related.pending import drain as drain_pending
 from articles.related.updates import refit_all_sites
+from newsletter.confirmations import send_all_owed_confirmations
 from newsletter.digests import run as digest_run
 from newsletter.subscriptions import purge_expired_pending
 from newsletter.welcome import send_all_pending_welcomes
+from service.rate_limits import purge_stale_counters
 
 
 def send_due_digests(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    """Welcomes still owed first (a new subscriber hears what comes before it comes), then the digests."""
+    """Confirmations and welcomes still owed first (a new subscriber hears what comes before it comes), then the
+    digests."""
+    confirmations = send_all_owed_confirmations(db, now, config)
     welcomes = send_all_pending_welcomes(db, now, config)
     results = digest_run.send_due_digests(db, now, config)
+    if confirmations:
+        results["confirmations_sent"] = confirmations
     if welcomes:
         results["welcomes_sent"] = welcomes
     return results
@@ -38,7 +44,8 @@ def refit_indexes(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
 
 
 def purge_pending_subscribers(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    return {"purged": purge_expired_pending(db, now, config["PENDING_EXPIRY_DAYS"])}
+    purged = purge_expired_pending(db, now, config["PENDING_EXPIRY_DAYS"])
+    return {"purged": purged, "stale_rate_counters": purge_stale_counters(db, now)}
 
 
 def drain_related(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:

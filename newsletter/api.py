@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.sql import Select
 
-from newsletter import subscriptions
+from newsletter import notify, subscriptions
 from newsletter.export import csv_response, filtered_query, subscriber_json
 from newsletter.inputs import InvalidEmail
 from newsletter.models import FREQUENCIES, STATUSES, Subscriber
@@ -35,7 +35,7 @@ def _filtered() -> Select[tuple[Subscriber]]:
 
 
 @bp.get("/subscribers")
-@require_api_key
+@require_api_key(scope="subscribers")
 def list_subscribers() -> Any:
     db = database.session()
     limit = int_arg("limit", 50, 1, 200)
@@ -56,22 +56,23 @@ def list_subscribers() -> Any:
 
 
 @bp.get("/subscribers/export.csv")
-@require_api_key
+@require_api_key(scope="subscribers")
 def export_subscribers() -> Response:
     return csv_response(_filtered(), f"{g.site.slug}-subscribers.csv")
 
 
 @bp.delete("/subscribers/<int:subscriber_id>")
-@require_api_key
+@require_api_key(scope="subscribers")
 def erase_subscriber(subscriber_id: int) -> Any:
     db = database.session()
-    subscriptions.erase(db, g.site, subscriber_id)
+    address = subscriptions.erase(db, g.site, subscriber_id)
     db.commit()
+    notify.erase_outbox_copies(current_app.config, address)
     return "", 204
 
 
 @bp.post("/suppressions")
-@require_api_key
+@require_api_key(scope="subscribers")
 def add_suppression() -> Any:
     body = json_body()
     if not isinstance(body, dict) or set(body) - {"email"} or "email" not in body:

@@ -105,6 +105,8 @@ class Subscriber(Base):
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: last confirmation email (re-sending is rate-limited).
     confirm_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a confirmation email is owed since then: recorded at sign-up, sent after the response (or by the job)
+    confirm_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: consent record: when, through which form, the exact wording shown, and (only if the site stores it) the IP.
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     consent_source: Mapped[str] = mapped_column(String(100), default="form")

@@ -10,9 +10,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newsletter.mail import Branding, MailBackendError, build_message, make_backend
+from newsletter.mail.outbox import delete_copies_to
 from newsletter.mail.safety import check_url
 from newsletter.models import Subscriber
 from newsletter.subscriptions import links_for, token_for
+from service.settings import MailSettings
 from service.sites import Site
 
 log = logging.getLogger(__name__)
@@ -93,3 +95,9 @@ def send_confirmation(config: Mapping[str, Any], subscriber: Subscriber, now: da
             result.code,
         )
     return result.ok
+
+
+def erase_outbox_copies(config: Mapping[str, Any], address: str) -> int:
+    """Delete the outbox's copies of mail to an erased ``address`` (whatever backend is configured now: the
+    folder may hold copies from when it was the outbox). Call after the erasure is committed."""
+    return delete_copies_to(MailSettings.from_config(config).outbox_dir, address)

@@ -51,13 +51,13 @@ def _state(subscriber: Subscriber) -> Any:
 
 
 @bp.get("/api/v1/subscribers/<int:subscriber_id>/reading-history")
-@require_api_key
+@require_api_key(scope="subscribers")
 def reading_history(subscriber_id: int) -> Any:
     return _state(_subscriber(subscriber_id))
 
 
 @bp.put("/api/v1/subscribers/<int:subscriber_id>/reading-history")
-@require_api_key
+@require_api_key(scope="subscribers")
 def set_reading_history(subscriber_id: int) -> Any:
     subscriber = _subscriber(subscriber_id)
     body = json_body()

@@ -62,6 +62,19 @@ def is_suppressed(db: Session, site_id: int, address_hash: str) -> bool:
     return found is not None
 
 
+def _chosen_topics(db: Session, site_id: int, prefs: Preferences) -> list[ReaderTopic]:
+    keys = {name.casefold() for name in prefs.topics}
+    if not keys:
+        return []
+    return list(
+        db.scalars(
+            select(ReaderTopic)
+            .where(ReaderTopic.site_id == site_id, ReaderTopic.name_key.in_(keys))
+            .order_by(ReaderTopic.position, ReaderTopic.id)
+        )
+    )
+
+
 def _apply_preferences(db: Session, subscriber: Subscriber, prefs: Preferences) -> None:
     """Store the choices: names of the site's reader topics become topic references, any other name
     (a category or tag, as subscribers chose before reader topics existed) stays a legacy label."""
@@ -76,18 +89,7 @@ def _apply_preferences(db: Session, subscriber: Subscriber, prefs: Preferences) 
         if session is not None:
             reading.forget(session, subscriber.id)
     subscriber.reading_history = prefs.reading_history
-    keys = {name.casefold() for name in prefs.topics}
-    chosen = (
-        list(
-            db.scalars(
-                select(ReaderTopic)
-                .where(ReaderTopic.site_id == subscriber.site_id, ReaderTopic.name_key.in_(keys))
-                .order_by(ReaderTopic.position, ReaderTopic.id)
-            )
-        )
-        if keys
-        else []
-    )
+    chosen = _chosen_topics(db, subscriber.site_id, prefs)
     subscriber.reader_topics = chosen
     wanted = {name for name in prefs.topics if name.casefold() not in {t.name_key for t in chosen}}
     subscriber.interests = [i for i in subscriber.interests if i.topic in wanted] + [
@@ -113,6 +115,7 @@ def _start_pending(db: Session, subscriber: Subscriber, signup: Signup, now: dat
     subscriber.requested_at = now
     subscriber.confirmed_at = None
     subscriber.confirm_sent_at = now
+    subscriber.confirm_due_at = now  # sent after the response (newsletter.confirmations)
     subscriber.consent_at = now
     subscriber.consent_source = signup.source
     subscriber.consent_text = signup.consent_text
@@ -137,9 +140,13 @@ def request_subscription(
     ``ip`` is stored with the consent only when given (the site's ``store_consent_ip``).
     """
     address_hash = email_hash(signup.email)
-    if is_suppressed(db, site.id, address_hash):
-        return SignupResult("suppressed", None, False)
+    # every outcome runs the same lookups (suppression, subscriber, chosen topics), so that the time taken
+    # says little about the address
+    suppressed = is_suppressed(db, site.id, address_hash)
     subscriber = db.scalar(select(Subscriber).where(Subscriber.site_id == site.id, Subscriber.email == signup.email))
+    _chosen_topics(db, site.id, signup.preferences)
+    if suppressed:
+        return SignupResult("suppressed", None, False)
     if subscriber is None:
         subscriber = Subscriber(site_id=site.id, email=signup.email, email_hash=address_hash, created_at=now)
         subscriber.interests = []
@@ -164,6 +171,7 @@ def request_subscription(
 def confirmation_failed(subscriber: Subscriber) -> None:
     """The confirmation could not be sent: let the next sign-up attempt try again at once."""
     subscriber.confirm_sent_at = None
+    subscriber.confirm_due_at = None
 
 
 def confirm(subscriber: Subscriber, now: datetime) -> bool:
@@ -175,11 +183,26 @@ def confirm(subscriber: Subscriber, now: datetime) -> bool:
     return subscriber.status == "confirmed"
 
 
+def forget_choices(subscriber: Subscriber) -> None:
+    """Delete what the subscriber told us about their health (topics, legacy interests, free text) and their
+    reading history. What stays is what stopping mail needs: the address, its status and the consent record."""
+    db = object_session(subscriber)
+    subscriber.interests = []
+    subscriber.reader_topics = []
+    subscriber.interest_text = None
+    if db is not None and subscriber.id is not None:
+        reading.forget(db, subscriber.id)
+    subscriber.reading_history = False
+    subscriber.confirm_due_at = None
+
+
 def unsubscribe(subscriber: Subscriber, now: datetime) -> None:
-    """Stop all mail to the subscriber at once; final until they sign up again. Idempotent."""
+    """Stop all mail to the subscriber at once and forget their choices; final until they sign up again.
+    Idempotent."""
     if subscriber.status in ("pending", "confirmed"):
         subscriber.status = "unsubscribed"
         subscriber.unsubscribed_at = now
+    forget_choices(subscriber)
 
 
 def update_preferences(subscriber: Subscriber, prefs: Preferences) -> None:
@@ -208,21 +231,25 @@ def record_bounce(db: Session, subscriber: Subscriber, code: int | None, message
 
 
 def record_complaint(db: Session, subscriber: Subscriber) -> None:
-    """A spam complaint: stop all mail (status ``complained``)."""
+    """A spam complaint: stop all mail (status ``complained``) and forget the subscriber's choices."""
     subscriber.status = "complained"
     subscriber.unsubscribed_at = utcnow()
+    forget_choices(subscriber)
     db.flush()
 
 
-def erase(db: Session, site: Site, subscriber_id: int) -> None:
+def erase(db: Session, site: Site, subscriber_id: int) -> str:
     """Delete a subscriber and everything about them (interests and any row that cascades); 404 if not the
-    site's. Right to erasure: nothing of the address is kept (use :func:`suppress` to also block it)."""
+    site's. Right to erasure: nothing of the address is kept (use :func:`suppress` to also block it). Returns
+    the address, for the caller to delete the outbox's copies of mail to it once this is committed."""
     subscriber = db.get(Subscriber, subscriber_id)
     if subscriber is None or subscriber.site_id != site.id:
         raise ApiError(404, "unknown_subscriber", f"No subscriber {subscriber_id}.")
+    address = subscriber.email
     db.delete(subscriber)
     db.flush()
     log.info("subscriber %s of site %s erased", subscriber_id, site.slug)
+    return address
 
 
 def suppress(db: Session, site: Site, raw_email: str, reason: str = "editor") -> tuple[Suppression, bool]:

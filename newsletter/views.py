@@ -16,13 +16,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
-from newsletter import notify, subscriptions, welcome
+from newsletter import confirmations, signup_guard, subscriptions, welcome
 from newsletter.consent import consent_wording
 from newsletter.inputs import Preferences, parse_preference_change, parse_signup, time_zones
 from newsletter.mail.branding import text_colour_on
@@ -69,6 +70,7 @@ FIELD_LABELS = {
     "time_zone": "Time zone",
     "paused": "Pause",
     "source": "Form",
+    "captcha_response": "Robot check",
 }
 
 
@@ -177,15 +179,28 @@ def subscribe_preflight(slug: str) -> ResponseReturnValue:
 
 @bp.post("/api/v1/sites/<slug>/subscribe")
 def subscribe(slug: str) -> ResponseReturnValue:
+    """Every valid sign-up does the same work before answering, whatever the address: count the rate limits,
+    record, commit. The confirmation email is sent after the response (``newsletter.confirmations``)."""
     db = database.session()
     site = site_by_slug(db, slug)
     g.cors_origins = site.allowed_origins or []
     choices = _choices(site)
+    config = current_app.config
+    data = _signup_data()
+    honeypot = data.pop(signup_guard.HONEYPOT_FIELD, None)
+    captcha_answer = data.pop(signup_guard.CAPTCHA_FIELD, None)
     try:
         signup = parse_signup(
-            _signup_data(), choices.allowed, request.is_json, choices.ids, default_time_zone=_default_zone(site)
+            data, choices.allowed, request.is_json, choices.ids, default_time_zone=_default_zone(site)
         )
         signup.consent_text = consent_wording(site)
+        if not signup_guard.captcha_passes(config, captcha_answer, request.remote_addr):
+            raise ApiError(
+                422,
+                "captcha_failed",
+                "Please confirm you are not a robot.",
+                {signup_guard.CAPTCHA_FIELD: "The check was not passed; try again."},
+            )
     except ApiError as err:
         if _wants_page() and err.status == 422:
             return _message(
@@ -198,23 +213,64 @@ def subscribe(slug: str) -> ResponseReturnValue:
             )
         raise
     now = utcnow()
+    for attempt in (1, 2):
+        try:
+            limits = signup_guard.check_limits(db, config, request.remote_addr, site.id, signup.email, now)
+            if limits.refuse is not None:
+                db.commit()
+                return _too_many(site, limits.refuse.per_s)
+            outcome, subscriber_id = _record_signup(db, site, signup, now, quiet=limits.quiet or bool(honeypot))
+            db.commit()
+            break
+        except IntegrityError:  # the same new address signed up twice at once: the other request created it
+            db.rollback()
+            if attempt == 2:
+                raise
+    log.info("sign-up for site %s: %s", site.slug, "honeypot" if honeypot else outcome)
+    if _wants_page():
+        response = current_app.make_response(_message(site, "Check your inbox", ACCEPTED_MESSAGE, status=202))
+    else:
+        response = current_app.make_response((jsonify({"status": "accepted", "message": ACCEPTED_MESSAGE}), 202))
+    response.call_on_close(_after_response(subscriber_id))
+    return response
+
+
+def _record_signup(db: Any, site: Site, signup: Any, now: Any, quiet: bool) -> tuple[str, int | None]:
+    """Record the sign-up unless ``quiet`` (over the per-address limit, or a bot's honeypot); the outcome and the
+    id of a subscriber now owed a confirmation."""
+    if quiet:
+        return "rate_limited", None
     ip = request.remote_addr if site.setting("store_consent_ip") else None
     interval = current_app.config["CONFIRM_RESEND_INTERVAL_S"]
-    try:
-        result = subscriptions.request_subscription(db, site, signup, now, ip, interval)
-        db.commit()
-    except IntegrityError:  # the same new address signed up twice at once: the other request created it
-        db.rollback()
-        result = subscriptions.request_subscription(db, site, signup, now, ip, interval)
-        db.commit()
-    if result.send_confirmation and result.subscriber is not None:
-        if not notify.send_confirmation(current_app.config, result.subscriber, now):
-            subscriptions.confirmation_failed(result.subscriber)
-            db.commit()
-    log.info("sign-up for site %s: %s", site.slug, result.outcome)
+    result = subscriptions.request_subscription(db, site, signup, now, ip, interval)
+    owed = result.subscriber.id if result.send_confirmation and result.subscriber is not None else None
+    return result.outcome, owed
+
+
+def _after_response(subscriber_id: int | None) -> Callable[[], None]:
+    """Run by the server once the response is sent: mail the confirmation owed (the job retries a failure)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def deliver() -> None:
+        if subscriber_id is None:
+            return
+        try:
+            with app.app_context(), database.new_session() as db:
+                confirmations.send_owed_confirmation(db, app.config, subscriber_id, utcnow())
+        except Exception:  # the response is gone: log it; the digest job sends what is still owed
+            log.exception("confirmation for subscriber %s not sent after the response", subscriber_id)
+
+    return deliver
+
+
+def _too_many(site: Site, retry_after_s: int) -> ResponseReturnValue:
+    message = "Too many sign-ups from here just now. Please try again later."
     if _wants_page():
-        return _message(site, "Check your inbox", ACCEPTED_MESSAGE, status=202)
-    return jsonify({"status": "accepted", "message": ACCEPTED_MESSAGE}), 202
+        response = current_app.make_response(_message(site, "Please try again later", message, status=429))
+    else:
+        response = current_app.make_response((jsonify({"error": {"code": "rate_limited", "message": message}}), 429))
+    response.headers["Retry-After"] = str(retry_after_s)
+    return response
 
 
 def _back_link(site: Site) -> str:

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service import db as database
-from service.auth import ApiKey, create_api_key, revoke_api_key
+from service.auth import DEFAULT_SCOPES, SCOPES, ApiKey, create_api_key, revoke_api_key
 from service.errors import ApiError
 from service.sites import Site, create_site, site_by_slug
 
@@ -47,15 +47,22 @@ def sites_list() -> None:
 @keys_cli.command("create")
 @click.argument("slug")
 @click.option("--name", default="", help="What the key is for.")
-def keys_create(slug: str, name: str) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(SCOPES),
+    help="What the key may do (repeatable): content (the default), subscribers, settings.",
+)
+def keys_create(slug: str, name: str, scopes: tuple[str, ...]) -> None:
     """Create an API key for a site; the key is printed once and never stored."""
     with database.new_session() as db:
         try:
-            key, plain = create_api_key(db, site_by_slug(db, slug), name)
+            key, plain = create_api_key(db, site_by_slug(db, slug), name, scopes or DEFAULT_SCOPES)
         except ApiError as err:
             _fail(err)
         db.commit()
-        click.echo(f"key id {key.id} for {slug} (shown once, store it now):")
+        click.echo(f"key id {key.id} for {slug}, scopes {', '.join(key.scope_list)} (shown once, store it now):")
         click.echo(plain)
 
 
@@ -71,7 +78,8 @@ def keys_list(slug: str) -> None:
         for key in db.scalars(select(ApiKey).where(ApiKey.site_id == site.id).order_by(ApiKey.id)):
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
             used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
-            click.echo(f"{key.id}\tcr_{key.prefix}_…\t{state}\tlast used {used}\t{key.name}")
+            scopes = ",".join(key.scope_list)
+            click.echo(f"{key.id}\tcr_{key.prefix}_…\t{scopes}\t{state}\tlast used {used}\t{key.name}")
 
 
 @keys_cli.command("revoke")

@@ -227,6 +227,18 @@ class Settings(BaseSettings, MailSettings):
     CONFIRM_RESEND_INTERVAL_S: int = Field(
         600, ge=0, description="Least seconds between two confirmation emails to one address."
     )
+    SIGNUP_LIMIT_PER_CLIENT: int = Field(
+        10, ge=1, description="Most sign-ups an hour from one client address, across all sites (429 above)."
+    )
+    SIGNUP_LIMIT_PER_SITE: int = Field(
+        300, ge=1, description="Most sign-ups an hour to one site, from everyone (429 above)."
+    )
+    SIGNUP_LIMIT_PER_EMAIL: int = Field(
+        5, ge=1, description="Most sign-ups a day naming one email address; past it the answer is the same, no mail."
+    )
+    SIGNUP_CAPTCHA_VERIFIER: str = Field(
+        "", description="`module:function` that checks a sign-up's captcha answer; empty means no captcha."
+    )
     FEEDS_ALLOW_PRIVATE_HOSTS: bool = Field(
         False, description="Allow feed URLs on localhost or private/loopback/link-local IPs (true/false)."
     )

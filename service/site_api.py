@@ -21,13 +21,13 @@ bp = Blueprint("site_api", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/site/settings")
-@require_api_key
+@require_api_key(scope="settings")
 def get_settings() -> Any:
     return jsonify({"site": g.site.slug, "settings": options_view(g.site)})
 
 
 @bp.patch("/site/settings")
-@require_api_key
+@require_api_key(scope="settings")
 def patch_settings() -> Any:
     body = json_body()
     if not isinstance(body, dict):

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from clinicreads.app import create_app
 from clinicreads.models import metadata
 from service import db as database
-from service.auth import create_api_key
+from service.auth import SCOPES, create_api_key
 from service.migrations import upgrade
 from service.sites import Site, create_site
 from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
@@ -113,9 +113,24 @@ def make_test_app(database_url: str, var_dir: Path, **overrides: Any) -> Flask:
         "TESTING": True,
         "PUBLIC_BASE_URL": "http://service.test",
         "WIDGET_MICROCACHE_SECONDS": 0,
+        # the suite signs up many addresses from one client; tests of the limits set their own
+        "SIGNUP_LIMIT_PER_CLIENT": 10_000,
+        "SIGNUP_LIMIT_PER_SITE": 10_000,
+        "SIGNUP_LIMIT_PER_EMAIL": 10_000,
         **overrides,
     }
-    return create_app(config)
+    application = create_app(config)
+    application.test_client_class = ServerLikeClient
+    return application
+
+
+class ServerLikeClient(FlaskClient):
+    """Consumes and closes each response before returning it, as a WSGI server does once the body is sent, so
+    work the app runs after the response (``response.call_on_close``) has happened when a test reads the result."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture
@@ -160,7 +175,7 @@ def add_site(app: Flask, slug: str, **kwargs: Any) -> SiteWithKey:
     with app.app_context():
         with database.new_session() as db:
             site = create_site(db, slug, kwargs.pop("name", slug.title()), **kwargs)
-            _, plain = create_api_key(db, site, "tests")
+            _, plain = create_api_key(db, site, "tests", SCOPES)
             db.commit()
             return SiteWithKey(site, plain)
 

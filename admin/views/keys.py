@@ -33,7 +33,7 @@ def key_create(site: Site) -> Any:
     if not form.validate_on_submit():
         return _page(site, form, status=422)
     db = database.session()
-    key, plain = create_api_key(db, site, (form.name.data or "").strip())
+    key, plain = create_api_key(db, site, (form.name.data or "").strip(), form.scopes())
     db.commit()
     # shown on this response only (never stored, never redirected through a URL or the session)
     return _page(site, KeyForm(formdata=None), new_key=plain, status=201)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from admin.auth import require_editor
 from admin.blueprint import bp
 from admin.reports import site_subscriber, subscriber_page, subscriber_query
-from newsletter import subscriptions
+from newsletter import notify, subscriptions
 from newsletter.export import csv_response
 from newsletter.models import STATUSES, Subscriber
 from service import db as database
@@ -90,7 +90,8 @@ def subscriber_erase(site: Site, subscriber_id: int) -> Any:
     if request.method != "POST":  # GET and HEAD only show the page
         return render_template("admin/subscriber_erase.html", subscriber=person)
     db = database.session()
-    subscriptions.erase(db, site, person.id)
+    address = subscriptions.erase(db, site, person.id)
     db.commit()
+    notify.erase_outbox_copies(current_app.config, address)
     flash(f"Subscriber {subscriber_id} erased: nothing about them is kept.", "success")
     return redirect(url_for("admin.subscribers", site=site.slug))

@@ -48,7 +48,7 @@ def _picks_json(digest: Any) -> list[dict[str, Any]]:
 
 
 @bp.get("/subscribers/<int:subscriber_id>/digest-preview")
-@require_api_key
+@require_api_key(scope="subscribers")
 def preview(subscriber_id: int) -> Any:
     """The digest this subscriber would get now (nothing is sent or recorded)."""
     subscriber = _subscriber(subscriber_id)
@@ -62,7 +62,7 @@ def preview(subscriber_id: int) -> Any:
 
 
 @bp.post("/digests/test")
-@require_api_key
+@require_api_key(scope="subscribers")
 def send_test() -> Any:
     """Send the digest a subscriber would get now to another address (for checking; not recorded)."""
     body = json_body()
@@ -78,7 +78,7 @@ def send_test() -> Any:
 
 
 @bp.get("/digests/runs")
-@require_api_key
+@require_api_key(scope="subscribers")
 def runs() -> Any:
     rows = database.session().scalars(
         select(ledger.DigestRun)

@@ -7,7 +7,10 @@ import secrets
 import tempfile
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.policy import SMTP as SMTP_POLICY
+from email.policy import default as DEFAULT_POLICY
+from email.utils import getaddresses
 from pathlib import Path
 
 from .base import Backend, SendResult, log, recipient_domain
@@ -41,3 +44,27 @@ class OutboxBackend(Backend):
             "mail written to outbox message_id=%s domain=%s file=%s", message_id, recipient_domain(msg), final.name
         )
         return SendResult(ok=True, message_id=message_id)
+
+
+def delete_copies_to(folder: str | os.PathLike[str], address: str) -> int:
+    """Delete every message in the outbox ``folder`` addressed to ``address`` (erasure: the outbox keeps a copy
+    of each email sent, with the person's address and interests). Returns how many were deleted."""
+    wanted = address.strip().lower()
+    path = Path(folder)
+    if not wanted or not path.is_dir():
+        return 0
+    parser = BytesHeaderParser(policy=DEFAULT_POLICY)
+    deleted = 0
+    for eml in path.glob("*.eml"):
+        try:
+            with eml.open("rb") as fh:
+                headers = parser.parse(fh)
+        except OSError:
+            continue
+        recipients = {addr.lower() for _, addr in getaddresses([str(v) for v in headers.get_all("To", [])])}
+        if wanted in recipients:
+            eml.unlink(missing_ok=True)
+            deleted += 1
+    if deleted:
+        log.info("deleted %d outbox copies of mail to an erased address", deleted)
+    return deleted

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from articles.synonyms.models import SiteSynonym
 from service import db as database
-from service.auth import create_api_key
+from service.auth import SCOPES, create_api_key
 from service.sites import site_by_slug
 from tests.conftest import SiteWithKey
 from tests.newsletter.digest_fixtures import add_subscriber, build_clinic
@@ -104,7 +104,7 @@ def test_each_site_sees_and_changes_only_its_own(client: FlaskClient, site_a: Si
 
 def _clinic_key(app: Flask, slug: str = "digest-clinic") -> dict[str, str]:
     with app.app_context(), database.new_session() as db:
-        _, key = create_api_key(db, site_by_slug(db, slug))
+        _, key = create_api_key(db, site_by_slug(db, slug), "tests", SCOPES)
         db.commit()
     return {"Authorization": f"Bearer {key}"}
 

@@ -100,11 +100,11 @@ def test_site_options_set_the_header_link_and_the_disclaimer(app: Flask, smtp_si
     smtp_app(app, smtp_sink)
     build_clinic(app, NOW - timedelta(hours=20))
     from service import db as database
-    from service.auth import create_api_key
+    from service.auth import SCOPES, create_api_key
     from service.sites import site_by_slug
 
     with app.app_context(), database.new_session() as db:
-        key = create_api_key(db, site_by_slug(db, SLUG), "test")[1]
+        key = create_api_key(db, site_by_slug(db, SLUG), "test", SCOPES)[1]
         db.commit()
     headers = {"Authorization": f"Bearer {key}"}
     client = app.test_client()

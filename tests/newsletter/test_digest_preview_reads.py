@@ -16,7 +16,7 @@ from newsletter.digests.ledger import DigestRun, DigestSend, SentArticle
 from newsletter.digests.run import preview_digest
 from newsletter.models import Subscriber
 from service import db as database
-from service.auth import create_api_key
+from service.auth import SCOPES, create_api_key
 from service.db import make_engine
 from service.sites import site_by_slug
 from tests.newsletter.digest_fixtures import add_subscriber, build_clinic
@@ -31,7 +31,7 @@ def clinic_with_subscriber(app: Flask) -> tuple[int, dict[str, str]]:
     build_clinic(app, now - timedelta(hours=3))
     subscriber_id = add_subscriber(app, "back@example.org", ["Back Pain"], now)
     with app.app_context(), database.new_session() as db:
-        _, key = create_api_key(db, site_by_slug(db, SLUG))
+        _, key = create_api_key(db, site_by_slug(db, SLUG), "tests", SCOPES)
         db.commit()
     return subscriber_id, {"Authorization": f"Bearer {key}"}
 

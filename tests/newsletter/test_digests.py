@@ -118,11 +118,11 @@ def test_editors_preview_test_send_and_run_reports(app: Flask, smtp_sink: Any) -
     editor = add_site(app, "other-clinic")
     with app.app_context():
         from service import db as database
-        from service.auth import create_api_key
+        from service.auth import SCOPES, create_api_key
         from service.sites import site_by_slug
 
         with database.new_session() as db:
-            _, key = create_api_key(db, site_by_slug(db, "digest-clinic"))
+            _, key = create_api_key(db, site_by_slug(db, "digest-clinic"), "tests", SCOPES)
             db.commit()
     headers = {"Authorization": f"Bearer {key}"}
     client = app.test_client()

@@ -8,6 +8,7 @@ read from the raw bytes the SMTP server received: the list headers must be plain
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -84,6 +85,9 @@ def test_a_patient_signs_up_on_a_phone_and_gets_a_welcome_and_a_digest_that_quot
     page.get_by_role("button", name="Subscribe").click()
     page.get_by_role("heading", name="Check your inbox").wait_for()
 
+    deadline = time.monotonic() + 10  # the confirmation is sent once the response has gone
+    while not smtp_sink.messages and time.monotonic() < deadline:
+        time.sleep(0.02)
     [confirmation] = smtp_sink.messages
     assert confirmation.rcpt_tos == ["lee@example.com"]
     confirm_url = re.search(r"http://127\.0\.0\.1:\d+/newsletter/demo/confirm/\S+", plain_text(confirmation))

@@ -16,7 +16,7 @@ from newsletter.digests.ledger import SentArticle
 from newsletter.models import Subscriber
 from newsletter.subscriptions import links_for
 from service import db as database
-from service.auth import create_api_key
+from service.auth import SCOPES, create_api_key
 from service.db import utcnow
 from service.sites import site_by_slug
 from tests.newsletter.digest_fixtures import add_subscriber, build_clinic
@@ -30,7 +30,7 @@ LINK = re.compile(r"https://service\.test/newsletter/digest-clinic/read/[A-Za-z0
 
 def api_key(app: Flask) -> dict[str, str]:
     with app.app_context(), database.new_session() as db:
-        _, plain = create_api_key(db, site_by_slug(db, SLUG), "tests")
+        _, plain = create_api_key(db, site_by_slug(db, SLUG), "tests", SCOPES)
         db.commit()
     return {"Authorization": f"Bearer {plain}"}
 
