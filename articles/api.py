@@ -102,14 +102,18 @@ def retire(article_id: int) -> Any:
     return jsonify(_with_status(article, status))
 
 
-def _bulk_items() -> list[Any]:
+def _bulk_items() -> tuple[list[Any], bool]:
+    """The items and whether the request is atomic (a JSON boolean, false when left out)."""
     body = json_body()
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list) or set(body) - {"items", "atomic"}:
         raise ApiError(422, "invalid_body", 'Send {"items": [article, ...]} (and optionally "atomic": true).')
+    atomic = body.get("atomic", False)
+    if not isinstance(atomic, bool):
+        raise ApiError(422, "invalid_fields", '"atomic" must be true or false.', {"atomic": "must be a boolean"})
     if not 1 <= len(items) <= BULK_LIMIT:
         raise ApiError(422, "bulk_size", f"A bulk request carries 1 to {BULK_LIMIT} items; this one has {len(items)}.")
-    return items
+    return items, atomic
 
 
 def _validate_items(items: list[Any]) -> tuple[list[tuple[int, ArticleIn]], list[dict[str, Any]]]:
@@ -149,8 +153,7 @@ def bulk() -> Any:
     Related lists are never updated here: every written article is queued for the drainer in the same
     transaction, and each item says whether its list is ``current`` or ``pending``.
     """
-    body_items = _bulk_items()
-    atomic = bool(request.get_json().get("atomic"))
+    body_items, atomic = _bulk_items()
     valid, rejected = _validate_items(body_items)
     if atomic and rejected:
         raise ApiError(

@@ -21,9 +21,11 @@ def _iso_datetime(value: Any) -> Any:
         raise ValueError("must be an ISO 8601 date-time string")
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except ValueError:
         raise ValueError("must be an ISO 8601 date-time, e.g. 2026-03-01T09:30:00Z") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValueError("must fall between the years 1 and 9999 once converted to UTC") from None
 
 
 IsoDateTime = Annotated[datetime | None, BeforeValidator(_iso_datetime)]
@@ -78,6 +80,10 @@ class ArticleIn(BaseModel):
         return list(seen.values())
 
 
+#: fields every article has: a PATCH may leave them out but not set them to null
+NOT_NULLABLE = ("url", "title", "body_html", "tags", "categories", "status")
+
+
 class ArticlePatch(ArticleIn):
     """Some fields of an article (PATCH): every field optional, the same rules for those given."""
 
@@ -87,6 +93,14 @@ class ArticlePatch(ArticleIn):
     tags: list[Label] | None = Field(default=None, max_length=50)  # type: ignore[assignment]
     categories: list[Label] | None = Field(default=None, max_length=20)  # type: ignore[assignment]
     status: Literal["draft", "published", "retired"] | None = None  # type: ignore[assignment]
+
+    @field_validator(*NOT_NULLABLE, mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        """Leaving a field out keeps it; ``null`` would blank a field every article must have, so it is refused."""
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:

@@ -37,7 +37,7 @@ from newsletter.digests.cli import digests_cli
 from newsletter.reading_web import bp as reading_web
 from newsletter.topics_api import bp as topics_api
 from newsletter.views import bp as newsletter_pages
-from service import csrf, db, errors
+from service import csrf, db, errors, http
 from service.cli import keys_cli, sites_cli
 from service.config import TEMPLATE_DIR, load_settings
 from service.site_api import bp as site_api
@@ -114,6 +114,7 @@ def _register_health(app: Flask) -> None:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from environment settings, with ``config`` overriding them (tests pass their own)."""
     app = Flask(__name__, template_folder=str(TEMPLATE_DIR))
+    http.init_app(app)  # first: bounded ids in every route, and the input checks before any other hook
     app.config.update(load_settings(config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     _configure_logging(app.config["LOG_LEVEL"])

@@ -24,6 +24,7 @@ from typing import Any
 
 import feedparser
 
+from articles.feeds.safe_xml import entity_threat
 from articles.html import html_to_text
 
 from .mapping import EntryResult, Rejected, _as_text, entry_to_draft
@@ -191,6 +192,10 @@ def parse_feed(content: bytes, *, base_url: str, content_type: str | None, fetch
         parsed_json = _parse_json_feed(content, base_url=base_url, fetched_at=fetched_at)
         if parsed_json is not None:
             return parsed_json
+
+    threat = entity_threat(content)
+    if threat is not None:
+        return ParsedFeed(title="", error=f"unsafe feed: {threat}")
 
     # Without a Content-Type feedparser flags the document as bozo ("no
     # Content-type specified"); application/xml lets the XML declaration /

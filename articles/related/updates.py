@@ -23,6 +23,7 @@ from articles.related.index_store import store_of
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList, RelatedPending
 from service.db import utcnow
 from service.errors import ApiError
+from service.http import is_id
 from service.sites import Site
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def related_items(db: Session, site: Site, article: Article, limit: int = stored
 
 
 def _targets(db: Session, site: Site, article: Article, ids: Any) -> list[int]:
-    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+    if not isinstance(ids, list) or not all(is_id(i) for i in ids):
         raise ApiError(422, "invalid_fields", 'Send {"ids": [article id, ...]}.', {"ids": "must be a list of ids"})
     if len(ids) > stored_lists.SERVED:
         raise ApiError(422, "invalid_fields", f"At most {stored_lists.SERVED} ids.", {"ids": "too many"})

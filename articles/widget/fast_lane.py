@@ -24,6 +24,7 @@ from werkzeug.http import parse_etags
 from articles.widget.api import CACHE_CONTROL, DEFAULT_LIMIT, json_renderer, rendered
 from articles.widget.lookup import find_source
 from articles.widget.raw_reads import Reader, read_engine
+from service.http import whole_number
 
 PATH = re.compile(r"^/api/v1/sites/([^/]+)/(?:related|articles/([0-9]{1,18})/related)$")
 Answer = tuple[str, list[tuple[str, str]], bytes]
@@ -33,10 +34,11 @@ def _args(environ: dict[str, Any]) -> tuple[str | None, int] | None:
     """(url, limit) as the Flask view reads them, or None where the view would answer 400."""
     query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     raw_limit = (query.get("limit") or [""])[0]
+    number = whole_number(raw_limit)
     if raw_limit == "":
         limit = DEFAULT_LIMIT
-    elif raw_limit.isdigit() and 1 <= int(raw_limit) <= 20:
-        limit = int(raw_limit)
+    elif number is not None and 1 <= number <= 20:
+        limit = number
     else:
         return None
     url = (query.get("url") or [""])[0].strip()

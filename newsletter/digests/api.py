@@ -15,13 +15,13 @@ from service import db as database
 from service.auth import require_api_key
 from service.db import utcnow
 from service.errors import ApiError
-from service.http import choice_arg, int_arg, json_body
+from service.http import choice_arg, int_arg, is_id, json_body
 
 bp = Blueprint("digest_api", __name__, url_prefix="/api/v1")
 
 
 def _subscriber(subscriber_id: Any) -> Subscriber:
-    if not isinstance(subscriber_id, int) or isinstance(subscriber_id, bool):
+    if not is_id(subscriber_id):
         raise ApiError(422, "invalid_fields", "subscriber_id must be a number.", {"subscriber_id": "required"})
     subscriber = database.session().get(Subscriber, subscriber_id)
     if subscriber is None or subscriber.site_id != g.site.id:

@@ -230,8 +230,8 @@ def test_fast_lane_answers_exactly_like_the_flask_view(app: Any, client: FlaskCl
     ):
         assert fast.get(path).status_code == 599
     assert fast.head(by_id).status_code == 599 and len(passed_on) == 5
-    huge = client.get("/api/v1/sites/clinic-a/articles/99999999999999/related")
-    assert huge.status_code == 404 and huge.get_json()["error"]["code"] == "unknown_article"
+    huge = client.get("/api/v1/sites/clinic-a/articles/99999999999999/related")  # beyond any id: no route matches
+    assert huge.status_code == 404 and huge.get_json()["error"]["code"] == "not_found"
 
 
 def test_micro_cache_reuses_an_answer_briefly(
