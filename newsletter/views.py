@@ -162,7 +162,10 @@ def _wants_page() -> bool:
 
 def _signup_data() -> dict[str, Any]:
     if request.is_json:
-        return json_body()
+        body = json_body()
+        if not isinstance(body, dict):
+            raise ApiError(422, "invalid_body", "Send the sign-up as a JSON object.")
+        return body
     if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise ApiError(415, "unsupported_media_type", "Send JSON or a form (application/x-www-form-urlencoded).")
     data: dict[str, Any] = {k: v for k, v in request.form.items() if k != "topics"}
