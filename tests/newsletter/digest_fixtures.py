@@ -9,7 +9,7 @@ from flask import Flask
 
 from articles import store
 from articles.demo import DEMO_TOPICS, topic_to_article
-from articles.related import updates
+from articles.related import pending, updates
 from newsletter.inputs import Preferences, Signup
 from newsletter.subscriptions import confirm, request_subscription
 from recommender.medlineplus import read_topic_records
@@ -49,7 +49,8 @@ def demo_topics(titles: tuple[str, ...] = TOPIC_TITLES) -> list[dict[str, Any]]:
 
 
 def build_clinic(app: Flask, published_at: datetime, slug: str = "digest-clinic") -> dict[str, int]:
-    """A site whose articles were all published at ``published_at``; returns title → article id."""
+    """A site whose articles were all published at ``published_at``, its related lists current; returns title →
+    article id."""
     with app.app_context(), database.new_session() as db:
         # the articles live on medlineplus.gov: the site's own host, so its digest read links redirect there
         site = create_site(
@@ -61,6 +62,7 @@ def build_clinic(app: Flask, published_at: datetime, slug: str = "digest-clinic"
                 data = topic_to_article(topic, position, published_at).model_copy(update={"published_at": published_at})
                 ids[topic["title"]] = store.upsert_article(db, site, data).article.id
         db.commit()
+        pending.drain_site_fully(db, site)  # the lists and index state of a site whose worker has caught up
         return ids
 
 

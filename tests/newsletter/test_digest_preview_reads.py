@@ -50,7 +50,10 @@ def hold_writers_lock(app: Flask) -> Connection:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.begin()
-        assert connection.execute(select(RelatedIndexState.site_id).with_for_update()).all()
+        locked = connection.execute(select(RelatedIndexState.site_id).with_for_update()).all()
+        if not locked:
+            release(connection)
+            raise AssertionError("the site has no index state row to lock")
     return connection
 
 
