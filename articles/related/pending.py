@@ -202,6 +202,9 @@ def drain_site(db: Session, site: Site, batch: int = BATCH) -> int:
         return 0
     large = locked.state is not None and locked.state.fitted_count > index_cache.LARGE_SITE
     if not large and (waiting > REFIT_PENDING or _refit_due(locked.state, min(waiting, batch))):
+        if _is_sqlite(db):  # never hold SQLite's one writer lock for a whole refit
+            db.commit()
+            return _refit_in_steps(db, site)
         rows = _claim(db, site)
         updates.refit_site(db, site, locked)
     else:
