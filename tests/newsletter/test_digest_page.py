@@ -13,20 +13,10 @@ from flask import Flask
 from service.sites import DEFAULT_MEDICAL_DISCLAIMER
 from tests.conftest import add_site
 from tests.newsletter.digest_fixtures import add_subscriber, build_clinic
+from tests.newsletter.test_digests import smtp_app
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 SLUG = "digest-clinic"
-
-
-def smtp_app(app: Flask, sink: Any) -> Flask:
-    app.config.update(
-        MAIL_BACKEND="smtp",
-        SMTP_HOST=sink.host,
-        SMTP_PORT=sink.port,
-        SMTP_SECURITY="none",
-        PUBLIC_BASE_URL="https://service.test",
-    )
-    return app
 
 
 def send_digest(app: Flask, sink: Any) -> Any:
