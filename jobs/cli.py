@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from jobs.models import JobRun, last_runs, stored_next_run_times
 from jobs.registry import JobSpec, declared_specs, find_spec
 from jobs.runner import run_job
-from jobs.scheduler import serve, stop_on_signals
+from jobs.scheduler import HEARTBEAT_SECONDS, serve, stop_on_signals
 from service import db as database
 from service.db import utcnow
 
@@ -58,13 +58,21 @@ def _last_run(run: JobRun | None) -> str:
     type=click.FloatRange(min=0.1),
     default=5.0,
     show_default=True,
-    help="Seconds between tries of the single-runner lock (and checks that it is still held).",
+    help="Seconds between tries of the single-runner lock (and checks that it and the scheduler are alive).",
 )
-def jobs_run(poll_seconds: float) -> None:
+@click.option(
+    "--heartbeat",
+    "heartbeat_seconds",
+    type=click.FloatRange(min=0.5),
+    default=HEARTBEAT_SECONDS,
+    show_default=True,
+    help="Seconds between heartbeats; the scheduler counts as stale after three missed ones.",
+)
+def jobs_run(poll_seconds: float, heartbeat_seconds: float) -> None:
     """Run the scheduler in this process until SIGTERM/SIGINT (only one runs per database)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     with stop_on_signals() as stop:
-        serve(app, stop, poll_seconds)
+        serve(app, stop, poll_seconds, heartbeat_seconds)
 
 
 @jobs_cli.command("list")

@@ -47,6 +47,23 @@ class JobRun(Base):
         return (self.finished_at - self.started_at).total_seconds()
 
 
+class SchedulerHeartbeat(Base):
+    """The running scheduler's last sign of life: one row per database (id 1), rewritten on every tick.
+
+    The scheduler's own loop writes it, so a process that is alive but whose APScheduler thread stopped stops
+    ticking too; :func:`jobs.health.scheduler_health` reads it.
+    """
+
+    __tablename__ = "scheduler_heartbeat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    runner: Mapped[str] = mapped_column(String(200))  # "<host>:<pid>" of the process holding the lock
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tick_seconds: Mapped[float] = mapped_column(Float)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 def last_runs(db: Session, job_ids: list[str] | None = None) -> dict[str, JobRun]:
     """The latest run of each job (of ``job_ids`` when given), by job id."""
     latest = select(func.max(JobRun.id)).group_by(JobRun.job_id)

@@ -80,6 +80,9 @@ class Subscriber(Base):
     __table_args__ = (
         UniqueConstraint("site_id", "email"),
         Index("ix_subscribers_site_status_id", "site_id", "status", "id"),
+        # an id names a person in signed links and logs: SQLite without AUTOINCREMENT would give an erased
+        # subscriber's id to the next one (PostgreSQL sequences never go back)
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

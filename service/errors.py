@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,34 @@ def _unexpected(exc: Exception) -> Any:
     return error_response(ApiError(500, "internal_error", "Something went wrong on our side; it has been logged."))
 
 
+#: seconds a client is asked to wait after a 503 for an unreachable database
+DATABASE_RETRY_AFTER = 5
+
+
+def _database_error(exc: DBAPIError) -> Any:
+    """A database that is unreachable for a moment (a restart, a failover, SQLite locked past its busy timeout)
+    is a 503 the client may retry; any other database error is unexpected. Only the driver's error class is
+    logged: the statement's parameters may carry people's data."""
+    if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+        return _unexpected(exc)
+    log.error(
+        "database unavailable on %s %s: %s%s",
+        request.method,
+        request.path,
+        exc.orig.__class__.__name__,
+        " (connection lost)" if exc.connection_invalidated else "",
+    )
+    response = error_response(
+        ApiError(503, "database_unavailable", "The database is unavailable for a moment; please try again shortly.")
+    )
+    if isinstance(response, tuple):
+        response = make_response(response)
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, error_response)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(Exception, _unexpected)

@@ -7,6 +7,7 @@ import logging
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import make_url
+from sqlalchemy.engine import Connection
 
 from service.config import PROJECT_ROOT
 from service.db import make_engine
@@ -25,13 +26,34 @@ def upgrade(url: str, revision: str = "heads") -> None:
     """Bring the database at ``url`` up to ``revision`` (all heads by default)."""
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
-            config = alembic_config(url)
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # A table rebuild (batch migrations) drops the old table; with foreign keys on, that cascades
+                # into every table referencing it. The pragma only takes effect outside a transaction.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            try:
+                with connection.begin():
+                    config = alembic_config(url)
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, revision)
+                    if sqlite:
+                        _check_foreign_keys(connection)
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    connection.commit()
     finally:
         engine.dispose()
     log.info("database %s is at %s", make_url(url).render_as_string(hide_password=True), revision)
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse (rolling the migration back) when a migration run with foreign keys off left a dangling reference."""
+    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if problems:
+        raise RuntimeError(f"migration left rows with dangling foreign keys: {problems[:5]}")
 
 
 def revision(url: str, message: str) -> None:

@@ -1,4 +1,5 @@
-"""The dashboard: articles by status, the latest feed poll and the latest digest run."""
+"""The dashboard: articles by status, the latest feed poll and the latest digest run, and a warning when the
+scheduler (which runs digests, feed checks, purges and refits for every site) is not running."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from admin.auth import require_editor
 from admin.blueprint import bp
 from admin.queries import latest_digest_run, latest_feed_poll, status_counts
 from articles.feeds.models import FeedPoll
+from jobs.health import NEVER_STARTED, scheduler_health
 from newsletter.digests.ledger import DigestRun
 from service import db as database
 from service.sites import Site
@@ -68,10 +70,32 @@ def digest_run_panel(run: DigestRun | None) -> Panel:
     return Panel("Last digest run", facts, ("admin.digests", "Digest schedule and runs"))
 
 
+def scheduler_warning(health: dict[str, Any]) -> str | None:
+    """What the dashboard says when the scheduler is not running (None while it ticks on time)."""
+    if not health["stale"]:
+        return None
+    if health["state"] == NEVER_STARTED:
+        return (
+            "No scheduler has run on this database yet: digests, feed checks, purges and nightly refits wait "
+            "for “flask --app wsgi jobs run”."
+        )
+    since = _shown(datetime.fromisoformat(health["since"]))
+    return (
+        f"The scheduler stopped since {since}: digests, feed checks, purges and nightly refits are not running "
+        "until it is back."
+    )
+
+
 @bp.get("/<site>/")
 @require_editor()
 def dashboard(site: Site) -> Any:
     db = database.session()
     counts = status_counts(db, site)
     panels = [feed_poll_panel(latest_feed_poll(db, site)), digest_run_panel(latest_digest_run(db, site))]
-    return render_template("admin/dashboard.html", counts=counts, total=sum(counts.values()), panels=panels)
+    return render_template(
+        "admin/dashboard.html",
+        counts=counts,
+        total=sum(counts.values()),
+        panels=panels,
+        scheduler_warning=scheduler_warning(scheduler_health(db)),
+    )

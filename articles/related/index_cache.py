@@ -12,6 +12,13 @@ Two ways in:
   :class:`LockedIndex` that records the change, decides on a refit and gives the current index;
 * readers (digest composition and previews) call :func:`read_index`: no lock, no write, no commit; they get
   a copy of their own, because writers in other threads update the cached index in place.
+
+The process's cache never holds a change that was not committed. A writer takes the site's index *out* of the
+cache for its transaction (into ``Session.info``) and changes it there; it goes back into the cache only after
+the transaction commits. A rollback of any kind, a failed ``COMMIT`` (a connection lost mid-write, a server
+restart) or a session closed without committing simply drops it, and the next user reloads the saved file and
+replays the log as the database has it. Nothing depends on a rollback reaching the database: when the
+connection is gone there is none, yet the index the transaction changed never went back.
 """
 
 from __future__ import annotations
@@ -23,8 +30,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from articles.models import Article, ArticleLabel
 from articles.related.index_store import IndexStore, store_of
@@ -61,14 +68,59 @@ _cache_lock = threading.Lock()
 _SHARED_PARTS = ("vectorizer_", "_names", "surface_", "main_", "main_t_", "base_phrases_")
 
 
+#: ``Session.info`` key of the indexes a transaction took out of the cache to change
+_IN_TRANSACTION = "related_indexes_in_transaction"
+
+
 def _key(store: IndexStore, site_id: int) -> tuple[str, int]:
     return (store.database, site_id)
 
 
 def forget(store: IndexStore, site_id: int) -> None:
-    """Drop this process's cached index of a site (after a rollback, it may hold uncommitted changes)."""
+    """Drop this process's cached index of a site (the next user reloads it)."""
     with _cache_lock:
         _cache.pop(_key(store, site_id), None)
+
+
+def _in_transaction(db: Session) -> dict[tuple[str, int], CachedIndex]:
+    """The indexes this session's transaction took out of the cache (and may have changed)."""
+    return db.info.setdefault(_IN_TRANSACTION, {})
+
+
+def _take(db: Session, key: tuple[str, int]) -> CachedIndex | None:
+    """The site's index for a writer: the one its transaction holds already, else taken out of the cache."""
+    mine = _in_transaction(db)
+    if key in mine:
+        return mine[key]
+    with _cache_lock:
+        return _cache.pop(key, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_committed(db: Session) -> None:
+    """The transaction committed: its indexes now match the database, and go back into the cache (unless a
+    later transaction already put back one at least as far along the same log)."""
+    entries = db.info.pop(_IN_TRANSACTION, None)
+    if not entries:
+        return
+    with _cache_lock:
+        for key, entry in entries.items():
+            present = _cache.get(key)
+            if present is None or present.token != entry.token or present.mark <= entry.mark:
+                _cache[key] = entry
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(db: Session, _previous: SessionTransaction) -> None:
+    """Any rollback (a savepoint's too, and those whose connection was already gone): drop what it changed."""
+    db.info.pop(_IN_TRANSACTION, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_unless_committed(db: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ended without a commit (a session closed after an error) leaves nothing behind."""
+    if transaction.parent is None:
+        db.info.pop(_IN_TRANSACTION, None)
 
 
 def published_documents(db: Session, site_id: int, ids: list[int] | None = None) -> list[Document]:
@@ -159,15 +211,13 @@ class LockedIndex:
         if self.state is None:
             return fit_site_index(self.db, self.site, self)
         key = _key(self.store, self.site.id)
-        with _cache_lock:
-            cached = _cache.get(key)
+        cached = _take(self.db, key)
         if cached is None or cached.token != self.state.token:
             cached = _load(self.store, self.site, self.state.token, self.state.log_mark, self.state.fitted_count)
             if cached is None:
                 return fit_site_index(self.db, self.site, self)
+        _in_transaction(self.db)[key] = cached  # back into the cache only when the transaction commits
         _replay(self.db, self.site.id, cached)
-        with _cache_lock:
-            _cache[key] = cached
         return cached.index
 
 
@@ -194,8 +244,7 @@ def fit_site_index(db: Session, site: Site, locked: LockedIndex | None = None) -
     state.changed_since_fit, state.fitted_at = 0, utcnow()
     db.execute(delete(RelatedIndexLog).where(RelatedIndexLog.site_id == site.id, RelatedIndexLog.id <= mark))
     db.flush()
-    with _cache_lock:
-        _cache[_key(store, site.id)] = CachedIndex(index, token, mark)
+    _in_transaction(db)[_key(store, site.id)] = CachedIndex(index, token, mark)  # cached once committed
     store.remove_other_files(site.id, token)
     log.info("fitted related index of site %s on %d articles", site.slug, len(docs))
     return index
@@ -217,7 +266,7 @@ def read_index(db: Session, site: Site) -> RelatedIndex | None:
         return _with_site_synonyms(db, site, _fit(published_documents(db, site.id)))
     key = _key(store, site.id)
     with _cache_lock:
-        cached = _cache.get(key)
+        cached = _in_transaction(db).get(key) or _cache.get(key)
         own = _own_copy(cached) if cached is not None and cached.token == state.token else None
     if own is None:
         loaded = _load(store, site, state.token, state.log_mark, state.fitted_count)

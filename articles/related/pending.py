@@ -116,7 +116,6 @@ def _apply(db: Session, site: Site, locked: index_cache.LockedIndex, article_ids
     """Record the changes for every process's index and recompute the lists they touch."""
     for article_id in article_ids:
         locked.record_change(article_id)
-    updates.touched(db).add(site.id)
     existing = list(db.scalars(select(Article.id).where(Article.id.in_(article_ids), Article.site_id == site.id)))
     updates.update_around(db, site, sorted(existing), locked)
 

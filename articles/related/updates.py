@@ -14,12 +14,11 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
 from articles.related import index_cache, stored_lists
-from articles.related.index_store import store_of
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList, RelatedPending
 from service.db import utcnow
 from service.errors import ApiError
@@ -260,26 +259,3 @@ def remove_never_pair(db: Session, site: Site, rule_id: int) -> None:
     db.delete(rule)
     db.flush()
     _reserve_tagged(db, site, tags)
-
-
-# ---------------------------------------------------------------- transactions
-
-
-def touched(db: Session) -> set[int]:
-    """Sites whose cached index this transaction changed (forgotten if it rolls back)."""
-    return db.info.setdefault("related_sites_touched", set())
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_uncommitted(db: Session) -> None:
-    """A rolled-back write may have reached this process's cached index: drop it, reload next time."""
-    touched = db.info.pop("related_sites_touched", set())
-    if touched:
-        store = store_of(db)  # a session that wrote articles carries its store
-        for site_id in touched:
-            index_cache.forget(store, site_id)
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(db: Session) -> None:
-    db.info.pop("related_sites_touched", None)

@@ -3,14 +3,17 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from articles.feeds.models import FeedPoll, FeedSource
+from jobs import health
+from jobs.models import JobRun
 from newsletter.digests.ledger import DigestRun
 from service import db as database
+from service.db import utcnow
 from service.sites import site_by_slug
 from tests.admin.conftest import Account, sign_in
 from tests.conftest import SiteWithKey
@@ -86,3 +89,54 @@ def test_dashboard_shows_the_sites_latest_feed_poll(
     assert "<dt>Updated</dt><dd>2</dd>" in body and "<dt>Rejected</dt><dd>1</dd>" in body
     assert "<dt>Error</dt><dd>HTTP 502 &lt;b&gt;Bad Gateway&lt;/b&gt;</dd>" in body
     assert "<dd>40</dd>" not in body and body.count("Nothing has run yet.") == 1
+
+
+def test_dashboard_warns_while_the_scheduler_is_not_running(client: FlaskClient, editor_a: Account, app: Flask) -> None:
+    sign_in(client, editor_a)
+    assert "No scheduler has run on this database yet" in client.get(DASHBOARD).get_data(as_text=True)
+
+    started = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    with app.app_context(), database.new_session() as db:
+        health.beat(db, "host:1", started, 30.0, utcnow())
+    body = client.get(DASHBOARD).get_data(as_text=True)
+    assert 'id="scheduler-warning"' not in body and "scheduler" not in body.lower()
+
+    last_tick = utcnow() - timedelta(seconds=91)  # more than three 30 s ticks ago: the loop stopped
+    with app.app_context(), database.new_session() as db:
+        health.beat(db, "host:1", started, 30.0, last_tick)
+        report = health.scheduler_health(db)
+    assert report["state"] == "stale" and report["stale"] and report["runner"] == "host:1"
+    body = client.get(DASHBOARD).get_data(as_text=True)
+    assert f"The scheduler stopped since {last_tick:%Y-%m-%d %H:%M} UTC" in body
+
+    stopped = utcnow()
+    with app.app_context(), database.new_session() as db:
+        health.beat(db, "host:1", started, 30.0, stopped)
+        health.mark_stopped(db, "host:2", stopped + timedelta(minutes=5))  # not the runner of the row: ignored
+        assert health.scheduler_health(db)["state"] == "running"
+        health.mark_stopped(db, "host:1", stopped)
+        assert health.scheduler_health(db)["state"] == "stopped"
+    assert f"The scheduler stopped since {stopped:%Y-%m-%d %H:%M} UTC" in client.get(DASHBOARD).get_data(as_text=True)
+
+
+def test_scheduler_health_gives_each_jobs_last_success(app: Flask) -> None:
+    first, second = datetime(2026, 3, 2, 8, 0, tzinfo=UTC), datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with app.app_context(), database.new_session() as db:
+        for started, status in ((first, "ok"), (second, "error")):
+            db.add(
+                JobRun(
+                    job_id="poll_feeds",
+                    origin="scheduler",
+                    started_at=started,
+                    finished_at=started + timedelta(seconds=2),
+                    status=status,
+                )
+            )
+        db.commit()
+        jobs = health.scheduler_health(db)["jobs"]
+    assert jobs["poll_feeds"] == {
+        "last_success": (first + timedelta(seconds=2)).isoformat(),
+        "last_run": second.isoformat(),
+        "last_status": "error",
+    }
+    assert jobs["send_due_digests"] == {"last_success": None, "last_run": None, "last_status": None}

@@ -135,6 +135,20 @@ def test_erasure_deletes_the_subscriber_and_their_interests(mail_app, mail_clien
     assert subscribe(mail_client).status_code == 202 and len(smtp_sink.messages) == 2
 
 
+def test_an_erased_subscribers_id_is_never_given_to_the_next_one(mail_app, mail_client, clinic, smtp_sink):
+    subscribe(mail_client, email="first@example.com")
+    subscribe(mail_client, email="newest@example.com")
+    first, newest = subscriber_row(mail_app, "first@example.com"), subscriber_row(mail_app, "newest@example.com")
+    assert newest.id > first.id
+    assert mail_client.delete(f"/api/v1/subscribers/{newest.id}", headers=clinic.headers).status_code == 204
+    subscribe(mail_client, email="next@example.com")
+    assert subscriber_row(mail_app, "next@example.com").id > newest.id
+    # nor after the erased address signs up again
+    assert mail_client.delete(f"/api/v1/subscribers/{newest.id + 1}", headers=clinic.headers).status_code == 204
+    subscribe(mail_client, email="newest@example.com")
+    assert subscriber_row(mail_app, "newest@example.com").id == newest.id + 2
+
+
 @pytest.mark.parametrize("body", [{}, {"email": "nope"}, {"email": "a@example.com", "extra": 1}])
 def test_suppression_validates(mail_client, clinic, body):
     response = mail_client.post("/api/v1/suppressions", json=body, headers=clinic.headers)

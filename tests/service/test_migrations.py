@@ -52,3 +52,36 @@ def test_upgrade_empty_postgres(postgres_url: str) -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_sqlite_subscribers_rebuild_keeps_rows_and_references(tmp_path: Path) -> None:
+    """The SQLite rebuild of ``subscribers`` (AUTOINCREMENT) keeps every subscriber and the rows referencing them,
+    and ids are not reused afterwards."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0016_key_scopes")
+    engine = create_engine(url)
+    subscribers, interests = metadata.tables["subscribers"], metadata.tables["subscriber_interests"]
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                metadata.tables["sites"].insert(), {"id": 1, "slug": "s", "name": "S", "allowed_origins": []}
+            )
+            for number in (1, 2, 3):
+                connection.execute(
+                    subscribers.insert(),
+                    {"id": number, "site_id": 1, "email": f"p{number}@example.com", "email_hash": "h" * 64},
+                )
+                connection.execute(interests.insert(), {"subscriber_id": number, "topic": "Pain"})
+        upgrade(url)
+        with engine.begin() as connection:
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 0  # a plain connection
+            kept = connection.scalars(text("SELECT subscriber_id FROM subscriber_interests ORDER BY 1")).all()
+            assert kept == [1, 2, 3]
+            connection.execute(text("PRAGMA foreign_keys=ON"))
+            connection.execute(subscribers.delete().where(subscribers.c.id == 3))
+            new_id = connection.execute(
+                subscribers.insert(), {"site_id": 1, "email": "p4@example.com", "email_hash": "h" * 64}
+            ).inserted_primary_key[0]
+        assert new_id == 4
+    finally:
+        engine.dispose()
