@@ -47,11 +47,29 @@ class JobRun(Base):
         return (self.finished_at - self.started_at).total_seconds()
 
 
+class SchedulerHeartbeat(Base):
+    """The running scheduler's last sign of life: one row, rewritten every ``SCHEDULER_HEARTBEAT_SECONDS``."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)  # "scheduler"
+    holder: Mapped[str] = mapped_column(String(200))  # host and pid of the process holding the lock
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when it took the lock
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 def last_runs(db: Session, job_ids: list[str] | None = None) -> dict[str, JobRun]:
     """The latest run of each job (of ``job_ids`` when given), by job id."""
     latest = select(func.max(JobRun.id)).group_by(JobRun.job_id)
     if job_ids is not None:
         latest = latest.where(JobRun.job_id.in_(job_ids))
+    runs = db.scalars(select(JobRun).where(JobRun.id.in_(latest.scalar_subquery())))
+    return {run.job_id: run for run in runs}
+
+
+def last_successes(db: Session, job_ids: list[str]) -> dict[str, JobRun]:
+    """The latest successful run of each of ``job_ids`` that has one."""
+    latest = select(func.max(JobRun.id)).where(JobRun.status == OK, JobRun.job_id.in_(job_ids)).group_by(JobRun.job_id)
     runs = db.scalars(select(JobRun).where(JobRun.id.in_(latest.scalar_subquery())))
     return {run.job_id: run for run in runs}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,8 +27,10 @@ from sqlalchemy.engine import Engine
 
 from jobs import runner
 from jobs.guard import Guard, make_guard
+from jobs.health import beat
 from jobs.registry import JobSpec, declared_specs
-from service.db import make_engine
+from service import db as database
+from service.db import make_engine, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +95,20 @@ def sync_jobs(scheduler: BackgroundScheduler, specs: list[JobSpec]) -> None:
         scheduler.add_job(RUN_FUNC, spec.build_trigger(), **options)
 
 
+def _beat(app: Flask, started_at: datetime) -> None:
+    """Write the heartbeat; a database hiccup is logged and the scheduler keeps running (readiness shows it)."""
+    try:
+        with app.app_context(), database.new_session() as db:
+            beat(db, utcnow(), started_at)
+            db.commit()
+    except Exception as exc:  # noqa: BLE001 - a missed beat must not stop the jobs
+        log.warning("could not write the scheduler heartbeat: %s", exc.__class__.__name__)
+
+
 def _run_while_locked(app: Flask, guard: Guard, stop: threading.Event, poll_seconds: float) -> None:
     runner.close_interrupted_runs(app)
+    started_at = utcnow()
+    heartbeat_seconds = float(app.config["SCHEDULER_HEARTBEAT_SECONDS"])
     store_engine = make_engine(app.config["DATABASE_URL"])
     scheduler = build_scheduler(store_engine)
     scheduler.start(paused=True)
@@ -102,10 +117,15 @@ def _run_while_locked(app: Flask, guard: Guard, stop: threading.Event, poll_seco
         sync_jobs(scheduler, specs)
         scheduler.resume()
         log.info("scheduler running %d job(s): %s", len(specs), ", ".join(s.id for s in specs) or "none")
-        while not stop.wait(poll_seconds):
+        _beat(app, started_at)
+        last_beat = time.monotonic()
+        while not stop.wait(min(poll_seconds, heartbeat_seconds)):
             if not guard.still_held():
                 log.error("lost the scheduler lock (database connection gone); stopping jobs and waiting again")
                 break
+            if time.monotonic() - last_beat >= heartbeat_seconds:
+                _beat(app, started_at)
+                last_beat = time.monotonic()
     finally:
         scheduler.shutdown(wait=True)
         store_engine.dispose()

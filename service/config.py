@@ -129,6 +129,7 @@ def load_settings(
     """
     settings = read_settings(overrides, environ)
     values = {**(overrides or {}), **settings.model_dump()}
+    values["SECRET_KEY_FROM_SETTINGS"] = bool(settings.SECRET_KEY)
     if not settings.SECRET_KEY:
         values["SECRET_KEY"] = _secret_key(Path(settings.VAR_DIR))
     values["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES

@@ -24,6 +24,7 @@ from newsletter.notify import branding_for
 from newsletter.subscriptions import links_for, record_bounce
 from service.db import utcnow
 from service.errors import ApiError
+from service.metrics import DIGESTS
 from service.sites import Site
 
 log = logging.getLogger(__name__)
@@ -221,6 +222,7 @@ class RunReport:
 
     def count(self, outcome: str, reason: str | None = None) -> None:
         setattr(self.row, outcome, getattr(self.row, outcome) + 1)
+        DIGESTS.labels(outcome).inc()
         if reason:
             reasons = dict(self.row.reasons or {})
             reasons[reason] = reasons.get(reason, 0) + 1
