@@ -37,7 +37,7 @@ current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 #: (path prefix, group) pairs, first match wins: request counts and latency are labelled with the group
 ROUTE_GROUPS: tuple[tuple[str, str], ...] = (
-    ("/api/v1/sites/", "widget_api"),
+    ("/api/v1/sites/", "public_api"),
     ("/widget/", "widget"),
     ("/r/", "clicks"),
     ("/api/v1/subscribers", "subscribers_api"),
@@ -54,6 +54,8 @@ ROUTE_GROUPS: tuple[tuple[str, str], ...] = (
 
 def route_group(path: str) -> str:
     """The group a path's requests are counted under ("other" for anything unknown, such as 404 probes)."""
+    if path.startswith("/api/v1/sites/") and path.endswith("/related"):
+        return "widget_api"
     return next((group for prefix, group in ROUTE_GROUPS if path.startswith(prefix)), "other")
 
 
