@@ -14,9 +14,20 @@ from jobs.registry import JobSpec, declared_specs, find_spec
 from jobs.runner import run_job
 from jobs.scheduler import serve, stop_on_signals
 from service import db as database
+from service.config import default_base_url_warning
 from service.db import utcnow
 
 jobs_cli = AppGroup("jobs", help="The scheduler and its jobs.")
+
+
+#: jobs that send mail to readers
+MAIL_JOBS = frozenset({"send_due_digests"})
+
+
+def _warn_about_links() -> None:
+    warning = default_base_url_warning(current_app.config)
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 def _specs() -> list[JobSpec]:
@@ -63,6 +74,7 @@ def _last_run(run: JobRun | None) -> str:
 def jobs_run(poll_seconds: float) -> None:
     """Run the scheduler in this process until SIGTERM/SIGINT (only one runs per database)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    _warn_about_links()
     with stop_on_signals() as stop:
         serve(app, stop, poll_seconds)
 
@@ -88,6 +100,8 @@ def jobs_run_once(name: str) -> None:
     spec = find_spec(name, specs)
     if spec is None:
         raise click.ClickException(f"no job named {name!r}; declared: {', '.join(s.id for s in specs)}")
+    if spec.id in MAIL_JOBS:
+        _warn_about_links()
     run = run_job(spec.id)
     if run.status != "ok":
         raise click.ClickException(f"job {name} failed after {run.seconds:.1f}s: {run.error}")

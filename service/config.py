@@ -28,6 +28,7 @@ __all__ = [
     "TEMPLATE_DIR",
     "SettingsError",
     "load_settings",
+    "default_base_url_warning",
     "production_warnings",
     "read_settings",
 ]
@@ -94,6 +95,16 @@ def _secret_key(var_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def default_base_url_warning(config: Mapping[str, Any]) -> str | None:
+    """What a command that sends mail says when links in it would point at the default local address."""
+    if config.get("PUBLIC_BASE_URL") != DEFAULT_PUBLIC_BASE_URL:
+        return None
+    return (
+        f"PUBLIC_BASE_URL is the default {DEFAULT_PUBLIC_BASE_URL}: links in the mail this sends point there. Set"
+        " PUBLIC_BASE_URL (in the environment or .env) to the address readers reach the service at"
+    )
 
 
 def production_warnings(settings: Settings) -> list[str]:
