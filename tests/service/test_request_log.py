@@ -1,5 +1,5 @@
 """One JSON log line per request from a real gunicorn: a request id in and out, no query string, no address, no
-interest, and no second access line from gunicorn."""
+interest, and no second access line from gunicorn; its workers' counters add up in one /metrics scrape."""
 
 from __future__ import annotations
 
@@ -42,11 +42,13 @@ def test_gunicorn_logs_one_json_line_per_request_with_its_id(sqlite_app: Flask, 
         "SECRET_KEY": "test",
         "LOG_FORMAT": "json",
         "SIGNUP_LIMIT_PER_CLIENT": "1000",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
+    (tmp_path / "metrics").mkdir()
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,
@@ -71,9 +73,15 @@ def test_gunicorn_logs_one_json_line_per_request_with_its_id(sqlite_app: Flask, 
         call(f"{base}/api/v1/sites/clinic-a/related?url=https://clinic-a.example/{MARKER}")
         call(f"{base}/newsletter/clinic-a/unsubscribe/{'t' * 40}.{MARKER}")
         time.sleep(0.5)
+        metrics = [urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode() for _ in range(4)]
     finally:
         server.terminate()
         server.wait(timeout=30)
+    newsletter = 'clinicreads_http_requests_total{group="newsletter",method="GET",status="4xx"} 1.0'
+    assert all(newsletter in text for text in metrics)  # the same sum whichever worker answers
+    assert all(
+        'clinicreads_http_requests_total{group="newsletter",method="GET",status="2xx"} 1.0' in t for t in metrics
+    )
     lines = log_path.read_text().splitlines()[start:]
     records = [json.loads(line) for line in lines if line.startswith("{")]
     requests = [r for r in records if r["logger"] == "service.requests"]
@@ -84,6 +92,7 @@ def test_gunicorn_logs_one_json_line_per_request_with_its_id(sqlite_app: Flask, 
         ("GET", "/newsletter/clinic-a/suggest", 200),
         ("GET", "/api/v1/sites/clinic-a/related", 404),
         ("GET", "/newsletter/clinic-a/unsubscribe/…", 400),
+        *[("GET", "/metrics", 200)] * 4,
     ]
     assert [r["request_id"] for r in requests[:2]] == ["lb-check-0001", generated]
     assert all(isinstance(r["duration_ms"], float) and r["level"] == "INFO" for r in requests)
