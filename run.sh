@@ -9,6 +9,11 @@ HOST="${HOST:-127.0.0.1}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$HOST:$PORT}"
 VAR_DIR="${VAR_DIR:-$PWD/var}"
 mkdir -p "$VAR_DIR"
+# Every process (web workers, scheduler, worker) writes its metrics here; /metrics adds them up. Emptied at each
+# start: the values are counters since this start.
+export PROMETHEUS_MULTIPROC_DIR="$VAR_DIR/metrics"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 flask db upgrade
 flask demo load --origin "http://$HOST:$PORT" --origin "http://localhost:$PORT"
@@ -26,7 +31,7 @@ fi
 cat <<INFO
 
 Clinic Reads is starting on $PUBLIC_BASE_URL
-  health:        $PUBLIC_BASE_URL/healthz
+  health:        $PUBLIC_BASE_URL/healthz   readiness: $PUBLIC_BASE_URL/readyz   metrics: $PUBLIC_BASE_URL/metrics
   editors' API:  $PUBLIC_BASE_URL/api/v1/articles   (Authorization: Bearer <key>)
   demo API key:  $(cat "$KEY_FILE")
   admin pages:   $PUBLIC_BASE_URL/admin/   (editor@clinic.example / $(cat "$EDITOR_FILE"))
@@ -40,10 +45,9 @@ SCHEDULER_PID=$!
 # The related worker updates the lists that writes queued (the scheduler's drain_related job is its fallback).
 flask related work &
 WORKER_PID=$!
-# The access log names the path only: query strings (sign-up choices, search words, cursors) and the referrer
-# are never written; see docs/operations.md.
-ACCESS_LOG_FORMAT='%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
-gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --access-logfile - --access-logformat "$ACCESS_LOG_FORMAT" wsgi:app &
+# gunicorn.conf.py: no access log of gunicorn's own; the app logs one line per request with its request id and
+# never a query string (sign-up choices, search words, tokens) nor the referrer; see docs/operations.md.
+gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" wsgi:app &
 WEB_PID=$!
 stop_services() { kill -TERM "$WEB_PID" "$SCHEDULER_PID" "$WORKER_PID" 2>/dev/null || true; wait "$WEB_PID" "$SCHEDULER_PID" "$WORKER_PID" 2>/dev/null || true; }
 trap stop_services EXIT

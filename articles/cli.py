@@ -29,7 +29,8 @@ def refit(slug: str | None) -> None:
             sites = [site_by_slug(db, slug)] if slug else list(db.scalars(select(Site).order_by(Site.id)))
         except ApiError as err:
             raise click.ClickException(err.message) from None
-        for site in sites:
+        for position, site in enumerate(sites, start=1):
+            click.echo(f"refitting {site.slug} ({position}/{len(sites)})...", err=True)
             report = updates.refit_site(db, site)
             db.commit()
             click.echo(f"{site.slug}: {report['articles']} articles, {report['indexed']} indexed, {report['seconds']}s")

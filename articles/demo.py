@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,8 +62,13 @@ def topic_to_article(topic: dict[str, Any], position: int, epoch: datetime) -> A
     )
 
 
-def load_topics(db: Session, site: Site, path: Path) -> tuple[LoadReport, dict[str, int]]:
-    """Load every topic of ``path`` into ``site``; returns counts and topic id → article id."""
+def load_topics(
+    db: Session, site: Site, path: Path, progress: Callable[[int], None] | None = None
+) -> tuple[LoadReport, dict[str, int]]:
+    """Load every topic of ``path`` into ``site``; returns counts and topic id → article id.
+
+    ``progress`` is called with the number of topics loaded so far, every 100.
+    """
     report = LoadReport()
     topic_ids: dict[str, int] = {}
     epoch = demo_epoch(site, datetime.now(UTC))
@@ -75,4 +81,6 @@ def load_topics(db: Session, site: Site, path: Path) -> tuple[LoadReport, dict[s
             report.updated += 1
         else:
             report.unchanged += 1
+        if progress is not None and (position + 1) % 100 == 0:
+            progress(position + 1)
     return report, topic_ids

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, g, jsonify, request
+import click
+from flask import Blueprint, Flask
 from flask.cli import AppGroup
-from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin import auth as admin_auth
@@ -26,7 +24,10 @@ from articles.widget import fast_lane
 from articles.widget.api import bp as widget_api
 from articles.widget.clicks_api import bp as clicks_api
 from articles.widget.pages import bp as widget_pages
+from clinicreads import __version__
+from clinicreads.backup_cli import backup_cli
 from clinicreads.cli import db_cli, demo_cli
+from clinicreads.ops_endpoints import bp as ops_endpoints
 from jobs.cli import jobs_cli
 from jobs.related_worker import related_cli
 from newsletter.api import bp as subscribers_api
@@ -37,15 +38,15 @@ from newsletter.digests.cli import digests_cli
 from newsletter.reading_web import bp as reading_web
 from newsletter.topics_api import bp as topics_api
 from newsletter.views import bp as newsletter_pages
-from service import csrf, db, errors, http
+from service import csrf, db, errors, http, log_format
 from service.cli import keys_cli, sites_cli
 from service.config import TEMPLATE_DIR, load_settings
+from service.request_log import RequestLog
 from service.site_api import bp as site_api
-
-log = logging.getLogger("service.requests")
 
 #: every blueprint the app serves, in registration order
 BLUEPRINTS: tuple[Blueprint, ...] = (
+    ops_endpoints,
     articles_api,
     related_api,
     widget_api,
@@ -76,39 +77,16 @@ CLI_GROUPS: tuple[AppGroup, ...] = (
     digests_cli,
     jobs_cli,
     related_cli,
+    backup_cli,
 )
 
 LOGGERS = ("service", "articles", "newsletter", "jobs", "admin", "recommender", "clinicreads")
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in LOGGERS:
-        logging.getLogger(name).setLevel(level.upper())
-
-
-def _log_requests(app: Flask) -> None:
-    @app.before_request
-    def _start_timer() -> None:
-        g.request_started = time.perf_counter()
-
-    @app.after_request
-    def _log(response: Any) -> Any:
-        elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed_ms)
-        return response
-
-
-def _register_health(app: Flask) -> None:
-    @app.get("/healthz")
-    def healthz() -> Any:
-        try:
-            with db.engine().connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as exc:  # any driver error means "not healthy"; report it, don't crash
-            log.error("health check failed: %s", exc)
-            return jsonify({"status": "error", "database": "unreachable"}), 503
-        return jsonify({"status": "ok", "database": "ok"})
+@click.command("version")
+def version_command() -> None:
+    """Print the version of Clinic Reads."""
+    click.echo(f"Clinic Reads {__version__}")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -117,18 +95,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     http.init_app(app)  # first: bounded ids in every route, and the input checks before any other hook
     app.config.update(load_settings(config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    _configure_logging(app.config["LOG_LEVEL"])
+    log_format.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"], LOGGERS)
     indexes = IndexStore.for_settings(app.config["VAR_DIR"], app.config["DATABASE_URL"])
     db.init_app(app, session_info=indexes.session_info())  # every session of the app carries its index store
     errors.init_app(app)
     admin_auth.init_app(app)
-    _log_requests(app)
-    _register_health(app)
+    app.context_processor(lambda: {"clinic_reads_version": __version__})
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     fast_lane.init_app(app)
+    app.wsgi_app = RequestLog(app.wsgi_app)  # type: ignore[method-assign]
     for group in CLI_GROUPS:
         app.cli.add_command(group)
+    app.cli.add_command(version_command)
     csrf.init_app(app)  # after the blueprints: it exempts those under /api/
     _trust_proxies(app, app.config["TRUSTED_PROXY_HOPS"])
     return app
@@ -137,8 +116,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _trust_proxies(app: Flask, hops: int) -> None:
     """Behind ``hops`` reverse proxies, take the client's address, scheme and host from their X-Forwarded-* headers.
 
-    Outermost of the WSGI wrappers, so the fast lane and the app see the same client. Without proxies the
-    headers are ignored: anyone can send them, and sign-in throttling counts by address.
+    Outermost of the WSGI wrappers, so the request log, the fast lane and the app see the same client. Without
+    proxies the headers are ignored: anyone can send them, and sign-in throttling counts by address.
     """
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

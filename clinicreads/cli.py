@@ -53,10 +53,11 @@ def demo_load(topics: Path, slug: str, origins: tuple[str, ...]) -> None:
             from_email="news@clinic.example",
         )
         with updates.deferred(db, site):
-            report, _ = load_topics(db, site, topics)
+            report, _ = load_topics(db, site, topics, lambda done: click.echo(f"{done} topics loaded", err=True))
         created, updated, unchanged = load_topics_file(db, site)
         seeded = seed_from_articles(db, site)
         db.commit()
+        click.echo("updating the related lists (one refit)...", err=True)
         drain_site_fully(db, site)
         click.echo(
             f"demo site {slug}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged; "

@@ -12,11 +12,22 @@ from flask.cli import AppGroup
 from jobs.models import JobRun, last_runs, stored_next_run_times
 from jobs.registry import JobSpec, declared_specs, find_spec
 from jobs.runner import run_job
-from jobs.scheduler import HEARTBEAT_SECONDS, serve, stop_on_signals
+from jobs.scheduler import serve, stop_on_signals
 from service import db as database
+from service.config import default_base_url_warning
 from service.db import utcnow
 
 jobs_cli = AppGroup("jobs", help="The scheduler and its jobs.")
+
+
+#: jobs that send mail to readers
+MAIL_JOBS = frozenset({"send_due_digests"})
+
+
+def _warn_about_links() -> None:
+    warning = default_base_url_warning(current_app.config)
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 def _specs() -> list[JobSpec]:
@@ -63,14 +74,15 @@ def _last_run(run: JobRun | None) -> str:
 @click.option(
     "--heartbeat",
     "heartbeat_seconds",
-    type=click.FloatRange(min=0.5),
-    default=HEARTBEAT_SECONDS,
-    show_default=True,
-    help="Seconds between heartbeats; the scheduler counts as stale after three missed ones.",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Seconds between heartbeats (default: the SCHEDULER_HEARTBEAT_SECONDS setting, 30); the scheduler counts "
+    "as stale after three missed ones.",
 )
-def jobs_run(poll_seconds: float, heartbeat_seconds: float) -> None:
+def jobs_run(poll_seconds: float, heartbeat_seconds: float | None) -> None:
     """Run the scheduler in this process until SIGTERM/SIGINT (only one runs per database)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    _warn_about_links()
     with stop_on_signals() as stop:
         serve(app, stop, poll_seconds, heartbeat_seconds)
 
@@ -96,6 +108,8 @@ def jobs_run_once(name: str) -> None:
     spec = find_spec(name, specs)
     if spec is None:
         raise click.ClickException(f"no job named {name!r}; declared: {', '.join(s.id for s in specs)}")
+    if spec.id in MAIL_JOBS:
+        _warn_about_links()
     run = run_job(spec.id)
     if run.status != "ok":
         raise click.ClickException(f"job {name} failed after {run.seconds:.1f}s: {run.error}")

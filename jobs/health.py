@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs.models import OK, JobRun, SchedulerHeartbeat
-from jobs.registry import declared_specs
+from jobs.models import OK, RUNNING as RUN_GOING_ON, JobRun, SchedulerHeartbeat, last_runs, last_successes
+from jobs.registry import JobSpec, declared_specs
 from service.db import utcnow
 
 HEARTBEAT_ID = 1  # one scheduler runs per database, so one row
@@ -110,3 +110,58 @@ def scheduler_health(db: Session, now: datetime | None = None) -> dict[str, Any]
         "since": _iso(row.stopped_at or row.beat_at),
         "jobs": jobs,
     }
+
+
+#: how late a job's planned run may be beyond its misfire grace time before it counts as stale
+JOB_SLACK = timedelta(minutes=1)
+
+
+def _age(now: datetime, moment: datetime | None) -> float | None:
+    return None if moment is None else round((now - moment).total_seconds(), 1)
+
+
+def _job_readiness(
+    spec: JobSpec, success: JobRun | None, latest: JobRun | None, started_at: datetime | None, now: datetime
+) -> dict[str, Any]:
+    """A job is stale when the run its trigger planned after its last success (or after the scheduler started,
+    when that is later) is overdue by more than its misfire grace time plus :data:`JOB_SLACK`, and no run of it
+    is going on; a job the scheduler has not had time to run yet is ``waiting``, never stale."""
+    moments = [moment for moment in (success.finished_at if success else None, started_at) if moment is not None]
+    since = max(moments) if moments else None
+    report: dict[str, Any] = {
+        "last_success_age_s": _age(now, success.finished_at if success else None),
+        "last_status": latest.status if latest else None,
+    }
+    if since is None:
+        return {**report, "status": "waiting"}
+    planned = spec.build_trigger().get_next_fire_time(None, since)
+    overdue = planned is not None and now > planned + timedelta(seconds=spec.misfire_grace_time) + JOB_SLACK
+    going_on = latest is not None and latest.status == RUN_GOING_ON and latest.started_at >= since
+    if not overdue:
+        status = "ok" if success is not None else "waiting"
+    else:
+        status = "running" if going_on else "stale"
+    return {**report, "status": status}
+
+
+def readiness(db: Session, now: datetime | None = None) -> dict[str, Any]:
+    """What ``/readyz`` reports of the scheduler: its heartbeat (``ok``, ``stale``, ``stopped`` or ``missing``)
+    and each declared job's last success judged against its trigger; ``ok`` is False when any is not well."""
+    now = now or utcnow()
+    row = db.get(SchedulerHeartbeat, HEARTBEAT_ID, populate_existing=True)
+    if row is None:
+        heartbeat: dict[str, Any] = {"status": "missing", "age_s": None, "max_age_s": None}
+    else:
+        limit = STALE_TICKS * row.tick_seconds
+        age = (now - row.beat_at).total_seconds()
+        status = "stopped" if row.stopped_at is not None else ("ok" if age <= limit else "stale")
+        heartbeat = {"status": status, "age_s": round(age, 1), "max_age_s": limit}
+    alive_since = row.started_at if row is not None and heartbeat["status"] == "ok" else None
+    specs = declared_specs()
+    ids = [spec.id for spec in specs]
+    successes, latest = last_successes(db, ids), last_runs(db, ids)
+    jobs = {
+        spec.id: _job_readiness(spec, successes.get(spec.id), latest.get(spec.id), alive_since, now) for spec in specs
+    }
+    ok = heartbeat["status"] == "ok" and all(job["status"] != "stale" for job in jobs.values())
+    return {"ok": ok, "heartbeat": heartbeat, "jobs": jobs}

@@ -73,6 +73,13 @@ def last_runs(db: Session, job_ids: list[str] | None = None) -> dict[str, JobRun
     return {run.job_id: run for run in runs}
 
 
+def last_successes(db: Session, job_ids: list[str]) -> dict[str, JobRun]:
+    """The latest successful run of each of ``job_ids`` that has one."""
+    latest = select(func.max(JobRun.id)).where(JobRun.status == OK, JobRun.job_id.in_(job_ids)).group_by(JobRun.job_id)
+    runs = db.scalars(select(JobRun).where(JobRun.id.in_(latest.scalar_subquery())))
+    return {run.job_id: run for run in runs}
+
+
 def stored_next_run_times(db: Session) -> dict[str, float | None]:
     """Next run times (UTC epoch seconds; None when paused) that a scheduler saved in the job store."""
     rows = db.execute(select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time))

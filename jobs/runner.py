@@ -19,6 +19,7 @@ from jobs.models import ERROR, OK, RUNNING, JobRun
 from jobs.registry import declared_specs, find_spec
 from service import db as database
 from service.db import utcnow
+from service.metrics import JOB_DURATION, JOB_RUNS
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +95,19 @@ def run_job(job_id: str, app: Flask | None = None, origin: str = MANUAL) -> JobR
         try:
             summary = _jsonable(_call(job_id))
         except Exception as exc:
-            log.exception("job %s failed after %.1fs", job_id, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            log.exception("job %s failed after %.1fs", job_id, seconds)
+            _count(job_id, ERROR, seconds)
             return _finish(run_id, ERROR, error=f"{exc.__class__.__name__}: {exc}"[:4000])
-        log.info("job %s ok in %.1fs: %s", job_id, time.perf_counter() - started, summary)
+        seconds = time.perf_counter() - started
+        log.info("job %s ok in %.1fs: %s", job_id, seconds, summary)
+        _count(job_id, OK, seconds)
         return _finish(run_id, OK, summary=summary)
+
+
+def _count(job_id: str, status: str, seconds: float) -> None:
+    JOB_RUNS.labels(job_id, status).inc()
+    JOB_DURATION.labels(job_id).observe(seconds)
 
 
 def close_interrupted_runs(app: Flask) -> int:

@@ -227,9 +227,12 @@ def _run_while_locked(
 
 
 def serve(
-    app: Flask, stop: threading.Event, poll_seconds: float = 5.0, heartbeat_seconds: float = HEARTBEAT_SECONDS
+    app: Flask, stop: threading.Event, poll_seconds: float = 5.0, heartbeat_seconds: float | None = None
 ) -> None:
-    """Run the scheduler until ``stop`` is set: wait for the lock, run jobs while holding it."""
+    """Run the scheduler until ``stop`` is set: wait for the lock, run jobs while holding it (heartbeat every
+    ``heartbeat_seconds``, by default the ``SCHEDULER_HEARTBEAT_SECONDS`` setting)."""
+    if heartbeat_seconds is None:
+        heartbeat_seconds = float(app.config.get("SCHEDULER_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
     guard = make_guard(app.config["DATABASE_URL"])
     runner.bind_app(app)
     polls = 0

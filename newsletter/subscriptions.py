@@ -25,6 +25,7 @@ from newsletter.inputs import Preferences, Signup, email_hash, normalise_email
 from newsletter.models import STATUSES, Interest, ReaderTopic, Subscriber, Suppression
 from service.db import utcnow
 from service.errors import ApiError
+from service.metrics import BOUNCES, COMPLAINTS
 from service.sites import Site
 
 log = logging.getLogger(__name__)
@@ -219,6 +220,7 @@ def record_bounce(db: Session, subscriber: Subscriber, code: int | None, message
     quote the address); only the code and time are."""
     if code is None or not 500 <= code < 600:
         return False
+    BOUNCES.inc()
     subscriber.bounce_count = (subscriber.bounce_count or 0) + 1
     subscriber.last_bounce_at = utcnow()
     subscriber.last_bounce_code = code
@@ -232,6 +234,7 @@ def record_bounce(db: Session, subscriber: Subscriber, code: int | None, message
 
 def record_complaint(db: Session, subscriber: Subscriber) -> None:
     """A spam complaint: stop all mail (status ``complained``) and forget the subscriber's choices."""
+    COMPLAINTS.inc()
     subscriber.status = "complained"
     subscriber.unsubscribed_at = utcnow()
     forget_choices(subscriber)

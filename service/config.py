@@ -28,6 +28,7 @@ __all__ = [
     "TEMPLATE_DIR",
     "SettingsError",
     "load_settings",
+    "default_base_url_warning",
     "production_warnings",
     "read_settings",
 ]
@@ -96,6 +97,16 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+def default_base_url_warning(config: Mapping[str, Any]) -> str | None:
+    """What a command that sends mail says when links in it would point at the default local address."""
+    if config.get("PUBLIC_BASE_URL") != DEFAULT_PUBLIC_BASE_URL:
+        return None
+    return (
+        f"PUBLIC_BASE_URL is the default {DEFAULT_PUBLIC_BASE_URL}: links in the mail this sends point there. Set"
+        " PUBLIC_BASE_URL (in the environment or .env) to the address readers reach the service at"
+    )
+
+
 def production_warnings(settings: Settings) -> list[str]:
     """What to set before this runs in production: the defaults that only suit a developer's machine."""
     warnings = []
@@ -129,6 +140,7 @@ def load_settings(
     """
     settings = read_settings(overrides, environ)
     values = {**(overrides or {}), **settings.model_dump()}
+    values["SECRET_KEY_FROM_SETTINGS"] = bool(settings.SECRET_KEY)
     if not settings.SECRET_KEY:
         values["SECRET_KEY"] = _secret_key(Path(settings.VAR_DIR))
     values["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES

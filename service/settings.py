@@ -25,12 +25,13 @@ DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 MailBackendName = Literal["outbox", "smtp"]
 SmtpSecurity = Literal["none", "starttls", "tls"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
 
 #: the SMTP port used when SMTP_PORT is not set, by SMTP_SECURITY
 DEFAULT_SMTP_PORTS: dict[str, int] = {"none": 25, "starttls": 587, "tls": 465}
 
 #: settings whose values never appear in an error message
-SECRET_SETTINGS = frozenset({"SECRET_KEY", "SMTP_PASSWORD"})
+SECRET_SETTINGS = frozenset({"SECRET_KEY", "SMTP_PASSWORD", "METRICS_TOKEN"})
 
 
 def _path_text(value: Any) -> Any:
@@ -194,6 +195,20 @@ class Settings(BaseSettings, MailSettings):
         "", repr=False, description="Signs tokens and sessions; empty means generated once into <VAR_DIR>/secret_key."
     )
     LOG_LEVEL: LogLevel = Field("INFO", description="Python logging level for the service's own loggers.")
+    LOG_FORMAT: LogFormat = Field(
+        "text", description="text (one readable line per record) or json (one object a line)."
+    )
+    METRICS_TOKEN: str = Field(
+        "", repr=False, description="Bearer token that opens /metrics; empty means loopback clients only."
+    )
+    SCHEDULER_HEARTBEAT_SECONDS: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds between the scheduler's heartbeats; /readyz calls one older than 3 missed stale.",
+    )
+    READY_QUEUE_MAX_AGE_S: int = Field(
+        600, ge=1, description="/readyz answers 503 when the oldest queued related-list update is older (seconds)."
+    )
     PUBLIC_BASE_URL: str = Field(
         DEFAULT_PUBLIC_BASE_URL,
         description="Public address of this service, used in email links and the widget snippet.",
@@ -262,6 +277,11 @@ class Settings(BaseSettings, MailSettings):
         """Keyword arguments only: ``service.config`` merges the ``.env`` file, the environment (from a
         mapping tests can pass) and the overrides, and names each bad value's source."""
         return (init_settings,)
+
+    @field_validator("LOG_FORMAT", mode="before")
+    @classmethod
+    def _lower_format(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod

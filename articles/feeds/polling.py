@@ -28,6 +28,7 @@ from articles.feeds.fetch import DEFAULT_USER_AGENT, FetchResult, fetch_feed
 from articles.feeds.ingest import IngestCounts, ingest_feed, strip_nul
 from articles.feeds.models import FeedPoll, FeedSource
 from articles.feeds.sources import check_feed_url, is_private_host, next_poll_time
+from service.metrics import FEED_POLLS
 from service.sites import Site
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ def _finish(db: Session, feed: FeedSource, poll: FeedPoll, now: datetime, elapse
     db.flush()
     _prune_polls(db, feed.id)
     db.commit()
+    FEED_POLLS.labels(poll.outcome).inc()
     if poll.outcome == "error":
         log.warning(
             "feed %s (%s): %s; failure %d, next poll %s",

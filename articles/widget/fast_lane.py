@@ -25,6 +25,7 @@ from articles.widget.api import CACHE_CONTROL, DEFAULT_LIMIT, json_renderer, ren
 from articles.widget.lookup import find_source
 from articles.widget.raw_reads import Reader, read_engine
 from service.http import whole_number
+from service.metrics import WIDGET_CACHE
 
 PATH = re.compile(r"^/api/v1/sites/([^/]+)/(?:related|articles/([0-9]{1,18})/related)$")
 Answer = tuple[str, list[tuple[str, str]], bytes]
@@ -109,6 +110,8 @@ class FastLane:
         key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
         now = time.monotonic()
         entry = self.micro.get(key, now) if ttl > 0 else None
+        if ttl > 0:
+            WIDGET_CACHE.labels("micro", "miss" if entry is None else "hit").inc()
         if entry is None:
             entry = self._read(environ, match, now + ttl)
             if entry is not None and ttl > 0:

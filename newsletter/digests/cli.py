@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from newsletter.digests.run import DEFAULT_CLAIM_TIMEOUT, send_due_digests
 from service import db as database
+from service.config import default_base_url_warning
 from service.db import utcnow
 
 digests_cli = AppGroup("digests", help="Personalised email digests.")
@@ -37,9 +38,18 @@ def _parse_now(value: str | None) -> datetime:
 )
 def send(now_text: str | None, claim_timeout: int) -> None:
     """Send the digests that are due, once per subscriber and period."""
+    warning = default_base_url_warning(current_app.config)
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
+
+    def progress(slug: str, done: int, due: int) -> None:
+        click.echo(f"{slug}: {done}/{due} due digests handled", err=True)
+
     with database.new_session() as db:
         try:
-            result = send_due_digests(db, _parse_now(now_text), current_app.config, timedelta(seconds=claim_timeout))
+            result = send_due_digests(
+                db, _parse_now(now_text), current_app.config, timedelta(seconds=claim_timeout), progress
+            )
         except RuntimeError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(result, sort_keys=True))

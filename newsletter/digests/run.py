@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from newsletter.notify import branding_for
 from newsletter.subscriptions import links_for, record_bounce
 from service.db import utcnow
 from service.errors import ApiError
+from service.metrics import DIGESTS
 from service.sites import Site
 
 log = logging.getLogger(__name__)
@@ -221,6 +222,7 @@ class RunReport:
 
     def count(self, outcome: str, reason: str | None = None) -> None:
         setattr(self.row, outcome, getattr(self.row, outcome) + 1)
+        DIGESTS.labels(outcome).inc()
         if reason:
             reasons = dict(self.row.reasons or {})
             reasons[reason] = reasons.get(reason, 0) + 1
@@ -239,8 +241,19 @@ class RunReport:
         }
 
 
+#: reports a site's progress: (site slug, digests handled, digests due)
+Progress = Callable[[str, int, int], None]
+#: a progress report every this many digests
+PROGRESS_EVERY = 100
+
+
 def send_site_digests(
-    db: Session, site: Site, now: datetime, config: Mapping[str, Any], claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT
+    db: Session,
+    site: Site,
+    now: datetime,
+    config: Mapping[str, Any],
+    claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Send every due digest of one site; each message is claimed, sent and recorded on its own."""
     due = due_subscribers(db, site, now, claim_timeout)
@@ -250,11 +263,13 @@ def send_site_digests(
     if due:
         branding = branding_for(site, config["PUBLIC_BASE_URL"])
         with make_backend(config) as backend:
-            for item in due:
+            for done, item in enumerate(due, start=1):
                 if not _send_one(
                     db, site, item, composed[item.subscriber.id], backend, config, now, claim_timeout, report, branding
                 ):
                     break
+                if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(due)):
+                    progress(site.slug, done, len(due))
     result = report.save(utcnow())
     log.info("digests for site %s: %s", site.slug, result)
     return result
@@ -311,13 +326,17 @@ def _record_sent(db: Session, subscriber: Subscriber, digest: compose.Composed, 
 
 
 def send_due_digests(
-    db: Session, now: datetime, app_config: Mapping[str, Any], claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT
+    db: Session,
+    now: datetime,
+    app_config: Mapping[str, Any],
+    claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The scheduler's job: every site's due digests. One site's failure does not stop the others."""
     results: dict[str, Any] = {}
     for site in db.scalars(select(Site).order_by(Site.id)).all():
         try:
-            results[site.slug] = send_site_digests(db, site, now, app_config, claim_timeout)
+            results[site.slug] = send_site_digests(db, site, now, app_config, claim_timeout, progress)
         except Exception as exc:  # recorded per site; the job reports the failure
             db.rollback()
             log.exception("digests for site %s failed", site.slug)

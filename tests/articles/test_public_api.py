@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.test import Client
 
 from articles.widget.fast_lane import FastLane
+from service.request_log import RequestLog
 from tests.articles.widget_corpus import CORPUS, load_corpus, post_article, related, titles, url_of
 from tests.conftest import SiteWithKey
 
@@ -208,8 +210,10 @@ def test_fast_lane_answers_exactly_like_the_flask_view(app: Any, client: FlaskCl
         start_response("599 PASSED ON", [])
         return [b""]
 
-    assert isinstance(app.wsgi_app, FastLane)
-    fast, view = Client(FastLane(app, refuse)), Client(app.wsgi_app.wsgi_app)
+    assert isinstance(app.wsgi_app, RequestLog)  # the request log wraps the fast lane, which wraps Flask
+    lane = app.wsgi_app.wsgi_app
+    assert isinstance(lane, FastLane)
+    fast, view = Client(FastLane(app, refuse)), Client(lane.wsgi_app)
     by_url = f"/api/v1/sites/clinic-a/related?url={url_of('knee-pain')}/&limit=3"
     by_id = f"/api/v1/sites/clinic-a/articles/{corpus['sleep']}/related"
     origin = {"Origin": "https://clinic-a.example"}
@@ -232,6 +236,30 @@ def test_fast_lane_answers_exactly_like_the_flask_view(app: Any, client: FlaskCl
     assert fast.head(by_id).status_code == 599 and len(passed_on) == 5
     huge = client.get("/api/v1/sites/clinic-a/articles/99999999999999/related")  # beyond any id: no route matches
     assert huge.status_code == 404 and huge.get_json()["error"]["code"] == "not_found"
+
+
+def widget_cache_counts(client: FlaskClient) -> dict[tuple[str, str], float]:
+    text = client.get("/metrics").get_data(as_text=True)
+    return {
+        (sample.labels["cache"], sample.labels["result"]): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "clinicreads_widget_cache_total"
+    }
+
+
+def test_widget_cache_hits_are_counted(app: Any, client: FlaskClient, corpus: dict[str, int]) -> None:
+    app.config["WIDGET_MICROCACHE_SECONDS"] = 60
+    before = widget_cache_counts(client)
+    for _ in range(3):
+        assert related(client, "clinic-a", url_of("sleep")).status_code == 200
+    after = widget_cache_counts(client)
+
+    def delta(cache: str, result: str) -> float:
+        return after.get((cache, result), 0.0) - before.get((cache, result), 0.0)
+
+    assert (delta("micro", "miss"), delta("micro", "hit")) == (1, 2)
+    assert delta("rendered", "miss") + delta("rendered", "hit") == 1  # only the micro-cache miss renders
 
 
 def test_micro_cache_reuses_an_answer_briefly(

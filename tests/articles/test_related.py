@@ -229,6 +229,7 @@ def test_refit_command_rebuilds_the_same_lists(app: Flask, client: FlaskClient, 
     before = {i: related_ids(client, site_a, i) for i in ids.values()}
     result = app.test_cli_runner().invoke(args=["recommender", "refit", "--site", site_a.slug])
     assert result.exit_code == 0, result.output
-    assert f"{site_a.slug}: {len(ids)} articles" in result.output
+    assert f"{site_a.slug}: {len(ids)} articles" in result.stdout
+    assert f"refitting {site_a.slug} (1/1)..." in result.stderr
     assert {i: related_ids(client, site_a, i) for i in ids.values()} == before
     assert app.test_cli_runner().invoke(args=["recommender", "refit", "--site", "nope"]).exit_code != 0

@@ -47,6 +47,7 @@ def test_demo_load_twice_changes_nothing(runner: FlaskCliRunner, client, tmp_pat
     assert first.exit_code == 0, first.output
     assert "25 created" in first.output
     assert "reader topics: 30 created, 0 updated, 0 unchanged" in first.output
+    assert "updating the related lists (one refit)..." in first.stderr  # progress goes to stderr
     second = runner.invoke(args=["demo", "load", "--topics", str(topics)])
     assert "0 created, 0 updated, 25 unchanged" in second.output
     assert "reader topics: 0 created, 0 updated, 30 unchanged" in second.output
