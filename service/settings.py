@@ -114,7 +114,9 @@ class MailSettings(BaseModel):
     SMTP_TIMEOUT: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server on each step.")
     SMTP_RATE_LIMIT: float = Field(0.0, ge=0, description="Most messages a second sent over SMTP; 0 means no limit.")
     SMTP_MAX_RETRIES: int = Field(
-        3, ge=0, description="Extra tries after a temporary SMTP failure (4xx answer, dropped connection)."
+        3,
+        ge=0,
+        description="Extra tries after a temporary SMTP failure (4xx answer, connection dropped before the content).",
     )
     SMTP_BACKOFF_BASE: float = Field(
         1.0, ge=0, description="Seconds before the first retry; doubled for each next one (at most 60)."

@@ -18,7 +18,7 @@ from newsletter import reading
 from newsletter.digest_links import make_page_token, page_url
 from newsletter.digests import compose, history, ledger
 from newsletter.digests.schedule import Period, current_period, due_period
-from newsletter.mail import Branding, MailBackendError, SendResult, build_message, make_backend
+from newsletter.mail import Branding, MailBackendError, SendResult, build_message, make_backend, new_message_id
 from newsletter.models import Subscriber
 from newsletter.notify import branding_for
 from newsletter.subscriptions import links_for, record_bounce
@@ -128,15 +128,18 @@ def digest_message(
     to: str | None = None,
     branding: Branding | None = None,
     send_id: int | None = None,
+    message_id: str | None = None,
 ) -> Any:
     """The digest email; a sending run passes the site's ``branding`` it built once for all its messages and
-    the ledger row (``send_id``) the message is claimed under, which its "view in your browser" page shows.
+    the ledger row (``send_id``) the message is claimed under, which its "view in your browser" page shows,
+    and the Message-ID recorded with that claim (``message_id``).
     The subject carries the date in the subscriber's time zone.
 
     Sent elsewhere (``to``: an editor's test), the article links are plain, so nobody's clicks are counted for
     the subscriber.
     """
     base_url, secret = config["PUBLIC_BASE_URL"], config["SECRET_KEY"]
+    branding = branding or branding_for(site, base_url)
     links = links_for(subscriber, base_url, secret)
     issue_date = now.astimezone(ZoneInfo(subscriber.time_zone)).date()
     web_url = None
@@ -156,7 +159,7 @@ def digest_message(
     ]
     return build_message(
         "digest",
-        branding or branding_for(site, base_url),
+        branding,
         to or subscriber.email,
         {
             "items": items,
@@ -167,6 +170,7 @@ def digest_message(
         links["one_click_url"],
         links["mailto"],
         now=now,
+        message_id=message_id,
     )
 
 
@@ -272,18 +276,24 @@ def _send_one(
     report: RunReport,
     branding: Branding,
 ) -> bool:
-    """Claim, send and record one digest; False when the mail system is down (stop the batch)."""
-    row = ledger.claim(db, site.id, item.subscriber.id, item.period.key, claim_timeout)
+    """Claim, send and record one digest; False when the mail system is down (stop the batch).
+
+    A message whose outcome is unknown (the connection was lost after its content was sent) keeps its claim:
+    it is tried again, under the same Message-ID, once the claim timeout has passed.
+    """
+    row = ledger.claim(db, site.id, item.subscriber.id, item.period.key, claim_timeout, new_message_id(branding))
     if row is None:
         return True  # another run holds or finished it
     if digest.skipped:
-        ledger.finish(db, row, ledger.SKIPPED, detail=digest.skipped)
+        ledger.finish(db, row, ledger.SKIPPED, message_id=None, detail=digest.skipped)
         report.count("skipped", digest.skipped)
         return True
     try:
-        result = backend.send(
-            digest_message(site, item.subscriber, digest.picks, config, now, branding=branding, send_id=row.id)
+        subscriber, picks = item.subscriber, digest.picks
+        message = digest_message(
+            site, subscriber, picks, config, now, branding=branding, send_id=row.id, message_id=row.message_id
         )
+        result = backend.send(message)
     except MailBackendError as exc:
         ledger.finish(db, row, ledger.FAILED, detail=f"mail system: {exc}")
         report.count("failed", "mail_system")
@@ -295,6 +305,11 @@ def _send_one(
             db, row, ledger.SENT, message_id=result.message_id, article_ids=[p.article.id for p in digest.picks]
         )
         report.count("sent")
+        return True
+    if result.unknown:
+        row.detail = f"outcome unknown, retried after the claim timeout: {result.error}"
+        db.commit()
+        report.count("failed", "outcome_unknown")
         return True
     if result.permanent:
         record_bounce(db, item.subscriber, result.code, result.error)
