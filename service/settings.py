@@ -8,6 +8,7 @@ two in step).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -244,6 +245,10 @@ class Settings(BaseSettings, MailSettings):
     FEEDS_ALLOW_PRIVATE_HOSTS: bool = Field(
         False, description="Allow feed URLs on localhost or private/loopback/link-local IPs (true/false)."
     )
+    FEEDS_ALLOWED_NETWORKS: str = Field(
+        "",
+        description="Private networks feeds may be fetched from all the same, comma-separated (`10.20.0.0/16`).",
+    )
     FEEDS_FETCH_TIMEOUT: float = Field(
         10.0, gt=0, description="Total seconds one feed fetch may take (connect, redirects, body)."
     )
@@ -264,6 +269,17 @@ class Settings(BaseSettings, MailSettings):
         """Keyword arguments only: ``service.config`` merges the ``.env`` file, the environment (from a
         mapping tests can pass) and the overrides, and names each bad value's source."""
         return (init_settings,)
+
+    @field_validator("FEEDS_ALLOWED_NETWORKS")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"{part.strip()!r} is not an IP network such as 10.20.0.0/16") from None
+        return value
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod
