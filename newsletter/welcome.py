@@ -100,8 +100,11 @@ def send_welcome(db: Session, subscriber: Subscriber, config: Mapping[str, Any],
         log.error("welcome for subscriber %s of site %s not sent: %s", subscriber.id, subscriber.site.slug, exc)
         return False
     if result.unknown:
-        row.detail = f"outcome unknown, retried after the claim timeout: {result.error}"
-        db.commit()
+        if row.attempts >= ledger.MAX_ATTEMPTS:
+            ledger.finish(db, row, ledger.FAILED, detail=f"outcome unknown after {row.attempts} tries: {result.error}")
+        else:
+            row.detail = f"outcome unknown, tried again after the claim timeout: {result.error}"
+            db.commit()
         log.error("welcome for subscriber %s of site %s: outcome unknown", subscriber.id, subscriber.site.slug)
         return False
     if result.ok:

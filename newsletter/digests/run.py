@@ -307,8 +307,7 @@ def _send_one(
         report.count("sent")
         return True
     if result.unknown:
-        row.detail = f"outcome unknown, retried after the claim timeout: {result.error}"
-        db.commit()
+        _leave_unknown(db, row, result)
         report.count("failed", "outcome_unknown")
         return True
     if result.permanent:
@@ -317,6 +316,16 @@ def _send_one(
     ledger.finish(db, row, ledger.FAILED, attempts=attempts, detail=f"{result.code}: {result.error}")
     report.count("failed", "bounced" if result.permanent else "temporary")
     return True
+
+
+def _leave_unknown(db: Session, row: ledger.DigestSend, result: SendResult) -> None:
+    """Keep the claim of a message whose outcome is unknown, so it is tried again after the claim timeout; after
+    ``MAX_ATTEMPTS`` tries it is recorded as failed (the server may have it; it is not sent again)."""
+    if row.attempts >= ledger.MAX_ATTEMPTS:
+        ledger.finish(db, row, ledger.FAILED, detail=f"outcome unknown after {row.attempts} tries: {result.error}")
+        return
+    row.detail = f"outcome unknown, tried again after the claim timeout: {result.error}"
+    db.commit()
 
 
 def _record_sent(db: Session, subscriber: Subscriber, digest: compose.Composed, now: datetime) -> None:

@@ -32,16 +32,17 @@ ADDRESS = "patient@example.org"
 
 
 class AcceptThenDropHandler(SinkHandler):
-    """Takes the first message's content (recorded as received) and closes the connection without answering."""
+    """Takes a message's content (recorded as received) and closes the connection without answering: the first
+    ``drops`` times."""
 
-    def __init__(self) -> None:
+    def __init__(self, drops: int = 1) -> None:
         super().__init__()
-        self.dropped = False
+        self.drops = drops
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         reply = await super().handle_DATA(server, session, envelope)
-        if not self.dropped:
-            self.dropped = True
+        if self.drops > 0:
+            self.drops -= 1
             server.transport.close()
             return "421 4.3.2 Closing connection"  # never reaches the client
         return reply
@@ -122,12 +123,27 @@ def test_connection_lost_before_the_250_is_not_resent_in_the_run_and_retried_wit
         received = digests_to(sink, ADDRESS)
         assert len(received) == 2
         assert received[1]["Message-ID"] == received[0]["Message-ID"]
-        assert received[1].get_body(("plain",)).get_content() == received[0].get_body(("plain",)).get_content()
+        assert received[1]["Subject"] == received[0]["Subject"]
         row = ledger_row(app)
         assert row.status == "sent" and row.message_id == received[0]["Message-ID"]
 
         assert '"due": 0' in send(app, NOW, "--claim-timeout", "0").output
     assert len(digests_to(sink, ADDRESS)) == 2
+
+
+def test_an_outcome_that_stays_unknown_is_tried_three_times_in_all_then_recorded_failed(app: Flask) -> None:
+    build_clinic(app, NOW - timedelta(hours=20))
+    add_subscriber(app, ADDRESS, ["Back Pain"], NOW)
+    sink = SmtpSink()
+    sink.handler = AcceptThenDropHandler(drops=10)
+    with sink:
+        smtp_app(app, sink)
+        for _ in range(4):
+            send(app, NOW, "--claim-timeout", "0")
+    received = digests_to(sink, ADDRESS)
+    assert len(received) == 3 and len({m["Message-ID"] for m in received}) == 1
+    row = ledger_row(app)
+    assert row.status == "failed" and row.attempts == 3 and "outcome unknown" in (row.detail or "")
 
 
 @pytest.mark.slow
