@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.digests import ledger
 from newsletter.digests.schedule import current_period
-from newsletter.mail import MailBackendError, build_message, make_backend
+from newsletter.mail import MailBackendError, build_message, make_backend, new_message_id
 from newsletter.mail.render import long_date
 from newsletter.models import WEEKDAYS, Subscriber
 from newsletter.notify import branding_for
@@ -58,7 +58,9 @@ def first_digest_text(subscriber: Subscriber, now: datetime) -> str:
     return f"{WEEKDAYS[local.weekday()].capitalize()} {long_date(local.date())} at {local:%H:%M}."
 
 
-def welcome_message(subscriber: Subscriber, config: Mapping[str, Any], now: datetime) -> Any:
+def welcome_message(
+    subscriber: Subscriber, config: Mapping[str, Any], now: datetime, message_id: str | None = None
+) -> Any:
     base_url, secret = config["PUBLIC_BASE_URL"], config["SECRET_KEY"]
     links = links_for(subscriber, base_url, secret)
     return build_message(
@@ -75,6 +77,7 @@ def welcome_message(subscriber: Subscriber, config: Mapping[str, Any], now: date
         links["one_click_url"],
         links["mailto"],
         now=now,
+        message_id=message_id,
     )
 
 
@@ -85,15 +88,24 @@ def send_welcome(db: Session, subscriber: Subscriber, config: Mapping[str, Any],
     """
     if subscriber.status != "confirmed":
         return False
-    row = ledger.claim(db, subscriber.site_id, subscriber.id, WELCOME_PERIOD, CLAIM_TIMEOUT)
+    branding = branding_for(subscriber.site, config["PUBLIC_BASE_URL"])
+    row = ledger.claim(db, subscriber.site_id, subscriber.id, WELCOME_PERIOD, CLAIM_TIMEOUT, new_message_id(branding))
     if row is None:
         return False
     try:
         with make_backend(config) as backend:
-            result = backend.send(welcome_message(subscriber, config, now))
+            result = backend.send(welcome_message(subscriber, config, now, message_id=row.message_id))
     except (MailBackendError, OSError) as exc:
         ledger.finish(db, row, ledger.FAILED, detail=f"mail system: {exc}")
         log.error("welcome for subscriber %s of site %s not sent: %s", subscriber.id, subscriber.site.slug, exc)
+        return False
+    if result.unknown:
+        if row.attempts >= ledger.MAX_ATTEMPTS:
+            ledger.finish(db, row, ledger.FAILED, detail=f"outcome unknown after {row.attempts} tries: {result.error}")
+        else:
+            row.detail = f"outcome unknown, tried again after the claim timeout: {result.error}"
+            db.commit()
+        log.error("welcome for subscriber %s of site %s: outcome unknown", subscriber.id, subscriber.site.slug)
         return False
     if result.ok:
         ledger.finish(db, row, ledger.SENT, message_id=result.message_id)

@@ -8,6 +8,7 @@ two in step).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -115,7 +116,9 @@ class MailSettings(BaseModel):
     SMTP_TIMEOUT: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server on each step.")
     SMTP_RATE_LIMIT: float = Field(0.0, ge=0, description="Most messages a second sent over SMTP; 0 means no limit.")
     SMTP_MAX_RETRIES: int = Field(
-        3, ge=0, description="Extra tries after a temporary SMTP failure (4xx answer, dropped connection)."
+        3,
+        ge=0,
+        description="Extra tries after a temporary SMTP failure (4xx answer, connection dropped before the content).",
     )
     SMTP_BACKOFF_BASE: float = Field(
         1.0, ge=0, description="Seconds before the first retry; doubled for each next one (at most 60)."
@@ -257,6 +260,10 @@ class Settings(BaseSettings, MailSettings):
     FEEDS_ALLOW_PRIVATE_HOSTS: bool = Field(
         False, description="Allow feed URLs on localhost or private/loopback/link-local IPs (true/false)."
     )
+    FEEDS_ALLOWED_NETWORKS: str = Field(
+        "",
+        description="Private networks feeds may be fetched from all the same, comma-separated (`10.20.0.0/16`).",
+    )
     FEEDS_FETCH_TIMEOUT: float = Field(
         10.0, gt=0, description="Total seconds one feed fetch may take (connect, redirects, body)."
     )
@@ -282,6 +289,17 @@ class Settings(BaseSettings, MailSettings):
     @classmethod
     def _lower_format(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("FEEDS_ALLOWED_NETWORKS")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"{part.strip()!r} is not an IP network such as 10.20.0.0/16") from None
+        return value
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod

@@ -64,7 +64,13 @@ def feeds(site: Site) -> Any:
     db = database.session()
     try:
         data = parse_model(FeedIn, {"url": form.url.data, "interval_minutes": minutes})
-        feed = sources.add_feed(db, site, data, allow_private=bool(current_app.config.get("FEEDS_ALLOW_PRIVATE_HOSTS")))
+        feed = sources.add_feed(
+            db,
+            site,
+            data,
+            allow_private=bool(current_app.config.get("FEEDS_ALLOW_PRIVATE_HOSTS")),
+            allowed_networks=sources.allowed_networks(current_app.config),
+        )
     except ApiError as err:
         db.rollback()
         apply_api_error(form, err, fallback="url")

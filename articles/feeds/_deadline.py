@@ -84,36 +84,42 @@ def _register(conn: urllib3.connection.HTTPConnection) -> None:
         deadline.watch(sock)
 
 
-class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+class WatchedHTTPConnection(urllib3.connection.HTTPConnection):
     def connect(self) -> None:
         super().connect()
         _register(self)
 
 
-class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+class WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
     def connect(self) -> None:
         super().connect()
         _register(self)
 
 
 class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
+    ConnectionCls = WatchedHTTPConnection
 
 
 class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
+    ConnectionCls = WatchedHTTPSConnection
 
 
-class _WatchedAdapter(requests.adapters.HTTPAdapter):
+class WatchedAdapter(requests.adapters.HTTPAdapter):
+    """An adapter whose pools (by default the watched ones) make the connections."""
+
+    def __init__(self, pools: dict[str, type[urllib3.connectionpool.HTTPConnectionPool]] | None = None) -> None:
+        self._pools = pools or {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+        super().__init__()
+
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = dict(self._pools)
 
 
 def deadline_session() -> requests.Session:
     """A Session whose direct connections register with the current Deadline."""
     session = requests.Session()
-    adapter = _WatchedAdapter()
+    adapter = WatchedAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

@@ -76,7 +76,13 @@ def _allow_private() -> bool:
 def add() -> Any:
     data = parse_model(FeedIn, json_body())
     db = database.session()
-    feed = sources.add_feed(db, g.site, data, allow_private=_allow_private())
+    feed = sources.add_feed(
+        db,
+        g.site,
+        data,
+        allow_private=_allow_private(),
+        allowed_networks=sources.allowed_networks(current_app.config),
+    )
     db.commit()
     log.info("feed %s added to site %s: %s", feed.id, g.site.slug, feed.url)
     return jsonify(feed_json(feed)), 201
@@ -137,7 +143,12 @@ def opml() -> Any:
         raise ApiError(415, "not_opml", "Send the OPML document itself as the body (Content-Type: text/xml).")
     db = database.session()
     report = sources.import_opml(
-        db, g.site, request.get_data(cache=False), allow_private=_allow_private(), interval_minutes=interval
+        db,
+        g.site,
+        request.get_data(cache=False),
+        allow_private=_allow_private(),
+        interval_minutes=interval,
+        allowed_networks=sources.allowed_networks(current_app.config),
     )
     db.commit()
     log.info("OPML import for site %s: %s", g.site.slug, report.counts)

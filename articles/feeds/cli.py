@@ -49,7 +49,11 @@ def feeds_add(slug: str, url: str, interval_minutes: int, title: str | None) -> 
             site = site_by_slug(db, slug)
             data = parse_model(sources.FeedIn, {"url": url, "interval_minutes": interval_minutes, "title": title})
             feed = sources.add_feed(
-                db, site, data, allow_private=bool(current_app.config.get("FEEDS_ALLOW_PRIVATE_HOSTS"))
+                db,
+                site,
+                data,
+                allow_private=bool(current_app.config.get("FEEDS_ALLOW_PRIVATE_HOSTS")),
+                allowed_networks=sources.allowed_networks(current_app.config),
             )
         except ApiError as err:
             detail = "; ".join(f"{k}: {v}" for k, v in err.fields.items())

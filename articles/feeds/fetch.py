@@ -12,7 +12,11 @@ Limits that protect the importer from hostile or broken servers:
   when the budget is spent, not only when one read stalls;
 * a size cap (``max_bytes``) on the *decoded* body, so a gzip bomb is
   refused as well as a large plain body;
-* only ``http``/``https`` URLs, on the first request and on every redirect.
+* only ``http``/``https`` URLs, on the first request and on every redirect;
+* unless ``allow_private``, no connection to a loopback, private, link-local or
+  otherwise internal address: host names are resolved and every address
+  checked when connecting (``safe_connect``), each redirect hop included, so
+  nothing leaves for such an address.
 
 Example::
 
@@ -39,6 +43,8 @@ import requests
 import urllib3.exceptions
 
 from ._deadline import Deadline, deadline_session
+from .addresses import REFUSED_REASON, Networks, RefusedAddress, is_refused_host
+from .safe_connect import guarded_session
 
 __all__ = ["FetchResult", "fetch_feed", "DEFAULT_USER_AGENT", "MAX_REDIRECTS"]
 
@@ -112,6 +118,15 @@ def _check_url(url: str) -> str | None:
     return None
 
 
+def _refused(url: str, allow_private: bool, allowed: Networks) -> str | None:
+    """An error message when ``url``'s host is literally a refused one (``localhost``, ``127.0.0.1``, ...)."""
+    if allow_private:
+        return None
+    if is_refused_host(urlsplit(url).hostname or "", allowed):
+        return f"refused: {REFUSED_REASON}"
+    return None
+
+
 def _reason(status: int, reason: str | None) -> str:
     if not reason:
         try:
@@ -139,6 +154,8 @@ def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
 def _describe_connection_error(exc: BaseException, host: str | None = None) -> str:
     """Turn a requests/urllib3/socket exception chain into a short message."""
     for cur in _exception_chain(exc):
+        if isinstance(cur, RefusedAddress):
+            return str(cur)
         if isinstance(cur, ConnectionRefusedError) or getattr(cur, "errno", None) == errno.ECONNREFUSED:
             return "connection refused"
         if isinstance(cur, urllib3.exceptions.NameResolutionError) or isinstance(cur, socket.gaierror):
@@ -198,6 +215,8 @@ def fetch_feed(
     timeout: float = 10.0,
     max_bytes: int = 5 * 1024 * 1024,
     user_agent: str = DEFAULT_USER_AGENT,
+    allow_private: bool = False,
+    allowed_networks: Networks = (),
 ) -> FetchResult:
     """Fetch ``url`` and return a :class:`FetchResult`; never raises for network problems.
 
@@ -210,12 +229,16 @@ def fetch_feed(
     last of those consecutive permanent hops points to (a temporary hop
     first, e.g. 302 then 301, means the original URL is still the right one
     to keep).
+    ``allow_private``: connect to loopback and private addresses too (tests and
+    development); by default such a host, literal or resolved, is an error and
+    no request is sent to it. ``allowed_networks``: private networks that may be
+    reached all the same.
     """
     if not timeout > 0:
         raise ValueError("timeout must be a positive number of seconds")
     if not max_bytes > 0:
         raise ValueError("max_bytes must be positive")
-    start_error = _check_url(url)
+    start_error = _check_url(url) or _refused(url, allow_private, allowed_networks)
     if start_error:
         return FetchResult(status="error", http_status=None, content=None, final_url=url, error=start_error)
 
@@ -230,7 +253,8 @@ def fetch_feed(
     permanent_run = True  # still inside the leading run of 301/308 hops
     http_status: int | None = None
 
-    with Deadline(timeout) as deadline, deadline_session() as session:
+    session = deadline_session() if allow_private else guarded_session(allowed_networks)
+    with Deadline(timeout) as deadline, session:
         try:
             for _hop in range(MAX_REDIRECTS + 1):
                 remaining = deadline.remaining()
@@ -248,7 +272,7 @@ def fetch_feed(
                     location = response.headers.get("Location")
                     if http_status in _REDIRECT_CODES and location:
                         target = urljoin(current, location.strip())
-                        bad = _check_url(target)
+                        bad = _check_url(target) or _refused(target, allow_private, allowed_networks)
                         if bad:
                             raise _FetchError(f"redirected to a refused URL: {bad}", http_status)
                         if permanent_run and http_status in _PERMANENT_CODES:

@@ -11,7 +11,8 @@ Choices editors see:
   ``overwrite_editor_edits`` makes the feed win instead. A retired article always stays retired (the
   feed still listing it does not bring it back).
 * Feed summaries are often whole articles: a summary longer than the API's 2,000 characters is cut at
-  a word (the body keeps the full text), and only the first 50 categories become tags. Anything else
+  a word (the body keeps the full text); the entry's first 20 categories become the article's
+  categories and the next 50 its tags (see ``mapping.py``). Anything else
   the API would refuse makes the entry ``rejected`` with the field errors as the reason.
 * An entry without a date gets the fetch time as its publication date when it is first imported; on
   later polls the stored date is kept, so an undated entry does not look changed on every poll.
@@ -99,6 +100,7 @@ def draft_payload(draft: ArticleDraft) -> dict[str, Any]:
     return {
         **{name: strip_nul(value) for name, value in text.items()},
         "tags": [strip_nul(t) for t in draft.tags[:TAGS_MAX]],
+        "categories": [strip_nul(c) for c in draft.categories],
         "published_at": draft.published_at,
         "updated_at": draft.updated_at,
     }

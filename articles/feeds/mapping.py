@@ -10,8 +10,11 @@ Keys are read with ``dict.get`` (not ``FeedParserDict``'s aliasing
 
 Choices, documented here because editors see their effect:
 
-* ``url``: the entry's link (``link``, else an ``alternate`` link, else an
-  ``id`` that is itself an http(s) URL), joined onto ``base_url``. Anything
+* ``url``: the original link a feed proxy kept (FeedBurner's
+  ``feedburner:origLink``: its ``link`` is a ``feedproxy.google.com/~r/...``
+  redirect), else the entry's link (``link``, else an ``alternate`` link, else
+  an ``id`` that is itself an http(s) URL), joined onto ``base_url``; a
+  ``source=rss...`` parameter (Medium's feed marker) is dropped. Anything
   that is not http(s) afterwards (``javascript:``, ``mailto:``, ``data:``,
   no link at all) is rejected. Canonicalisation is the store's job.
 * ``guid``: the entry id, else the url.
@@ -22,9 +25,18 @@ Choices, documented here because editors see their effect:
   Only an entry with neither title nor any text is rejected ("missing title").
 * ``body_html``: the HTML of the richest content (``content`` of an HTML
   type, else any ``content``, else the summary), as the parser gives it;
-  plain text is escaped into paragraphs. Nothing is sanitised here: the
-  store sanitises with nh3 (feedparser has already run its own sanitiser
-  over RSS/Atom HTML; JSON Feed HTML arrives untouched).
+  plain text is escaped into paragraphs. Tracking pixels, FeedBurner's
+  feedflare, WordPress's "The post … appeared first on …" line and
+  double-escaped entities are removed (``cleanup.py``); nothing else is
+  sanitised here: the store sanitises with nh3 (feedparser has already run its
+  own sanitiser over RSS/Atom HTML; JSON Feed HTML arrives untouched).
+* ``summary``, ``title``, ``author``: plain text, double-escaped entities
+  (``&amp;#8217;``) decoded; the summary without WordPress's footer line.
+* ``categories``: the entry's categories (RSS ``<category>``, Atom
+  ``<category term>``, JSON Feed ``tags``), the first 20 distinct ones (the
+  API's limit); the ones past 20 become ``tags``. Feeds do not tell a
+  platform's categories from its tags (WordPress lists both as
+  ``<category>``), and categories are what related lists group by.
 * ``published_at``/``updated_at``: aware UTC datetimes; a missing
   published date falls back to the updated date, then to ``fetched_at``;
   a missing updated date falls back to ``published_at``.
@@ -39,14 +51,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from articles.html import html_to_text
+
+from .cleanup import clean_body, clean_text, decode_double_escaped
 
 __all__ = ["ArticleDraft", "Rejected", "EntryResult", "entry_to_draft", "TITLE_MAX"]
 
 TITLE_MAX = 300
 DERIVED_TITLE_MAX = 80
+CATEGORIES_MAX = 20
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 _WS = re.compile(r"\s+")
 _IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg)(?:[?#].*)?$", re.IGNORECASE)
@@ -66,6 +81,7 @@ class ArticleDraft:
     tags: tuple[str, ...]
     published_at: datetime
     updated_at: datetime
+    categories: tuple[str, ...] = ()
     source: Literal["feed"] = "feed"
 
 
@@ -150,6 +166,9 @@ def _utc(parsed: Any) -> datetime | None:
 def _link(entry: Any, base_url: str) -> tuple[str | None, str | None]:
     """(absolute http(s) link, raw candidate) for the entry."""
     candidates: list[str] = []
+    original = _str(_get(entry, "feedburner_origlink"))
+    if original:
+        candidates.append(original)
     link = _str(_get(entry, "link"))
     if link:
         candidates.append(link)
@@ -164,8 +183,17 @@ def _link(entry: Any, base_url: str) -> tuple[str | None, str | None]:
     for candidate in candidates:
         url = _http_url(candidate, base_url)
         if url:
-            return url, candidate
+            return _without_feed_marker(url), candidate
     return None, (candidates[0] if candidates else None)
+
+
+def _without_feed_marker(url: str) -> str:
+    """``url`` without a ``source=rss...`` query parameter (Medium marks its feed links so)."""
+    parts = urlsplit(url)
+    if "source=rss" not in parts.query.lower():
+        return url
+    kept = [p for p in parts.query.split("&") if not p.lower().startswith("source=rss")]
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def _collapse(value: str | None) -> str:
@@ -185,7 +213,8 @@ def _as_text(value: str | None, detail: Any) -> str:
 
 def _title(entry: Any) -> str:
     raw = _str(_get(entry, "title")) or ""
-    return _truncate(_as_text(raw, _get(entry, "title_detail")), TITLE_MAX)
+    text = decode_double_escaped(_as_text(raw, _get(entry, "title_detail")), markup=False)
+    return _truncate(_collapse(text), TITLE_MAX)
 
 
 def _body(entry: Any) -> str:
@@ -209,7 +238,7 @@ def _body(entry: Any) -> str:
 
 def _summary(entry: Any) -> str | None:
     text = _as_text(_str(_get(entry, "summary")), _get(entry, "summary_detail"))
-    return text or None
+    return clean_text(text) or None
 
 
 def _author(entry: Any) -> str | None:
@@ -218,7 +247,7 @@ def _author(entry: Any) -> str | None:
         _get(_get(entry, "author_detail"), "name"),
         *(_get(a, "name") for a in _list(_get(entry, "authors"))),
     ):
-        text = html_to_text(_str(candidate))
+        text = decode_double_escaped(html_to_text(_str(candidate)), markup=False)
         if text:
             return _truncate(text, 200)
     return None
@@ -273,11 +302,13 @@ def _image(entry: Any, body_html: str, base_url: str) -> str | None:
     return None
 
 
-def _tags(entry: Any) -> tuple[str, ...]:
+def _labels(entry: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(categories, tags): the entry's distinct categories, the first 20 as categories and the rest as tags."""
     seen: set[str] = set()
     out: list[str] = []
     for tag in _list(_get(entry, "tags")):
-        text = _collapse(_str(_get(tag, "term")) or _str(_get(tag, "label")))
+        raw = _str(_get(tag, "term")) or _str(_get(tag, "label"))
+        text = _collapse(decode_double_escaped(raw, markup=False) if raw else None)
         if not text:
             continue
         text = _truncate(text, 100)
@@ -285,7 +316,7 @@ def _tags(entry: Any) -> tuple[str, ...]:
         if key not in seen:
             seen.add(key)
             out.append(text)
-    return tuple(out)
+    return tuple(out[:CATEGORIES_MAX]), tuple(out[CATEGORIES_MAX:])
 
 
 def entry_to_draft(entry: Any, *, base_url: str, fetched_at: datetime) -> EntryResult:
@@ -309,7 +340,7 @@ def entry_to_draft(entry: Any, *, base_url: str, fetched_at: datetime) -> EntryR
             reason = "missing link"
         return Rejected(reason=reason, guid=entry_id, link=raw_link)
 
-    body_html = _body(entry)
+    body_html = clean_body(_body(entry))
     summary = _summary(entry)
     title = _title(entry)
     if not title:
@@ -322,6 +353,7 @@ def entry_to_draft(entry: Any, *, base_url: str, fetched_at: datetime) -> EntryR
     updated = _utc(_get(entry, "updated_parsed"))
     published_at = published or updated or fetched_at
     updated_at = updated or published_at
+    categories, tags = _labels(entry)
 
     return ArticleDraft(
         url=url,
@@ -331,7 +363,8 @@ def entry_to_draft(entry: Any, *, base_url: str, fetched_at: datetime) -> EntryR
         body_html=body_html,
         author=_author(entry),
         image_url=_image(entry, body_html, base_url),
-        tags=_tags(entry),
+        tags=tags,
+        categories=categories,
         published_at=published_at,
         updated_at=updated_at,
     )

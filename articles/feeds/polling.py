@@ -24,10 +24,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from articles.feeds.addresses import Networks, is_refused_host
 from articles.feeds.fetch import DEFAULT_USER_AGENT, FetchResult, fetch_feed
 from articles.feeds.ingest import IngestCounts, ingest_feed, strip_nul
 from articles.feeds.models import FeedPoll, FeedSource
-from articles.feeds.sources import check_feed_url, is_private_host, next_poll_time
+from articles.feeds.sources import allowed_networks, check_feed_url, next_poll_time
 from service.metrics import FEED_POLLS
 from service.sites import Site
 
@@ -45,6 +46,7 @@ class PollConfig:
     user_agent: str = DEFAULT_USER_AGENT
     allow_private: bool = False
     per_run: int = 50
+    allowed_networks: Networks = ()
 
     @classmethod
     def from_app_config(cls, config: Mapping[str, Any]) -> PollConfig:
@@ -53,6 +55,7 @@ class PollConfig:
             max_bytes=int(config.get("FEEDS_MAX_BYTES", 5 * 1024 * 1024)),
             allow_private=bool(config.get("FEEDS_ALLOW_PRIVATE_HOSTS", False)),
             per_run=int(config.get("FEEDS_PER_RUN", 50)),
+            allowed_networks=allowed_networks(config),
         )
 
 
@@ -61,15 +64,12 @@ def _config(config: PollConfig | Mapping[str, Any]) -> PollConfig:
 
 
 def _refused(url: str, config: PollConfig) -> bool:
-    return not config.allow_private and is_private_host(urlsplit(url).hostname or "")
+    return not config.allow_private and is_refused_host(urlsplit(url).hostname or "", config.allowed_networks)
 
 
 def _fetch(feed: FeedSource, config: PollConfig) -> FetchResult:
-    """Fetch with the stored validators; a private address (stored earlier, or redirected to) is an error.
-
-    A redirect to a private address is only seen once it has been followed: its answer is then
-    discarded, never stored. Names that resolve to private addresses are not detected.
-    """
+    """Fetch with the stored validators; a private address (stored earlier, resolved from the name, or
+    redirected to) is an error, found before anything is sent to it (see ``fetch_feed``)."""
     if _refused(feed.url, config):
         return FetchResult(
             status="error",
@@ -85,6 +85,8 @@ def _fetch(feed: FeedSource, config: PollConfig) -> FetchResult:
         timeout=config.timeout,
         max_bytes=config.max_bytes,
         user_agent=config.user_agent,
+        allow_private=config.allow_private,
+        allowed_networks=config.allowed_networks,
     )
     if _refused(result.final_url, config):
         return FetchResult(
@@ -102,7 +104,11 @@ def _new_url(db: Session, feed: FeedSource, result: FetchResult, config: PollCon
     if not result.permanent_redirect_url:
         return None, None
     try:
-        url = check_feed_url(result.permanent_redirect_url, allow_private=config.allow_private)
+        url = check_feed_url(
+            result.permanent_redirect_url,
+            allow_private=config.allow_private,
+            allowed_networks=config.allowed_networks,
+        )
     except ValueError as exc:
         return None, f"permanent redirect not stored: {exc}"
     if url == feed.url:

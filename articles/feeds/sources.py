@@ -1,17 +1,18 @@
 """A site's feed sources: add, list, change, pause, delete, and OPML import.
 
 Feed URLs are absolute http(s), canonicalised with ``articles.urls.canonicalize_url`` and unique per site.
-Hosts that are ``localhost`` or a literal private/loopback/link-local IP address are refused unless the
-caller allows them (the ``FEEDS_ALLOW_PRIVATE_HOSTS`` setting): a feed URL is fetched by the server, so it
-must not be a way to reach the server's own network. Names that *resolve* to private addresses are not
-checked here (that would need DNS at validation time and is open to rebinding anyway).
+Hosts that are ``localhost`` or a private/loopback/link-local address are refused unless the caller allows
+them (the ``FEEDS_ALLOW_PRIVATE_HOSTS`` setting): a feed URL is fetched by the server, so it must not be a way
+to reach the server's own network. The host is compared in its IDNA/UTS-46 form (full-width digits and other
+compatibility forms map to ASCII) and a name is resolved: one that resolves to a refused address is refused
+at once. That check is for the editor's sake; the one that protects is made on every connection of every poll
+(``articles.feeds.safe_connect``), since a name may resolve differently later.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from articles.feeds.addresses import (
+    REFUSED_REASON,
+    Networks,
+    is_refused_host,
+    normalise_host,
+    parse_networks,
+    refused_addresses,
+)
 from articles.feeds.models import FeedSource
 from articles.feeds.safe_xml import UnsafeXml, parse_strict
 from articles.urls import InvalidUrl, canonicalize_url
@@ -62,46 +71,41 @@ class FeedPatch(BaseModel):
     title: str | None = Field(default=None, max_length=300)
 
 
-def is_private_host(host: str) -> bool:
-    """``localhost`` (and its subdomains) or a literal loopback/private/link-local/unspecified IP."""
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        try:  # the forms the resolver also takes as IPv4: "127.1", "2130706433", "0x7f.0.0.1"
-            address = ipaddress.ip_address(socket.inet_ntoa(socket.inet_aton(host)))
-        except OSError:
-            return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_unspecified
-        or address.is_reserved
-        or address.is_multicast
-    )
+def allowed_networks(config: Mapping[str, Any]) -> Networks:
+    """The private networks feeds may be on all the same (``FEEDS_ALLOWED_NETWORKS``, validated at start-up)."""
+    return parse_networks(str(config.get("FEEDS_ALLOWED_NETWORKS") or ""))
 
 
-def check_feed_url(url: str, *, allow_private: bool) -> str:
+def check_feed_url(url: str, *, allow_private: bool, allowed_networks: Networks = ()) -> str:
     """The canonical form of a feed URL, or a ValueError saying why it cannot be used."""
     try:
         canonical = canonicalize_url(url)
     except InvalidUrl as exc:
         raise ValueError(str(exc)) from None
-    host = urlsplit(url.strip()).hostname or ""
-    if not allow_private and is_private_host(host):
-        raise ValueError("refused: the host is localhost or a private, loopback or link-local address")
+    if allow_private:
+        return canonical
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    try:
+        normalise_host(host)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    if is_refused_host(host, allowed_networks):
+        raise ValueError(f"refused: {REFUSED_REASON}")
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError as exc:
+        raise ValueError(f"invalid port: {exc}") from None
+    refused = refused_addresses(host, port, allowed_networks)
+    if refused:
+        raise ValueError(f"refused: {host} resolves to a private, loopback or link-local address ({refused[0]})")
     return canonical
 
 
-def validate_feed_url(url: str, *, allow_private: bool) -> str:
+def validate_feed_url(url: str, *, allow_private: bool, allowed_networks: Networks = ()) -> str:
     """``check_feed_url`` with a 422 ApiError (``fields.url``) instead of a ValueError."""
     try:
-        return check_feed_url(url, allow_private=allow_private)
+        return check_feed_url(url, allow_private=allow_private, allowed_networks=allowed_networks)
     except ValueError as exc:
         raise ApiError(422, "invalid_feed_url", f"This feed URL cannot be used: {exc}", {"url": str(exc)}) from None
 
@@ -110,9 +114,17 @@ def _find(db: Session, site: Site, url: str) -> FeedSource | None:
     return db.scalar(select(FeedSource).where(FeedSource.site_id == site.id, FeedSource.url == url))
 
 
-def add_feed(db: Session, site: Site, data: FeedIn, *, allow_private: bool, now: datetime | None = None) -> FeedSource:
+def add_feed(
+    db: Session,
+    site: Site,
+    data: FeedIn,
+    *,
+    allow_private: bool,
+    now: datetime | None = None,
+    allowed_networks: Networks = (),
+) -> FeedSource:
     """Add a feed, due for its first poll now; 422 for an unusable URL, 409 when the site has it already."""
-    url = validate_feed_url(data.url, allow_private=allow_private)
+    url = validate_feed_url(data.url, allow_private=allow_private, allowed_networks=allowed_networks)
     existing = _find(db, site, url)
     if existing is not None:
         raise ApiError(409, "feed_exists", f"Feed {existing.id} already has this URL.", {"url": "already added"})
@@ -220,6 +232,7 @@ def import_opml(
     allow_private: bool,
     interval_minutes: int = INTERVAL_DEFAULT,
     now: datetime | None = None,
+    allowed_networks: Networks = (),
 ) -> OpmlReport:
     """Add every feed an OPML document lists; each outline is reported added, duplicate or invalid."""
     report = OpmlReport()
@@ -228,7 +241,7 @@ def import_opml(
         title = (_attr(outline, "title") or _attr(outline, "text") or "").strip()[:300] or None
         item: dict[str, Any] = {"url": raw, "title": title}
         try:
-            url = check_feed_url(raw, allow_private=allow_private)
+            url = check_feed_url(raw, allow_private=allow_private, allowed_networks=allowed_networks)
         except ValueError as exc:
             report.items.append({**item, "status": "invalid", "reason": str(exc)})
             continue
@@ -242,6 +255,7 @@ def import_opml(
             FeedIn(url=url, title=title, interval_minutes=interval_minutes),
             allow_private=allow_private,
             now=now,
+            allowed_networks=allowed_networks,
         )
         report.items.append({**item, "url": url, "status": "added", "id": feed.id})
     return report

@@ -3,6 +3,11 @@
 The unique constraint makes a period's digest single: a second run finds the row and sends nothing.
 A run that dies between claiming and marking leaves a ``claimed`` row; a later run takes it over once
 the claim is older than the claim timeout, so nobody due is skipped because a job crashed.
+
+The message's Message-ID is chosen when the row is first claimed and committed with the claim; every later
+try of that row sends under the same Message-ID. A try may repeat a message the server had already accepted
+(the sender died after the server's answer, or the answer was lost), and receivers drop such a copy by its
+Message-ID.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -98,12 +103,24 @@ def settled_subscribers(db: Session, site_id: int, periods: dict[int, str], clai
     return done
 
 
-def claim(db: Session, site_id: int, subscriber_id: int, period: str, claim_timeout: timedelta) -> DigestSend | None:
-    """Claim the period's digest (committed at once), or None when another run holds or finished it."""
+def claim(
+    db: Session, site_id: int, subscriber_id: int, period: str, claim_timeout: timedelta, message_id: str
+) -> DigestSend | None:
+    """Claim the period's digest (committed at once), or None when another run holds or finished it.
+
+    ``message_id`` is stored with a first claim; a row taken over keeps the Message-ID it was first claimed
+    with (``row.message_id``), which the message must carry.
+    """
     now = utcnow()
     try:
         row = DigestSend(
-            site_id=site_id, subscriber_id=subscriber_id, period=period, status=CLAIMED, claimed_at=now, attempts=1
+            site_id=site_id,
+            subscriber_id=subscriber_id,
+            period=period,
+            status=CLAIMED,
+            claimed_at=now,
+            attempts=1,
+            message_id=message_id,
         )
         db.add(row)
         db.commit()
@@ -119,7 +136,12 @@ def claim(db: Session, site_id: int, subscriber_id: int, period: str, claim_time
             DigestSend.claimed_at < now - claim_timeout,
             (DigestSend.status == CLAIMED) | ((DigestSend.status == FAILED) & (DigestSend.attempts < MAX_ATTEMPTS)),
         )
-        .values(status=CLAIMED, claimed_at=now, attempts=DigestSend.attempts + 1)
+        .values(
+            status=CLAIMED,
+            claimed_at=now,
+            attempts=DigestSend.attempts + 1,
+            message_id=func.coalesce(DigestSend.message_id, message_id),
+        )
     )
     # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which has the rowcount.
     taken = cast(CursorResult[Any], db.execute(reclaim))

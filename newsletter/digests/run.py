@@ -18,7 +18,7 @@ from newsletter import reading
 from newsletter.digest_links import make_page_token, page_url
 from newsletter.digests import compose, history, ledger
 from newsletter.digests.schedule import Period, current_period, due_period
-from newsletter.mail import Branding, MailBackendError, SendResult, build_message, make_backend
+from newsletter.mail import Branding, MailBackendError, SendResult, build_message, make_backend, new_message_id
 from newsletter.models import Subscriber
 from newsletter.notify import branding_for
 from newsletter.subscriptions import links_for, record_bounce
@@ -129,15 +129,18 @@ def digest_message(
     to: str | None = None,
     branding: Branding | None = None,
     send_id: int | None = None,
+    message_id: str | None = None,
 ) -> Any:
     """The digest email; a sending run passes the site's ``branding`` it built once for all its messages and
-    the ledger row (``send_id``) the message is claimed under, which its "view in your browser" page shows.
+    the ledger row (``send_id``) the message is claimed under, which its "view in your browser" page shows,
+    and the Message-ID recorded with that claim (``message_id``).
     The subject carries the date in the subscriber's time zone.
 
     Sent elsewhere (``to``: an editor's test), the article links are plain, so nobody's clicks are counted for
     the subscriber.
     """
     base_url, secret = config["PUBLIC_BASE_URL"], config["SECRET_KEY"]
+    branding = branding or branding_for(site, base_url)
     links = links_for(subscriber, base_url, secret)
     issue_date = now.astimezone(ZoneInfo(subscriber.time_zone)).date()
     web_url = None
@@ -157,7 +160,7 @@ def digest_message(
     ]
     return build_message(
         "digest",
-        branding or branding_for(site, base_url),
+        branding,
         to or subscriber.email,
         {
             "items": items,
@@ -168,6 +171,7 @@ def digest_message(
         links["one_click_url"],
         links["mailto"],
         now=now,
+        message_id=message_id,
     )
 
 
@@ -287,18 +291,24 @@ def _send_one(
     report: RunReport,
     branding: Branding,
 ) -> bool:
-    """Claim, send and record one digest; False when the mail system is down (stop the batch)."""
-    row = ledger.claim(db, site.id, item.subscriber.id, item.period.key, claim_timeout)
+    """Claim, send and record one digest; False when the mail system is down (stop the batch).
+
+    A message whose outcome is unknown (the connection was lost after its content was sent) keeps its claim:
+    it is tried again, under the same Message-ID, once the claim timeout has passed.
+    """
+    row = ledger.claim(db, site.id, item.subscriber.id, item.period.key, claim_timeout, new_message_id(branding))
     if row is None:
         return True  # another run holds or finished it
     if digest.skipped:
-        ledger.finish(db, row, ledger.SKIPPED, detail=digest.skipped)
+        ledger.finish(db, row, ledger.SKIPPED, message_id=None, detail=digest.skipped)
         report.count("skipped", digest.skipped)
         return True
     try:
-        result = backend.send(
-            digest_message(site, item.subscriber, digest.picks, config, now, branding=branding, send_id=row.id)
+        subscriber, picks = item.subscriber, digest.picks
+        message = digest_message(
+            site, subscriber, picks, config, now, branding=branding, send_id=row.id, message_id=row.message_id
         )
+        result = backend.send(message)
     except MailBackendError as exc:
         ledger.finish(db, row, ledger.FAILED, detail=f"mail system: {exc}")
         report.count("failed", "mail_system")
@@ -311,12 +321,26 @@ def _send_one(
         )
         report.count("sent")
         return True
+    if result.unknown:
+        _leave_unknown(db, row, result)
+        report.count("failed", "outcome_unknown")
+        return True
     if result.permanent:
         record_bounce(db, item.subscriber, result.code, result.error)
     attempts = ledger.MAX_ATTEMPTS if result.permanent else row.attempts
     ledger.finish(db, row, ledger.FAILED, attempts=attempts, detail=f"{result.code}: {result.error}")
     report.count("failed", "bounced" if result.permanent else "temporary")
     return True
+
+
+def _leave_unknown(db: Session, row: ledger.DigestSend, result: SendResult) -> None:
+    """Keep the claim of a message whose outcome is unknown, so it is tried again after the claim timeout; after
+    ``MAX_ATTEMPTS`` tries it is recorded as failed (the server may have it; it is not sent again)."""
+    if row.attempts >= ledger.MAX_ATTEMPTS:
+        ledger.finish(db, row, ledger.FAILED, detail=f"outcome unknown after {row.attempts} tries: {result.error}")
+        return
+    row.detail = f"outcome unknown, tried again after the claim timeout: {result.error}"
+    db.commit()
 
 
 def _record_sent(db: Session, subscriber: Subscriber, digest: compose.Composed, now: datetime) -> None:

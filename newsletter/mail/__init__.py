@@ -20,7 +20,7 @@ from .backends import (
     make_backend,
 )
 from .branding import Branding
-from .message import build_message
+from .message import build_message, new_message_id
 from .render import KINDS, DigestItem, RenderedEmail, environment, render
 
 __all__ = [
@@ -35,5 +35,6 @@ __all__ = [
     "build_message",
     "environment",
     "make_backend",
+    "new_message_id",
     "render",
 ]

@@ -21,6 +21,9 @@ class SendResult:
     ``ok``: accepted by the server (or written to the outbox).
     ``permanent``: a 5xx answer — do not retry; count towards bouncing the address.
     Failed and not permanent: a 4xx that outlasted the retries — try again later.
+    ``unknown``: the connection was lost after the message content was sent, so the
+    server may have accepted it; it was not retried, and a later try must reuse its
+    Message-ID so that receivers can drop the copy.
     """
 
     ok: bool
@@ -29,6 +32,7 @@ class SendResult:
     code: int | None = None
     error: str | None = None
     attempts: int = 1
+    unknown: bool = False
 
 
 def recipient_domain(msg: EmailMessage) -> str:

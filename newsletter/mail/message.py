@@ -37,6 +37,7 @@ def build_message(
     unsubscribe_mailto: str | None = None,
     *,
     now: datetime | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """Render ``kind`` for one recipient and return a multipart/alternative message.
 
@@ -44,6 +45,7 @@ def build_message(
     POST with ``List-Unsubscribe=One-Click`` (RFC 8058). ``unsubscribe_mailto`` is an
     address or ``mailto:`` URI, or None to offer only the URL. Raises ``ValueError``
     for any bad input, including CR/LF in anything that reaches a header.
+    ``message_id``: the Message-ID to carry (one chosen earlier, see ``new_message_id``); a new one when None.
     """
     to_address = check_address(to, "to")
     check_url(unsubscribe_url, "unsubscribe_url", https_only=True)
@@ -51,7 +53,6 @@ def build_message(
     rendered = render(kind, branding, context, unsubscribe_url)
     check_header_text(rendered.subject, "subject")
 
-    from_domain = branding.from_address.rsplit("@", 1)[1]
     when = now if now is not None else datetime.now(UTC)
     if when.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -63,7 +64,9 @@ def build_message(
     msg["To"] = to_address
     msg["Subject"] = rendered.subject
     msg["Date"] = format_datetime(when.astimezone(UTC))
-    msg["Message-ID"] = make_msgid(domain=from_domain)
+    if message_id is not None:
+        check_header_text(message_id, "message_id")
+    msg["Message-ID"] = message_id or new_message_id(branding)
     msg["List-Id"] = f"{_phrase(branding.site_name)} <{branding.list_id}>"
     targets = [f"<{unsubscribe_url}>"] + ([f"<{mailto}>"] if mailto else [])
     msg["List-Unsubscribe"] = ", ".join(targets)
@@ -71,6 +74,11 @@ def build_message(
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
     return msg
+
+
+def new_message_id(branding: Branding) -> str:
+    """A fresh Message-ID in the sender's domain, e.g. to record before the message is built."""
+    return make_msgid(domain=branding.from_address.rsplit("@", 1)[1])
 
 
 def _phrase(name: str) -> str:

@@ -1,9 +1,16 @@
 """SmtpBackend: one connection per batch, rate limit, retries with back-off.
 
 Answers about a message come back as :class:`SendResult` (ok; 4xx still failing
-after retries; 5xx permanent). Problems that are not about a recipient (cannot
-connect, TLS or login refused, sender refused) raise :class:`MailBackendError`.
-Logs name the recipient's domain and the Message-ID only.
+after retries; 5xx permanent; ``unknown`` when the connection failed after the
+message content was sent and before the server's answer arrived). Problems that
+are not about a recipient (cannot connect, TLS or login refused, sender refused)
+raise :class:`MailBackendError`. Logs name the recipient's domain and the
+Message-ID only.
+
+A message is never sent twice by one backend: once its content has gone out
+(after the server's 354 to DATA) a lost connection may hide an acceptance, so
+that message is not retried in the same run; the caller decides (the digest
+ledger retries it after the claim timeout, with the same Message-ID).
 """
 
 from __future__ import annotations
@@ -13,18 +20,57 @@ import ssl
 import time
 from collections.abc import Callable, Iterable
 from email.message import EmailMessage
+from typing import Any
 
 from .base import Backend, MailBackendError, SendResult, log, recipient_domain
 
 SECURITY_MODES = ("none", "starttls", "tls")
+_DATA_GO_AHEAD = 354
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+
+class _ContentTracking(smtplib.SMTP):
+    """An SMTP client that knows whether the current message's content has been sent.
+
+    ``content_sent`` turns true when, inside DATA, the client starts waiting for the server's final
+    answer: from then on the server may have accepted the message whatever happens to the connection.
+    """
+
+    content_sent = False
+    _in_data = False
+    _go_ahead = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.content_sent = self._go_ahead = False
+        self._in_data = True
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = False
+
+    def getreply(self) -> tuple[int, bytes]:
+        if self._in_data and self._go_ahead:
+            self.content_sent = True  # the content and its final dot are out; this reply is the verdict
+        code, text = super().getreply()
+        if self._in_data and code == _DATA_GO_AHEAD:
+            self._go_ahead = True
+        return code, text
+
+
+class _TrackingSMTP(_ContentTracking):
+    pass
+
+
+class _TrackingSMTPSSL(_ContentTracking, smtplib.SMTP_SSL):
+    pass
 
 
 class SmtpBackend(Backend):
     """Send over SMTP, one connection per batch, with rate limit and retries.
 
     ``rate_limit_per_s``: at most this many transactions a second (None/0: no limit).
-    ``max_retries``: extra tries for a 4xx answer or a dropped connection, waiting
+    ``max_retries``: extra tries for a 4xx answer or a connection dropped before the
+    message content was sent, waiting
     ``backoff_base_s * 2**n`` (capped at ``backoff_max_s``) before try n+1.
     ``sleep``/``clock`` are injectable for tests.
     """
@@ -71,9 +117,10 @@ class SmtpBackend(Backend):
         self.local_hostname = local_hostname
         self._sleep = sleep
         self._clock = clock
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: _ContentTracking | None = None
         self._held = False
         self._next_send_at: float | None = None
+        self._content_sent = False
         self.connections_opened = 0
 
     def __repr__(self) -> str:  # never shows the password
@@ -90,13 +137,13 @@ class SmtpBackend(Backend):
     def _context(self) -> ssl.SSLContext:
         return self.ssl_context or ssl.create_default_context()
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _ContentTracking:
         if self.security == "tls":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            smtp: _ContentTracking = _TrackingSMTPSSL(
                 self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout, context=self._context()
             )
         else:
-            smtp = smtplib.SMTP(self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout)
+            smtp = _TrackingSMTP(self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout)
         try:
             smtp.ehlo()
             if self.security == "starttls":
@@ -196,6 +243,13 @@ class SmtpBackend(Backend):
             if code is None and error is None:
                 log.info("mail sent message_id=%s domain=%s attempts=%d", message_id, domain, attempt + 1)
                 return SendResult(ok=True, message_id=message_id, attempts=attempt + 1)
+            if code is None and self._content_sent:
+                log.warning(
+                    "mail outcome unknown (connection lost after the content was sent) message_id=%s domain=%s",
+                    message_id,
+                    domain,
+                )
+                return SendResult(ok=False, message_id=message_id, unknown=True, error=error, attempts=attempt + 1)
             if not temporary or attempt >= self.max_retries:
                 log.warning(
                     "mail %s message_id=%s domain=%s code=%s attempts=%d",
@@ -219,11 +273,14 @@ class SmtpBackend(Backend):
 
     def _attempt(self, msg: EmailMessage) -> tuple[int | None, str | None, bool]:
         """One transaction: (None, None, _) when accepted, else (code, error, temporary)."""
+        self._content_sent = False
         self._connect_with_retries()  # reconnects after a drop
         self._throttle()
-        assert self._smtp is not None
+        smtp = self._smtp
+        assert smtp is not None
+        smtp.content_sent = False
         try:
-            refused = self._smtp.send_message(msg)
+            refused = smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             return self._answer(code, text)
@@ -232,11 +289,13 @@ class SmtpBackend(Backend):
                 return self._answer(exc.smtp_code, exc.smtp_error)
             raise MailBackendError(f"SMTP refused the sender ({exc.smtp_code})") from exc
         except smtplib.SMTPServerDisconnected as exc:
+            self._content_sent = smtp.content_sent
             self._drop()
             return (None, f"disconnected: {exc}", True)
         except smtplib.SMTPResponseException as exc:
             return self._answer(exc.smtp_code, exc.smtp_error)
         except OSError as exc:  # timeouts, resets
+            self._content_sent = smtp.content_sent
             self._drop()
             return (None, f"connection error: {exc}", True)
         if refused:  # only with several recipients: some were refused

@@ -154,3 +154,43 @@ def test_image_must_be_http():
 def test_naive_fetched_at_raises():
     with pytest.raises(ValueError):
         entry_to_draft({"title": "T", "link": "https://x.example/"}, base_url=BASE, fetched_at=datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "pixel",
+    [
+        '<img src="https://counter.example/p.gif" width="1" height="1" alt="">',
+        '<img src="https://counter.example/p.gif" style="width: 1px; height: 1px; border: 0">',
+        '<IMG SRC="https://counter.example/p.gif" WIDTH=0 HEIGHT=0>',
+        '<img src="http://feeds.feedburner.com/~r/Clinic/~4/abc">',
+        '<img src="https://pixel.wp.com/b.gif?blog=1&amp;post=2" alt="">',
+        '<img src="https://medium.com/_/stat?event=post.clientViewed&amp;postId=1">',
+    ],
+)
+def test_tracking_pixels_leave_the_body_and_are_never_the_image(pixel):
+    body = f'<p>Text</p>{pixel}<p><img src="https://clinic.example/photo.jpg" width="1" height="400"></p>'
+    draft = to_draft({"title": "T", "link": "a", "content": [{"type": "text/html", "value": body}]})
+    assert draft.body_html == '<p>Text</p><p><img src="https://clinic.example/photo.jpg" width="1" height="400"></p>'
+    assert draft.image_url == "https://clinic.example/photo.jpg"
+
+
+def test_double_escaped_entities_decode_once_and_text_entities_stay_text():
+    draft = to_draft(
+        {
+            "title": "It&#8217;s AT&amp;T &amp; you",
+            "title_detail": {"type": "text/plain"},
+            "link": "a",
+            "summary": "<p>Caf&amp;eacute; &amp;lt;b&amp;gt; talk</p>",
+            "content": [{"type": "text/html", "value": "<p>Don&amp;#8217;t &amp;amp; &amp;notanentity;</p>"}],
+        }
+    )
+    assert draft.title == "It’s AT&T & you"
+    assert draft.summary == "Café <b> talk"
+    assert draft.body_html == "<p>Don&#8217;t &amp; &amp;notanentity;</p>"
+
+
+def test_feedburner_original_link_and_medium_feed_marker():
+    proxied = {"title": "T", "link": "http://feedproxy.google.com/~r/C/~3/x/", "feedburner_origlink": "/post/1/"}
+    assert to_draft(proxied).url == "https://clinic.example/post/1/"
+    marked = {"title": "T", "link": "https://medium.com/@c/post-1?source=rss-ab12------2&lang=en"}
+    assert to_draft(marked).url == "https://medium.com/@c/post-1?lang=en"

@@ -89,7 +89,7 @@ def test_rss20_full_item():
     assert "400 mg" in first.body_html and "<p>" in first.body_html
     assert first.author == "Dr. Ana Ruiz"
     assert first.image_url == "https://clinic.example/img/cup.png"  # first <img> in the body
-    assert first.tags == ("Nutrition", "Heart health")  # deduped, stripped
+    assert first.categories == ("Nutrition", "Heart health")  # deduped, stripped
     assert first.published_at == datetime(2026, 11, 10, 14, 30, tzinfo=UTC)
     assert first.published_at.tzinfo is UTC
     assert first.updated_at == first.published_at
@@ -159,7 +159,7 @@ def test_atom():
     assert sleep.guid == "tag:clinic.example,2026:sleep"
     assert sleep.title == "Sleep & stress"
     assert sleep.author == "Nurse Kim"
-    assert sleep.tags == ("sleep", "mental-health")
+    assert sleep.categories == ("sleep", "mental-health")
     assert sleep.summary == "Why stress keeps you up."
     assert "Body text" in sleep.body_html
     assert sleep.image_url == "https://clinic.example/img/sleep.jpg"
@@ -198,7 +198,7 @@ def test_rdf():
     assert item.summary == "Pollen counts rise."
     assert item.body_html == "Pollen counts rise."
     assert item.author == "Dr. Lee"
-    assert item.tags == ("Allergies",)
+    assert item.categories == ("Allergies",)
     assert item.published_at == datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
 
 
@@ -246,7 +246,7 @@ def test_json_feed():
     assert j1.title == "Vitamin D & you"
     assert j1.summary == "About vitamin D."
     assert j1.author == "Dr. Patel"
-    assert j1.tags == ("Vitamins", "Sun")
+    assert j1.categories == ("Vitamins", "Sun")
     assert j1.image_url == "https://clinic.example/img/sun.jpg"
     assert j1.published_at == datetime(2026, 2, 1, 4, 30, tzinfo=UTC)
     assert j1.updated_at == datetime(2026, 2, 2, tzinfo=UTC)

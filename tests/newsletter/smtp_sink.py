@@ -79,6 +79,7 @@ class SinkHandler:
         self._rcpt_failures: list[_Failure] = []
         self._rejected: dict[str, tuple[int, str]] = {}
         self._disconnect_next = 0
+        self._disconnect_rcpt_next = 0
 
     # -- controls (called from the test thread) ---------------------------------
     def fail_next(self, n: int, code: int = 451, text: str = "4.3.0 Try again later", stage: str = "DATA") -> None:
@@ -94,10 +95,16 @@ class SinkHandler:
         with self._lock:
             self._rejected[address.lower()] = (code, text)
 
-    def disconnect_next(self, n: int = 1) -> None:
-        """Drop the connection (no reply) at the next ``n`` DATA commands."""
+    def disconnect_next(self, n: int = 1, stage: str = "DATA") -> None:
+        """Drop the connection (no reply) at the next ``n`` DATA commands (after the content came in, which is
+        then not accepted) or RCPT commands (before any content was sent)."""
+        if stage not in ("DATA", "RCPT"):
+            raise ValueError("stage must be 'DATA' or 'RCPT'")
         with self._lock:
-            self._disconnect_next += n
+            if stage == "DATA":
+                self._disconnect_next += n
+            else:
+                self._disconnect_rcpt_next += n
 
     def clear(self) -> None:
         with self._lock:
@@ -108,6 +115,7 @@ class SinkHandler:
             self._rcpt_failures.clear()
             self._rejected.clear()
             self._disconnect_next = 0
+            self._disconnect_rcpt_next = 0
 
     # -- aiosmtpd hooks (called on the server thread) ----------------------------
     def _count(self, server) -> None:
@@ -139,8 +147,14 @@ class SinkHandler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self._lock:
+            drop = self._disconnect_rcpt_next > 0
+            if drop:
+                self._disconnect_rcpt_next -= 1
             rejected = self._rejected.get(address.lower())
             failure = None if rejected else self._take(self._rcpt_failures)
+        if drop:
+            server.transport.close()
+            return "421 4.3.2 Closing connection"  # never seen by the client
         if rejected:
             return f"{rejected[0]} {rejected[1]}"
         if failure:
@@ -273,8 +287,8 @@ class SmtpSink:
     def reject_recipient(self, address: str, code: int = 550, text: str = "5.1.1 No such user") -> None:
         self.handler.reject_recipient(address, code, text)
 
-    def disconnect_next(self, n: int = 1) -> None:
-        self.handler.disconnect_next(n)
+    def disconnect_next(self, n: int = 1, stage: str = "DATA") -> None:
+        self.handler.disconnect_next(n, stage)
 
     def clear(self) -> None:
         self.handler.clear()

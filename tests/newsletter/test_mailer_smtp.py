@@ -147,8 +147,8 @@ def test_permanent_failure_at_data(smtp_sink, fake_time):
     assert not result.ok and result.permanent and result.code == 554
 
 
-def test_dropped_connection_reconnects_and_delivers(smtp_sink, fake_time):
-    smtp_sink.disconnect_next(1)
+def test_connection_dropped_before_the_content_reconnects_and_delivers(smtp_sink, fake_time):
+    smtp_sink.disconnect_next(1, stage="RCPT")
     with backend_for(smtp_sink, fake_time) as backend:
         first = backend.send(digest_message(to="a@example.com"))
         second = backend.send(digest_message(to="b@example.com"))
@@ -157,6 +157,18 @@ def test_dropped_connection_reconnects_and_delivers(smtp_sink, fake_time):
     assert len(smtp_sink.messages) == 2
     assert smtp_sink.connections == 2
     assert [m.connection for m in smtp_sink.messages] == [2, 2]
+
+
+def test_connection_dropped_after_the_content_is_not_retried(smtp_sink, fake_time):
+    smtp_sink.disconnect_next(1)
+    with backend_for(smtp_sink, fake_time) as backend:
+        first = backend.send(digest_message(to="a@example.com"))
+        second = backend.send(digest_message(to="b@example.com"))
+    assert not first.ok and first.unknown and not first.permanent and first.attempts == 1
+    assert fake_time.sleeps == []
+    assert second.ok and second.attempts == 1
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [["b@example.com"]]
+    assert smtp_sink.connections == 2
 
 
 def test_rate_limit_spaces_messages(smtp_sink, fake_time):

@@ -87,3 +87,23 @@ def test_no_welcome_for_a_subscription_confirmed_long_ago(mail_app, mail_client,
         db.commit()
     run_digest_job(mail_app)
     assert welcomes(smtp_sink) == []
+
+
+def test_a_welcome_whose_answer_was_lost_is_resent_after_the_claim_timeout_under_its_message_id(
+    mail_app, mail_client, clinic, smtp_sink
+):
+    assert subscribe(mail_client).status_code == 202
+    smtp_sink.disconnect_next(1)  # the server takes the welcome's content and drops the connection unanswered
+    assert mail_client.post(link(plain(smtp_sink.messages[0]), "confirm")).status_code == 200
+    assert welcomes(smtp_sink) == []  # not retried in the request
+    run_digest_job(mail_app)
+    assert welcomes(smtp_sink) == []  # the claim is recent
+    with mail_app.app_context(), database.new_session() as db:
+        [row] = db.scalars(select(ledger.DigestSend).where(ledger.DigestSend.period == "welcome"))
+        assert row.status == ledger.CLAIMED and row.message_id
+        claimed_id = row.message_id
+        db.execute(update(ledger.DigestSend).values(claimed_at=utcnow() - timedelta(minutes=20)))  # time passes
+        db.commit()
+    run_digest_job(mail_app)
+    [welcome] = welcomes(smtp_sink)
+    assert welcome.message["Message-ID"] == claimed_id
