@@ -31,6 +31,7 @@ from jobs.cli import jobs_cli
 from jobs.related_worker import related_cli
 from newsletter.api import bp as subscribers_api
 from newsletter.cli import subscribers_cli
+from newsletter.delivery_api import bp as delivery_webhooks
 from newsletter.digest_view import bp as digest_view_pages
 from newsletter.digests.api import bp as digests_api
 from newsletter.digests.cli import digests_cli
@@ -61,6 +62,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     site_api,
     topics_api,
     reading_web,
+    delivery_webhooks,
 )
 
 #: every ``flask --app wsgi <group>`` command group

@@ -27,7 +27,7 @@ SUBSCRIBER_RULES = {
 }
 SETTINGS_RULES = {"/api/v1/site/settings"}
 #: routes under /api/v1 that take no key (readers' browsers call them)
-PUBLIC_PREFIXES = ("/api/v1/sites/", "/api/v1/widget")
+PUBLIC_PREFIXES = ("/api/v1/sites/", "/api/v1/widget", "/api/v1/webhooks/")
 
 
 def _create_key(runner: Any, slug: str, *scopes: str) -> str:
