@@ -27,6 +27,7 @@ from articles.widget.api import bp as widget_api
 from articles.widget.clicks_api import bp as clicks_api
 from articles.widget.pages import bp as widget_pages
 from clinicreads.cli import db_cli, demo_cli
+from clinicreads.openapi.views import bp as openapi_pages
 from jobs.cli import jobs_cli
 from jobs.related_worker import related_cli
 from newsletter.api import bp as subscribers_api
@@ -63,6 +64,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     topics_api,
     reading_web,
     delivery_webhooks,
+    openapi_pages,
 )
 
 #: every ``flask --app wsgi <group>`` command group
