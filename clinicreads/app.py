@@ -36,6 +36,7 @@ from newsletter.delivery_api import bp as delivery_webhooks
 from newsletter.digest_view import bp as digest_view_pages
 from newsletter.digests.api import bp as digests_api
 from newsletter.digests.cli import digests_cli
+from newsletter.import_api import bp as subscriber_imports_api
 from newsletter.reading_web import bp as reading_web
 from newsletter.topics_api import bp as topics_api
 from newsletter.views import bp as newsletter_pages
@@ -65,6 +66,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     reading_web,
     delivery_webhooks,
     openapi_pages,
+    subscriber_imports_api,
 )
 
 #: every ``flask --app wsgi <group>`` command group

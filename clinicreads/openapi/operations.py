@@ -314,6 +314,23 @@ OPERATIONS: tuple[Operation, ...] = (
         r.DIGEST_RUNS,
         query=(limit(20, 200),),
     ),
+    Operation(
+        "POST",
+        "/api/v1/subscribers/imports",
+        "Import subscribers from a CSV file (at once up to 1,000 rows, queued above)",
+        "subscribers",
+        r.SUBSCRIBER_IMPORT,
+        (200, 202),
+        body_media="text/csv",
+        query=(Param("dry_run", {"type": "boolean"}, "Check and report only; write nothing."),),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/subscribers/imports/<int:import_id>",
+        "An import's status, progress and report",
+        "subscribers",
+        r.SUBSCRIBER_IMPORT,
+    ),
     # public
     Operation(
         "GET",

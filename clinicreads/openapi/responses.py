@@ -130,5 +130,16 @@ SNS_ANSWER: Schema = obj(
     topic_arn={"type": "string"},
     subscribe_url={"type": "string"},
 )
+SUBSCRIBER_IMPORT: Schema = obj(
+    {
+        "id": {"type": "integer"},
+        "status": {"enum": ["queued", "running", "done", "failed"]},
+        "dry_run": {"type": "boolean"},
+        "rows_total": {"type": "integer"},
+        "rows_done": {"type": "integer"},
+        "report": {"type": ["object", "null"]},
+        "error": NULLABLE_STRING,
+    }
+)
 HEALTH: Schema = obj({"status": {"type": "string"}})
 ANY_OBJECT: Schema = {"type": "object"}

@@ -24,6 +24,8 @@ SUBSCRIBER_RULES = {
     "/api/v1/digests/test",
     "/api/v1/digests/runs",
     "/api/v1/subscribers/<int:subscriber_id>/reading-history",
+    "/api/v1/subscribers/imports",
+    "/api/v1/subscribers/imports/<int:import_id>",
 }
 SETTINGS_RULES = {"/api/v1/site/settings"}
 #: routes under /api/v1 that take no key (readers' browsers call them)
