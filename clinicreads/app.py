@@ -27,14 +27,17 @@ from articles.widget.pages import bp as widget_pages
 from clinicreads import __version__
 from clinicreads.backup_cli import backup_cli
 from clinicreads.cli import db_cli, demo_cli
+from clinicreads.openapi.views import bp as openapi_pages
 from clinicreads.ops_endpoints import bp as ops_endpoints
 from jobs.cli import jobs_cli
 from jobs.related_worker import related_cli
 from newsletter.api import bp as subscribers_api
 from newsletter.cli import subscribers_cli
+from newsletter.delivery_api import bp as delivery_webhooks
 from newsletter.digest_view import bp as digest_view_pages
 from newsletter.digests.api import bp as digests_api
 from newsletter.digests.cli import digests_cli
+from newsletter.import_api import bp as subscriber_imports_api
 from newsletter.reading_web import bp as reading_web
 from newsletter.topics_api import bp as topics_api
 from newsletter.views import bp as newsletter_pages
@@ -62,6 +65,9 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     site_api,
     topics_api,
     reading_web,
+    delivery_webhooks,
+    openapi_pages,
+    subscriber_imports_api,
 )
 
 #: every ``flask --app wsgi <group>`` command group

@@ -11,6 +11,7 @@ import articles.widget.clicks
 import articles.widget.replays
 import jobs.models
 import newsletter.digests.ledger
+import newsletter.import_models
 import newsletter.models
 import newsletter.reading
 import service.auth
@@ -28,6 +29,7 @@ MODEL_MODULES = (
     articles.widget.replays,
     jobs.models,
     newsletter.digests.ledger,
+    newsletter.import_models,
     newsletter.models,
     newsletter.reading,
     service.auth,

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs.models import OK, RUNNING as RUN_GOING_ON, JobRun, SchedulerHeartbeat, last_runs, last_successes
+from jobs.models import OK, JobRun, SchedulerHeartbeat, last_runs, last_successes
+from jobs.models import RUNNING as RUN_GOING_ON
 from jobs.registry import JobSpec, declared_specs
 from service.db import utcnow
 

@@ -20,6 +20,8 @@ scheduler was down or restarting, or the host was suspended):
   A run stops after 45 s; what is left stays queued for the next one.
 - ``purge_pending_subscribers`` (hourly): coalesce, grace 30 min. Idempotent housekeeping; late is harmless
   and one run covers any number of missed ones.
+- ``import_subscribers`` (every minute): coalesce, grace 30 s. Queued imports wait in their table, not in the
+  scheduler: a missed run loses nothing, and the next one (at most a minute away) takes every queued import.
 
 Every job has ``max_instances=1`` (set by the scheduler): a run that overruns its interval delays the next one
 rather than racing it.
@@ -125,6 +127,15 @@ DECLARED: tuple[JobSpec, ...] = (
         misfire_grace_time=30 * 60,
         coalesce=True,
         description="Delete sign-ups never confirmed within the confirmation window.",
+    ),
+    JobSpec(
+        "import_subscribers",
+        tasks.import_subscribers,
+        "interval",
+        {"minutes": 1},
+        misfire_grace_time=30,
+        coalesce=True,
+        description="Import the subscriber lists too large to import in the request, reporting progress.",
     ),
 )
 

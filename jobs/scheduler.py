@@ -226,9 +226,7 @@ def _run_while_locked(
     return restart
 
 
-def serve(
-    app: Flask, stop: threading.Event, poll_seconds: float = 5.0, heartbeat_seconds: float | None = None
-) -> None:
+def serve(app: Flask, stop: threading.Event, poll_seconds: float = 5.0, heartbeat_seconds: float | None = None) -> None:
     """Run the scheduler until ``stop`` is set: wait for the lock, run jobs while holding it (heartbeat every
     ``heartbeat_seconds``, by default the ``SCHEDULER_HEARTBEAT_SECONDS`` setting)."""
     if heartbeat_seconds is None:

@@ -17,6 +17,7 @@ from articles.related.pending import drain as drain_pending
 from articles.related.updates import refit_all_sites
 from newsletter.confirmations import send_all_owed_confirmations
 from newsletter.digests import run as digest_run
+from newsletter.import_jobs import run_queued_imports
 from newsletter.subscriptions import purge_expired_pending
 from newsletter.welcome import send_all_pending_welcomes
 from service.rate_limits import purge_stale_counters
@@ -51,3 +52,8 @@ def purge_pending_subscribers(db: Session, now: datetime, config: Mapping[str, A
 def drain_related(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     """The fallback of the ``flask related work`` worker: queued related work never waits for ever."""
     return drain_pending(db, budget_seconds=45.0)
+
+
+def import_subscribers(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    """The subscriber imports too large for a request, in the order they were asked for."""
+    return run_queued_imports(db, now, config)

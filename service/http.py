@@ -34,7 +34,7 @@ def is_id(value: Any) -> bool:
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in every route: ASCII digits up to ``MAX_ID``; anything larger is simply not found (404)."""
+    """``<int:...>`` in every route: ASCII digits from 1 to ``MAX_ID``; anything else is simply not found (404)."""
 
     regex = r"[0-9]+"
 
@@ -42,7 +42,7 @@ class IdConverter(IntegerConverter):
         # NotFound rather than Werkzeug's ValidationError, which answers 405 when the rule's
         # path is shared by several methods.
         number = int(value)
-        if number > MAX_ID:
+        if not 1 <= number <= MAX_ID:
             raise NotFound()
         return number
 

@@ -32,7 +32,9 @@ LogFormat = Literal["text", "json"]
 DEFAULT_SMTP_PORTS: dict[str, int] = {"none": 25, "starttls": 587, "tls": 465}
 
 #: settings whose values never appear in an error message
-SECRET_SETTINGS = frozenset({"SECRET_KEY", "SMTP_PASSWORD", "METRICS_TOKEN"})
+SECRET_SETTINGS = frozenset(
+    {"SECRET_KEY", "SMTP_PASSWORD", "METRICS_TOKEN", "DELIVERY_WEBHOOK_SECRET", "POSTMARK_WEBHOOK_PASSWORD"}
+)
 
 
 def _path_text(value: Any) -> Any:
@@ -271,6 +273,16 @@ class Settings(BaseSettings, MailSettings):
         5 * 1024 * 1024, ge=1, description="Largest feed body accepted, in bytes (after decompression)."
     )
     FEEDS_PER_RUN: int = Field(50, ge=1, description="Most feeds one polling run fetches (the oldest due first).")
+    DELIVERY_WEBHOOK_SECRET: str = Field(
+        "", repr=False, description="Signs bounce and complaint webhook calls (HMAC-SHA256); empty turns them off."
+    )
+    DELIVERY_WEBHOOK_TOLERANCE_S: int = Field(
+        300, ge=1, le=3600, description="Most seconds a signed webhook call's timestamp may be from now."
+    )
+    POSTMARK_WEBHOOK_USERNAME: str = Field("postmark", description="User name of the Postmark webhook's basic auth.")
+    POSTMARK_WEBHOOK_PASSWORD: str = Field(
+        "", repr=False, description="Password of the Postmark webhook's basic auth; empty turns that webhook off."
+    )
 
     @classmethod
     def settings_customise_sources(

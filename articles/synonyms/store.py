@@ -22,7 +22,9 @@ def phrase_key(phrase: str) -> str:
     return " ".join(tokens(phrase))
 
 
-def _has_words(value: str) -> str:
+def _has_words(value: str | None) -> str:
+    if value is None:  # a PATCH leaves a field out to keep it; null would blank it
+        raise ValueError("cannot be null: leave the field out to keep it")
     words = tokens(value)
     if not words:
         raise ValueError("must contain a word of at least two letters or digits")

@@ -27,6 +27,7 @@ def test_declared_jobs_are_well_formed() -> None:
         "refit_indexes",
         "drain_related",
         "purge_pending_subscribers",
+        "import_subscribers",
     ]
     for spec in DECLARED:
         assert spec.func is getattr(tasks, spec.id)
@@ -58,6 +59,7 @@ def test_declared_schedules() -> None:
         "refit_indexes": ("cron", {"hour": 3, "minute": 30}, 3 * 60 * 60, True),
         "drain_related": ("interval", {"minutes": 1}, 30, True),
         "purge_pending_subscribers": ("interval", {"hours": 1}, 30 * 60, True),
+        "import_subscribers": ("interval", {"minutes": 1}, 30, True),
     }
 
 

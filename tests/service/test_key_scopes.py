@@ -24,10 +24,12 @@ SUBSCRIBER_RULES = {
     "/api/v1/digests/test",
     "/api/v1/digests/runs",
     "/api/v1/subscribers/<int:subscriber_id>/reading-history",
+    "/api/v1/subscribers/imports",
+    "/api/v1/subscribers/imports/<int:import_id>",
 }
 SETTINGS_RULES = {"/api/v1/site/settings"}
 #: routes under /api/v1 that take no key (readers' browsers call them)
-PUBLIC_PREFIXES = ("/api/v1/sites/", "/api/v1/widget")
+PUBLIC_PREFIXES = ("/api/v1/sites/", "/api/v1/widget", "/api/v1/webhooks/")
 
 
 def _create_key(runner: Any, slug: str, *scopes: str) -> str:
