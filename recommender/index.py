@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import joblib
 import numpy as np
@@ -386,8 +387,8 @@ class RelatedIndex(BaseEstimator):
         return _explain.top_terms(product.indices, product.data, self._names, self.surface_, n)
 
     # ----------------------------------------------------------- persistence
-    def save(self, path: str | Path) -> None:
-        """Write the fitted index (compacted) with joblib."""
+    def save(self, path: str | Path | BinaryIO) -> None:
+        """Write the fitted index (compacted) with joblib, to a file path or a binary file object."""
         check_is_fitted(self)
         self.compact()
         state = {
@@ -400,7 +401,7 @@ class RelatedIndex(BaseEstimator):
         joblib.dump({"format_version": FORMAT_VERSION, "params": self.get_params(), "state": state}, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> RelatedIndex:
+    def load(cls, path: str | Path | BinaryIO) -> RelatedIndex:
         """Read a file written by :meth:`save`. Only load files you wrote:
         joblib files can run code when read."""
         data = joblib.load(path)
