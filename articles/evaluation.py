@@ -9,6 +9,7 @@ of their id, :mod:`recommender.tuning`). The evaluation opens its own engine and
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -46,7 +47,8 @@ def evaluate_topics(topics: Path, gold_path: Path, k: int = 5, report: Path | No
         url = f"sqlite:///{Path(folder) / 'evaluation.db'}"
         upgrade(url)
         engine = make_engine(url)
-        sessions = session_factory(engine, IndexStore.for_settings(folder, url).session_info())
+        store = IndexStore.for_settings(url, secrets.token_hex(16))  # a throw-away database, a throw-away key
+        sessions = session_factory(engine, store.session_info())
         try:
             with sessions() as db:
                 site = create_site(db, "evaluation", "Evaluation")

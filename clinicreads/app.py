@@ -102,7 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_settings(config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     log_format.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"], LOGGERS)
-    indexes = IndexStore.for_settings(app.config["VAR_DIR"], app.config["DATABASE_URL"])
+    indexes = IndexStore.for_settings(app.config["DATABASE_URL"], app.config["SECRET_KEY"])
     db.init_app(app, session_info=indexes.session_info())  # every session of the app carries its index store
     errors.init_app(app)
     admin_auth.init_app(app)

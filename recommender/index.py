@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import joblib
 import numpy as np
@@ -32,9 +33,11 @@ from recommender.fields import FieldVectorizer
 from recommender.phrases import EMPTY as EMPTY_PHRASES
 from recommender.phrases import PhraseMap, lay_lexicon
 from recommender.rows import RowStore
-from recommender.topk import Neighbour, TopK, chunked_top_k, top_k_1d, top_k_rows
+from recommender.topk import Neighbour, TopK, chunked_top_k, pruned_top_k, top_k_1d, top_k_rows
 
 FORMAT_VERSION = 2
+#: corpora smaller than this take the exact full all-pairs product (it is quick, and pruning would not pay)
+PRUNE_FROM = 5_000
 #: title/summary/body multiply term counts in the shared text vector; tags and
 #: categories are the share of their label blocks next to the text block's 1.
 #: Chosen by nDCG@5 on the MedlinePlus dev links (the `recommender evaluate` command measures it).
@@ -78,6 +81,9 @@ class RelatedIndex(BaseEstimator):
         probe on the dev links (``python -m benchmarks.lay_language``).
     lay_lexicon : rewrite queries with the shipped lay-medical lexicon
         (:mod:`recommender.phrases`); :meth:`use_synonyms` lays a site's own over it.
+    pairs_max_df, pairs_candidates : how :meth:`all_pairs_topk` prunes its product on corpora of
+        :data:`PRUNE_FROM` documents or more (None: never). 0.05 and 40 by the cost on the MedlinePlus dev
+        links and the time at 100k articles (``benchmarks/recommender_speed.py``, docs/relevance-tuning.md).
     """
 
     def __init__(
@@ -90,7 +96,11 @@ class RelatedIndex(BaseEstimator):
         merge_every: int = 20_000,
         names_weight: float = 0.5,
         lay_lexicon: bool = True,
+        pairs_max_df: float | None = 0.05,
+        pairs_candidates: int = 40,
     ) -> None:
+        self.pairs_max_df = pairs_max_df
+        self.pairs_candidates = pairs_candidates
         self.names_weight = names_weight
         self.lay_lexicon = lay_lexicon
         self.field_weights = field_weights
@@ -249,17 +259,34 @@ class RelatedIndex(BaseEstimator):
     def all_pairs_topk(self, k: int = 20, chunk: int = 1024) -> TopK:
         """Every document's ``k`` nearest neighbours (for a full rebuild).
 
-        Chunked sparse product ``X[rows] @ X.T`` with argpartition per block;
-        the block is capped at about 16M cells to bound memory.
+        Chunked sparse product with argpartition per block (capped at about 16M cells to bound memory).
+        With ``pairs_max_df`` set, the product leaves out the terms found in more than that share of the
+        documents and the query-only block (see :func:`recommender.topk.pruned_top_k`): each row's
+        ``pairs_candidates`` best by that pruned product are scored exactly, so every score is exact and
+        only the choice of candidates is approximate. Without it, the exact full product.
         """
         check_is_fitted(self)
         self.compact()
         n = self.main_.shape[0]
         chunk = max(1, min(chunk, (1 << 24) // max(n, 1)))
-        cols, vals = chunked_top_k(self.main_, self.main_t_, k, chunk, exclude_diagonal=True)
+        pruned = self._pair_product_columns()
+        if pruned is not None:
+            cols, vals = pruned_top_k(self.main_, pruned, k, self.pairs_candidates, chunk)
+        else:
+            cols, vals = chunked_top_k(self.main_, self.main_t_, k, chunk, exclude_diagonal=True)
         ids = self._row_ids[:n]
         neighbours = np.where(cols >= 0, ids[np.maximum(cols, 0)], -1)
         return TopK(ids.copy(), neighbours, vals)
+
+    def _pair_product_columns(self) -> np.ndarray | None:
+        """The columns the pruned all-pairs product keeps, or None for the full product (pruning off, or a
+        corpus too small for it to pay)."""
+        if self.pairs_max_df is None or self.main_.shape[0] < PRUNE_FROM:
+            return None
+        n = self.main_.shape[0]
+        shared = self.n_features_ - self.vectorizer_.n_query_only_
+        df = np.diff(self.main_t_.indptr)[:shared]
+        return np.flatnonzero(df <= self.pairs_max_df * n).astype(np.int64)
 
     # --------------------------------------------------------------- queries
     def _set_base_phrases(self) -> None:
@@ -386,8 +413,8 @@ class RelatedIndex(BaseEstimator):
         return _explain.top_terms(product.indices, product.data, self._names, self.surface_, n)
 
     # ----------------------------------------------------------- persistence
-    def save(self, path: str | Path) -> None:
-        """Write the fitted index (compacted) with joblib."""
+    def save(self, path: str | Path | BinaryIO) -> None:
+        """Write the fitted index (compacted) with joblib, to a file path or a binary file object."""
         check_is_fitted(self)
         self.compact()
         state = {
@@ -400,7 +427,7 @@ class RelatedIndex(BaseEstimator):
         joblib.dump({"format_version": FORMAT_VERSION, "params": self.get_params(), "state": state}, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> RelatedIndex:
+    def load(cls, path: str | Path | BinaryIO) -> RelatedIndex:
         """Read a file written by :meth:`save`. Only load files you wrote:
         joblib files can run code when read."""
         data = joblib.load(path)

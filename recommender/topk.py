@@ -79,3 +79,50 @@ def chunked_top_k(
         c[v <= 0] = -1
         cols[lo:hi], vals[lo:hi] = c, np.maximum(v, 0)
     return cols, vals
+
+
+def pruned_top_k(
+    matrix: sp.csr_matrix, product_columns: np.ndarray, k: int, candidates: int, chunk: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k of ``matrix @ matrix.T`` per row (diagonal excluded), without the full product.
+
+    The product is taken over ``product_columns`` only (the caller leaves out the commonest terms, whose
+    postings make it dense and slow while their weight is small); each row's ``candidates`` best by that
+    pruned score are then scored exactly over every column, and the ``k`` best of those are kept. A row with
+    fewer than ``k`` positive pruned scores is scored exactly against every row. So every score returned is
+    exact; only a neighbour whose pruned score falls outside a row's candidates can be missed.
+    """
+    n = matrix.shape[0]
+    k = min(k, max(n - 1, 0))
+    cols = np.full((n, k), -1, dtype=np.int64)
+    vals = np.zeros((n, k), dtype=np.float32)
+    if k == 0:
+        return cols, vals
+    width = min(max(candidates, k), n - 1)
+    left = matrix[:, product_columns].tocsr()
+    right_t = left.T.tocsr()
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        rows = np.arange(hi - lo)
+        block = (left[lo:hi] @ right_t).toarray()
+        block[rows, lo + rows] = -1  # never a candidate of itself
+        cand, pruned = top_k_rows(block, width)
+        del block
+        exact = _pair_scores(matrix, np.repeat(np.arange(lo, hi), width), cand.ravel()).reshape(hi - lo, width)
+        few = np.flatnonzero((pruned > 0).sum(axis=1) < k)
+        if len(few):
+            full = (matrix[lo + few] @ matrix.T).toarray()
+            full[np.arange(len(few)), lo + few] = -1
+            cand_few, exact_few = top_k_rows(full, width)
+            cand[few], exact[few] = cand_few, exact_few
+        pos, best = top_k_rows(exact, k)
+        c = np.take_along_axis(cand, pos, axis=1)
+        c[best <= 0] = -1
+        cols[lo:hi], vals[lo:hi] = c, np.maximum(best, 0)
+    return cols, vals
+
+
+def _pair_scores(matrix: sp.csr_matrix, left_rows: np.ndarray, right_rows: np.ndarray) -> np.ndarray:
+    """The dot product of each (left, right) pair of rows of ``matrix``."""
+    product = matrix[left_rows].multiply(matrix[right_rows])
+    return np.asarray(product.sum(axis=1), dtype=np.float32).ravel()

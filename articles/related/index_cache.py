@@ -1,9 +1,10 @@
 """Each process's in-memory TF-IDF index of a site, kept in step with the database.
 
-The fitted index is saved to the store's folder (``<VAR_DIR>/indexes/``) when a site is (re)fitted; every
-article write afterwards appends a row to ``related_index_log``. A process that finds its cached index older
-than the site's state row reloads the saved file, then replays the log entries it has not applied yet, so
-gunicorn workers and the scheduler all see the same index without refitting.
+The fitted index is stored in the database (:mod:`articles.related.index_store`) when a site is (re)fitted;
+every article write afterwards appends a row to ``related_index_log``. A process that finds its cached index
+older than the site's state row loads the stored index, then replays the log entries it has not applied yet,
+so workers and the scheduler on any machine sharing the database see the same index without refitting. The
+widget's read path serves stored lists and never loads an index.
 
 Two ways in:
 
@@ -213,7 +214,7 @@ class LockedIndex:
         key = _key(self.store, self.site.id)
         cached = _take(self.db, key)
         if cached is None or cached.token != self.state.token:
-            cached = _load(self.store, self.site, self.state.token, self.state.log_mark, self.state.fitted_count)
+            cached = _load(self.db, self.site, self.state.token, self.state.log_mark, self.state.fitted_count)
             if cached is None:
                 return fit_site_index(self.db, self.site, self)
         _in_transaction(self.db)[key] = cached  # back into the cache only when the transaction commits
@@ -225,17 +226,18 @@ def fit_site_index(db: Session, site: Site, locked: LockedIndex | None = None) -
     """Fit a fresh index on the site's published articles, save it, and make it the current one.
 
     A write passes the ``locked`` state it holds; without one (a refit job or command) the index is fitted
-    first and the state row locked only to record it, so writers are not held up while it fits.
+    first and the state row locked only to store and record it, so writers are not held up while it fits.
+    The index is stored in the caller's transaction: other processes see it once that commits.
     """
     store = store_of(db)
     docs = published_documents(db, site.id)
     index = _fit(docs)
     token = secrets.token_hex(8)
     mark = db.scalar(select(func.max(RelatedIndexLog.id)).where(RelatedIndexLog.site_id == site.id)) or 0
-    if index is not None:
-        store.folder.mkdir(parents=True, exist_ok=True)
-        index.save(store.index_file(site.id, token))
     locked = locked or lock_index(db, site)
+    if index is not None:
+        size = store.save(db, site.id, token, index)
+        log.info("stored related index of site %s: %d bytes", site.slug, size)
     state = locked.state
     if state is None:
         state = locked.state = RelatedIndexState(site_id=site.id)
@@ -245,7 +247,7 @@ def fit_site_index(db: Session, site: Site, locked: LockedIndex | None = None) -
     db.execute(delete(RelatedIndexLog).where(RelatedIndexLog.site_id == site.id, RelatedIndexLog.id <= mark))
     db.flush()
     _in_transaction(db)[_key(store, site.id)] = CachedIndex(index, token, mark)  # cached once committed
-    store.remove_other_files(site.id, token)
+    store.remove_others(db, site.id, token)
     log.info("fitted related index of site %s on %d articles", site.slug, len(docs))
     return index
 
@@ -254,7 +256,7 @@ def read_index(db: Session, site: Site) -> RelatedIndex | None:
     """The site's current index for a reader: takes no lock, writes and commits nothing.
 
     The answer is the caller's own copy, up to date with the log as this transaction sees it. A site never
-    fitted, or whose saved file is unusable, is fitted in memory only (the next write saves a fresh one).
+    fitted, or whose stored index is unusable, is fitted in memory only (the next refit stores a fresh one).
     """
     store = store_of(db)
     state = db.execute(
@@ -269,7 +271,7 @@ def read_index(db: Session, site: Site) -> RelatedIndex | None:
         cached = _in_transaction(db).get(key) or _cache.get(key)
         own = _own_copy(cached) if cached is not None and cached.token == state.token else None
     if own is None:
-        loaded = _load(store, site, state.token, state.log_mark, state.fitted_count)
+        loaded = _load(db, site, state.token, state.log_mark, state.fitted_count)
         if loaded is None:
             return _with_site_synonyms(db, site, _fit(published_documents(db, site.id)))
         own = _own_copy(loaded)
@@ -296,14 +298,22 @@ def _own_copy(cached: CachedIndex) -> CachedIndex:
     return copy.deepcopy(cached, memo)
 
 
-def _load(store: IndexStore, site: Site, token: str, mark: int, fitted_count: int) -> CachedIndex | None:
+#: how many times this process loaded a stored index (operators' logs and tests read it)
+loads = 0
+
+
+def _load(db: Session, site: Site, token: str, mark: int, fitted_count: int) -> CachedIndex | None:
+    global loads
     if fitted_count < 2:
         return CachedIndex(None, token, mark)
     try:
-        return CachedIndex(RelatedIndex.load(store.index_file(site.id, token)), token, mark)
+        index = store_of(db).load(db, site.id, token)
     except (FileNotFoundError, IndexFormatError) as exc:
-        log.warning("saved index of site %s unusable (%s); fitting a new one", site.slug, exc)
+        log.warning("stored index of site %s unusable (%s); fitting a new one", site.slug, exc)
         return None
+    loads += 1
+    log.info("loaded the stored related index of site %s (%d articles)", site.slug, len(index))
+    return CachedIndex(index, token, mark)
 
 
 def _replay(db: Session, site_id: int, cached: CachedIndex) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, UTCDateTime, utcnow
@@ -66,7 +66,7 @@ class NeverPairRule(Base):
 
 
 class RelatedIndexState(Base):
-    """Which saved TF-IDF index file is current for a site, and how far the change log had been applied to it."""
+    """Which stored TF-IDF index (``token``) is current for a site, and how far the change log was applied to it."""
 
     __tablename__ = "related_index_state"
 
@@ -76,6 +76,21 @@ class RelatedIndexState(Base):
     fitted_count: Mapped[int] = mapped_column(Integer, default=0)
     changed_since_fit: Mapped[int] = mapped_column(Integer, default=0)
     fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RelatedIndexBlob(Base):
+    """One part of a site's fitted index, serialised and signed (see ``articles.related.index_store``).
+
+    The parts of one ``token``, joined in ``part`` order, are the index the state row of that token names;
+    every worker loads it from here, so no process needs a file another machine wrote.
+    """
+
+    __tablename__ = "related_index_blobs"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class RelatedIndexLog(Base):

@@ -18,7 +18,8 @@ from articles import store
 from articles.demo import DEMO_TOPICS, topic_to_article
 from articles.related import index_cache, pending, updates
 from articles.related.index_store import IndexStore, store_of
-from articles.related.models import RelatedIndexLog, RelatedIndexState
+from articles.related.models import RelatedIndexBlob, RelatedIndexLog, RelatedIndexState
+from recommender.index import IndexFormatError, RelatedIndex
 from recommender.medlineplus import read_topic_records
 from service import db as database
 from service.sites import site_by_slug
@@ -146,37 +147,68 @@ def test_readers_fit_in_memory_a_site_never_fitted_and_save_nothing(
     app: Flask, client: FlaskClient, site_a: SiteWithKey
 ) -> None:
     ids = {key: add(client, site_a, key) for key in ("back", "spine", "food", "peanut")}
-    indexes = Path(app.config["VAR_DIR"]) / "indexes"
     with app.app_context(), database.new_session() as db:
         site = site_by_slug(db, site_a.slug)
         db.execute(delete(RelatedIndexState))
         db.execute(delete(RelatedIndexLog))
         db.commit()
-        files = sorted(indexes.iterdir())
+        blobs = db.execute(select(RelatedIndexBlob.token, RelatedIndexBlob.part)).all()
         index = index_cache.read_index(db, site)
         assert index is not None and set(index.ids_.tolist()) == set(ids.values())
         assert index.related(ids["back"], 1)[0].id == ids["spine"]
         db.rollback()
         assert db.scalar(select(func.count()).select_from(RelatedIndexState)) == 0
         assert db.scalar(select(func.count()).select_from(RelatedIndexLog)) == 0
-    assert sorted(indexes.iterdir()) == files
+        assert db.execute(select(RelatedIndexBlob.token, RelatedIndexBlob.part)).all() == blobs
 
 
-def test_indexes_are_saved_where_the_app_says(app: Flask, client: FlaskClient, site_a: SiteWithKey) -> None:
+def stored_tokens(app: Flask, slug: str) -> list[str]:
+    with app.app_context(), database.new_session() as db:
+        site = site_by_slug(db, slug)
+        return list(db.scalars(select(RelatedIndexBlob.token).where(RelatedIndexBlob.site_id == site.id)))
+
+
+def test_indexes_are_stored_in_the_database_not_under_var(app: Flask, client: FlaskClient, site_a: SiteWithKey) -> None:
     for key in ("back", "spine", "food"):
         add(client, site_a, key)
+    first = site_state(app, site_a.slug).token
+    assert stored_tokens(app, site_a.slug) == [first]
+    add(client, site_a, "peanut")  # a small site refits on every write: the older index is removed
     token = site_state(app, site_a.slug).token
-    saved = sorted(p.name for p in (Path(app.config["VAR_DIR"]) / "indexes").iterdir())
-    with app.app_context():
-        site_id = site_by_slug(database.session(), site_a.slug).id
-    assert saved == [f"site-{site_id}-{token}.joblib"]
+    assert token != first and stored_tokens(app, site_a.slug) == [token]
+    assert not (Path(app.config["VAR_DIR"]) / "indexes").exists()
+
+
+def test_a_stored_index_not_signed_with_this_secret_key_is_refused_and_refitted(
+    app: Flask, client: FlaskClient, site_a: SiteWithKey
+) -> None:
+    ids = {key: add(client, site_a, key) for key in ("back", "spine", "food")}
+    token = site_state(app, site_a.slug).token
+    with app.app_context(), database.new_session() as db:
+        site = site_by_slug(db, site_a.slug)
+        stored = store_of(db)
+        assert isinstance(stored.load(db, site.id, token), RelatedIndex)
+        other = IndexStore.for_settings(stored.database, "another secret")
+        with pytest.raises(IndexFormatError, match="SECRET_KEY"):
+            other.load(db, site.id, token)
+        blob = db.scalar(select(RelatedIndexBlob).where(RelatedIndexBlob.site_id == site.id))
+        assert blob is not None
+        blob.data = blob.data[:-1] + bytes([blob.data[-1] ^ 1])  # one bit changed
+        db.commit()
+        with pytest.raises(IndexFormatError):
+            stored.load(db, site.id, token)
+        index_cache.forget(stored, site.id)
+        index = index_cache.read_index(db, site)  # refused, so fitted in memory from the articles
+        assert index is not None and set(index.ids_.tolist()) == set(ids.values())
 
 
 def test_a_session_without_an_index_store_says_so(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'bare.db'}")
     with Session(engine) as db, pytest.raises(RuntimeError, match="no IndexStore"):
         store_of(db)
-    sessions = database.session_factory(engine, IndexStore.for_settings(tmp_path, "sqlite://").session_info())
+    store = IndexStore.for_settings("sqlite://", "secret")
+    sessions = database.session_factory(engine, store.session_info())
     with sessions() as db:
-        assert store_of(db) == IndexStore(tmp_path / "indexes", "sqlite://")
+        assert store_of(db) == store and store.database == "sqlite://"
+    assert "secret" not in repr(store) and store.signing_key not in repr(store).encode()
     engine.dispose()

@@ -190,7 +190,7 @@ def start_worker(app: Flask, tmp_path: Path, name: str, *extra: str) -> subproce
         **os.environ,
         "DATABASE_URL": app.config["DATABASE_URL"],
         "VAR_DIR": app.config["VAR_DIR"],
-        "SECRET_KEY": "test",
+        "SECRET_KEY": app.config["SECRET_KEY"],  # shared, as on every machine: it signs the stored indexes
         "LOG_LEVEL": "INFO",
     }
     with (tmp_path / f"worker-{name}.log").open("w") as log:

@@ -3,8 +3,10 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
+from recommender import index as index_module
 from recommender.document import Document
 from recommender.index import FORMAT_VERSION, IndexFormatError, RelatedIndex
+from recommender.topk import pruned_top_k
 
 
 @pytest.fixture
@@ -234,3 +236,58 @@ def test_rank_mixes_fitted_and_added_candidates_in_any_order(index):
     for doc_id in (7, 1, 3):
         assert by_rank[doc_id] == pytest.approx(index.rank(q, [doc_id])[0].score)
     assert by_rank[1] < min(by_rank[3], by_rank[7])
+
+
+@pytest.fixture(scope="module")
+def medlineplus_index() -> RelatedIndex:
+    from articles.demo import DEMO_TOPICS
+    from recommender.medlineplus import read_topics
+
+    return RelatedIndex().fit(read_topics(DEMO_TOPICS))
+
+
+def test_pruned_all_pairs_scores_are_exact_and_its_lists_nearly_the_exact_ones(medlineplus_index, monkeypatch):
+    index = medlineplus_index
+    exact = index.all_pairs_topk(20)  # 1,017 documents: below PRUNE_FROM, the full product
+    monkeypatch.setattr(index_module, "PRUNE_FROM", 100)
+    assert index._pair_product_columns() is not None
+    pruned = index.all_pairs_topk(20)
+    np.testing.assert_array_equal(pruned.ids, exact.ids)
+    overlaps, firsts = [], []
+    for row in range(0, len(pruned.ids), 7):
+        doc_id = int(pruned.ids[row])
+        ids, scores = index.similarities(doc_id)
+        score_of = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+        for neighbour, score in zip(pruned.neighbours[row], pruned.scores[row], strict=True):
+            if neighbour >= 0:
+                assert score == pytest.approx(score_of[int(neighbour)], abs=1e-5)  # every score is exact
+        overlaps.append(len(set(pruned.neighbours[row]) & set(exact.neighbours[row])) / 20)
+        firsts.append(len(set(pruned.neighbours[row][:5]) & set(exact.neighbours[row][:5])) / 5)
+    # the lists a page shows (the first few) are nearly always the same; deeper places trade near-equal scores
+    assert np.mean(firsts) > 0.95 and np.mean(overlaps) > 0.8
+    # the same twentieth score wherever the lists agree on it: never a worse neighbour kept over a better one
+    assert (pruned.scores[:, -1] <= exact.scores[:, -1] + 1e-5).all()
+
+
+def test_pruned_all_pairs_with_every_row_a_candidate_is_the_exact_product(medlineplus_index, monkeypatch):
+    index = medlineplus_index
+    exact = index.all_pairs_topk(20)
+    monkeypatch.setattr(index_module, "PRUNE_FROM", 100)
+    monkeypatch.setattr(index, "pairs_candidates", len(index))
+    pruned = index.all_pairs_topk(20)
+    np.testing.assert_allclose(pruned.scores, exact.scores, atol=1e-5)
+
+
+def test_a_row_sharing_only_common_terms_still_gets_its_neighbours():
+    common = "health doctor care"
+    docs = [Document(i, f"Topic {i}", body=f"{common} rare{i}word rare{i}word other{i % 50}term") for i in range(200)]
+    docs.append(Document(999, "Plain", body=common))
+    index = RelatedIndex().fit(docs)
+    df = np.diff(index.main_t_.indptr)
+    kept = np.flatnonzero(df <= 0.5 * len(docs))
+    assert {index.feature_names_[j] for j in np.flatnonzero(df > 0.5 * len(docs))} >= {"health", "doctor", "care"}
+    cols, vals = pruned_top_k(index.main_, kept, 3, 5, 64)  # "Plain" has no term in the pruned product
+    row = int(np.flatnonzero(index.ids_ == 999)[0])
+    expected = index.related(999, 3)
+    assert [int(index.ids_[c]) for c in cols[row]] == [n.id for n in expected]
+    np.testing.assert_allclose(vals[row], [n.score for n in expected], rtol=1e-5)
