@@ -15,6 +15,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 
 from admin.auth import MIN_PASSWORD_LENGTH
 from admin.models import ROLES
+from service.site_options import OPTIONS
+from service.sites import DEFAULT_FIELD_WEIGHTS
 
 
 def required_text(field: StringField) -> str:
@@ -48,45 +50,52 @@ class ArticleForm(FlaskForm):
     status = SelectField("Status", choices=[SelectChoice(s, s.title()) for s in ("published", "draft", "retired")])
 
 
+def _option_field(name: str) -> StringField:
+    """A text field for a per-site option, labelled and explained as the option says; its checker in
+    ``service.site_options`` validates it (with the plain messages shown next to it)."""
+    return StringField(OPTIONS[name].label, description=OPTIONS[name].help)
+
+
+def _option_flag(name: str) -> BooleanField:
+    return BooleanField(OPTIONS[name].label, description=OPTIONS[name].help)
+
+
+def _weight_field(part: str) -> StringField:
+    return StringField(part.title(), description=f"Default {DEFAULT_FIELD_WEIGHTS[part]:g}.")
+
+
 class SettingsForm(FlaskForm):
     allowed_origins = TextAreaField(
         "Websites allowed to show the widget",
         description="One origin a line, e.g. https://www.yourclinic.example (no path).",
     )
-    logo_url = StringField("Logo URL", validators=[Optional(), Length(max=2000)])
-    brand_colour = StringField(
-        "Brand colour",
-        validators=[
-            DataRequired("Enter a colour."),
-            Regexp(r"^#[0-9a-fA-F]{6}$", message="Enter a colour as #rrggbb."),
-        ],
-        description="As #rrggbb, e.g. #0b6e4f.",
-    )
+    logo_url = StringField("Logo URL")
+    brand_colour = StringField("Brand colour", description="As #rrggbb, e.g. #0b6e4f.")
     postal_address = TextAreaField("Postal address", description="Printed at the foot of every email.")
-    from_email = EmailField("From address", validators=[Optional(), Email("Enter a valid email address.")])
-    reply_to = EmailField("Reply-to address", validators=[Optional(), Email("Enter a valid email address.")])
-    website_url = StringField(
-        "Your clinic's website",
-        validators=[Optional(), Length(max=2000)],
-        description="The header and logo of every email link here, e.g. https://www.yourclinic.example.",
-    )
+    from_email = EmailField("From address")
+    reply_to = EmailField("Reply-to address")
+    website_url = _option_field("website_url")
     medical_disclaimer = TextAreaField(
-        "Medical disclaimer",
-        validators=[Length(max=1000)],
-        description="Printed at the foot of every digest. Leave empty for the standard wording.",
+        OPTIONS["medical_disclaimer"].label, description=OPTIONS["medical_disclaimer"].help
     )
-    related_fallback = BooleanField("When an article has no related links, show the latest articles instead")
-    click_counting = BooleanField("Count clicks on related links")
-    privacy_url = StringField(
-        "Privacy notice URL",
-        validators=[Optional(), Length(max=2000)],
-        description="Linked from the newsletter sign-up form.",
-    )
-    default_time_zone = StringField(
-        "Default time zone",
-        validators=[Optional(), Length(max=64)],
-        description="For sign-ups whose browser does not tell us theirs, e.g. America/Chicago.",
-    )
+    related_fallback = _option_flag("related_fallback")
+    click_counting = _option_flag("click_counting")
+    related_min_score = _option_field("related_min_score")
+    related_diversity = _option_field("related_diversity")
+    related_reviewed_within_months = _option_field("related_reviewed_within_months")
+    weight_title = _weight_field("title")
+    weight_summary = _weight_field("summary")
+    weight_body = _weight_field("body")
+    weight_tags = _weight_field("tags")
+    weight_categories = _weight_field("categories")
+    digest_max_items = _option_field("digest_max_items")
+    digest_min_score = _option_field("digest_min_score")
+    digest_send_newest_anyway = _option_flag("digest_send_newest_anyway")
+    overwrite_editor_edits = _option_flag("overwrite_editor_edits")
+    store_consent_ip = _option_flag("store_consent_ip")
+    unsubscribe_mailto = _option_field("unsubscribe_mailto")
+    privacy_url = _option_field("privacy_url")
+    default_time_zone = _option_field("default_time_zone")
 
 
 class KeyForm(FlaskForm):

@@ -21,6 +21,8 @@ from articles.feeds.api import bp as feeds_api
 from articles.feeds.cli import feeds_cli
 from articles.related.api import bp as related_api
 from articles.related.index_store import IndexStore
+from articles.site_options_api import bp as site_api
+from articles.site_options_cli import sites_set
 from articles.synonyms.api import bp as synonyms_api
 from articles.widget import fast_lane
 from articles.widget.api import bp as widget_api
@@ -40,7 +42,6 @@ from newsletter.views import bp as newsletter_pages
 from service import csrf, db, errors, http
 from service.cli import keys_cli, sites_cli
 from service.config import TEMPLATE_DIR, load_settings
-from service.site_api import bp as site_api
 
 log = logging.getLogger("service.requests")
 
@@ -77,6 +78,9 @@ CLI_GROUPS: tuple[AppGroup, ...] = (
     jobs_cli,
     related_cli,
 )
+
+#: commands of a group defined below the layer that owns the group (they need the articles wing)
+sites_cli.add_command(sites_set)
 
 LOGGERS = ("service", "articles", "newsletter", "jobs", "admin", "recommender", "clinicreads")
 

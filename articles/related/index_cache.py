@@ -113,11 +113,16 @@ def _labels(db: Session, ids: list[int]) -> dict[tuple[int, str], list[str]]:
     return out
 
 
-def _fit(docs: list[Document]) -> RelatedIndex | None:
+def site_field_weights(site: Site) -> dict[str, float]:
+    """The site's field weights (``recommender.fields``): its own setting, or the defaults."""
+    return {name: float(weight) for name, weight in site.setting("field_weights").items()}
+
+
+def _fit(docs: list[Document], site: Site) -> RelatedIndex | None:
     if len(docs) < 2:
         return None
     try:
-        return RelatedIndex().fit(docs)
+        return RelatedIndex(field_weights=site_field_weights(site)).fit(docs)
     except ValueError as exc:  # e.g. no term occurs in two documents yet
         log.info("index not fitted yet: %s", exc)
         return None
@@ -179,7 +184,7 @@ def fit_site_index(db: Session, site: Site, locked: LockedIndex | None = None) -
     """
     store = store_of(db)
     docs = published_documents(db, site.id)
-    index = _fit(docs)
+    index = _fit(docs, site)
     token = secrets.token_hex(8)
     mark = db.scalar(select(func.max(RelatedIndexLog.id)).where(RelatedIndexLog.site_id == site.id)) or 0
     if index is not None:
@@ -214,7 +219,7 @@ def read_index(db: Session, site: Site) -> RelatedIndex | None:
         )
     ).one_or_none()
     if state is None:
-        return _with_site_synonyms(db, site, _fit(published_documents(db, site.id)))
+        return _with_site_synonyms(db, site, _fit(published_documents(db, site.id), site))
     key = _key(store, site.id)
     with _cache_lock:
         cached = _cache.get(key)
@@ -222,7 +227,7 @@ def read_index(db: Session, site: Site) -> RelatedIndex | None:
     if own is None:
         loaded = _load(store, site, state.token, state.log_mark, state.fitted_count)
         if loaded is None:
-            return _with_site_synonyms(db, site, _fit(published_documents(db, site.id)))
+            return _with_site_synonyms(db, site, _fit(published_documents(db, site.id), site))
         own = _own_copy(loaded)
         with _cache_lock:
             cached = _cache.get(key)
