@@ -48,7 +48,13 @@ def apply_checked(db: Session, site: Site, clean: Mapping[str, Any]) -> set[str]
 
 
 def change_options(db: Session, site: Site, values: Mapping[str, Any]) -> set[str]:
-    """Check ``values`` (a 422 naming every bad one, nothing saved) and apply them; returns the changed names."""
+    """Check ``values`` (a 422 naming every bad one, nothing saved) and apply them; returns the changed names.
+
+    Field weights left out of a ``field_weights`` object keep their current values.
+    """
+    weights = values.get("field_weights")
+    if isinstance(weights, Mapping) and weights:
+        values = {**values, "field_weights": {**site.setting("field_weights"), **weights}}
     return apply_checked(db, site, validate_options(values))
 
 

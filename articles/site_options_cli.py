@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from flask.cli import with_appcontext
 
 from articles.site_options import change_options, lists_state
 from service import db as database
@@ -33,6 +34,7 @@ def _parse(pairs: tuple[str, ...], current_weights: dict[str, Any]) -> dict[str,
 
 
 @click.command("set")
+@with_appcontext
 @click.argument("slug")
 @click.argument("pairs", nargs=-1, required=True, metavar="NAME=VALUE...")
 def sites_set(slug: str, pairs: tuple[str, ...]) -> None:
