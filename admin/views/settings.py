@@ -13,10 +13,11 @@ from admin.forms import SettingsForm
 from admin.site_settings import update_site
 from admin.views.common import apply_api_error
 from articles.models import Article
+from articles.related.weights_preview import WeightsPreview, preview_weights
 from articles.site_options import lists_state
 from service import db as database
 from service.errors import ApiError
-from service.site_options import OPTIONS
+from service.site_options import OPTIONS, check_field_weights
 from service.sites import FIELD_NAMES, Site
 
 #: options shown as text boxes (the rest of OPTIONS are check boxes, or have their own fields)
@@ -106,14 +107,36 @@ def _preview(site: Site) -> dict[str, Any]:
     return {"choices": choices, "current": current, "src": src}
 
 
+def _weights_trial(site: Site, choices: list[Any]) -> dict[str, Any]:
+    """The "try field weights on one article" box: the article, the weights typed, and the before/after."""
+    current = site.setting("field_weights")
+    typed = {part: request.args.get(f"try_{part}", f"{float(current[part]):g}") for part in FIELD_NAMES}
+    chosen = request.args.get("try_article", type=int)
+    trial: dict[str, Any] = {"typed": typed, "article": chosen, "error": None, "result": None, "choices": choices}
+    if chosen is None:
+        return trial
+    try:
+        weights = check_field_weights(typed)
+    except ValueError as exc:
+        trial["error"] = str(exc)
+        return trial
+    result: WeightsPreview | None = preview_weights(database.session(), site, chosen, weights)
+    if result is None:
+        trial["error"] = "That article is not published, or its related links are still being computed."
+    trial["result"] = result
+    return trial
+
+
 def _page(site: Site, form: SettingsForm, status: int = 200) -> Any:
     state, waiting = lists_state(database.session(), site)
+    preview = _preview(site)
     return (
         render_template(
             "admin/settings.html",
             form=form,
             snippet=_snippet(site),
-            preview=_preview(site),
+            preview=preview,
+            trial=_weights_trial(site, preview["choices"]),
             lists_state=state,
             lists_waiting=waiting,
             options=OPTIONS,

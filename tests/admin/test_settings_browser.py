@@ -69,6 +69,28 @@ def test_a_higher_minimum_score_visibly_shortens_a_related_list(
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
+def test_trying_field_weights_shows_a_before_and_after(
+    clinic: Flask,  # noqa: F811
+    live_server: LiveServer,
+    page: Any,
+) -> None:
+    base = live_server.url
+    _drain(clinic)
+    sign_in(page, base, "dana@clinic-a.example")
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{base}/admin/clinic-a/settings")
+        page.get_by_label("Article", exact=True).select_option(label="Running injuries")
+        page.locator("#try_title").fill("1")
+        page.locator("#try_body").fill("10")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Compare").click()
+        before = page.locator(".trial-before li").all_inner_texts()
+        after = page.locator(".trial-after li").all_inner_texts()
+        assert before and after and before != after
+        save_screenshot(page, f"admin-settings-try-weights-{width}", full_page=True)
+
+
 def test_bad_settings_show_plain_messages_beside_their_fields(
     clinic: Flask,  # noqa: F811
     live_server: LiveServer,

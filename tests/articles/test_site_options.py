@@ -188,3 +188,29 @@ def test_options_of_one_site_leave_the_other_alone(
     with app.app_context(), database.new_session() as db:
         sites = {s.slug: s.setting("digest_max_items") for s in db.scalars(select(Site))}
     assert sites == {site_a.slug: 9, site_b.slug: 5}
+
+
+def test_a_weights_preview_of_one_article_matches_a_refit_with_those_weights(
+    app: Flask, client: FlaskClient, site_a: SiteWithKey
+) -> None:
+    from articles.related.weights_preview import preview_weights
+
+    load_demo_topics(app, site_a.slug, TOPICS)
+    weights = {"title": 6.0, "summary": 1.0, "body": 1.0, "tags": 3.0, "categories": 2.0}
+    with app.app_context(), database.new_session() as db:
+        site = site_by_slug(db, site_a.slug)
+        article_id = int(index_cache.read_index(db, site).ids_[7])  # type: ignore[union-attr]
+        same = preview_weights(db, site, article_id, DEFAULT_FIELD_WEIGHTS)
+        trial = preview_weights(db, site, article_id, weights)
+        assert preview_weights(db, site, 10**9, weights) is None
+    assert same is not None and trial is not None
+    assert [(link.id, link.score) for link in same.after] == [(link.id, link.score) for link in same.before]
+    assert [link.id for link in trial.after] != [link.id for link in trial.before]
+
+    client.patch(SETTINGS, json={"field_weights": weights}, headers=site_a.headers)
+    drain_all(app)
+    with app.app_context(), database.new_session() as db:
+        refitted = index_cache.read_index(db, site_by_slug(db, site_a.slug))
+        assert refitted is not None
+        expected = [(n.id, round(n.score, 3)) for n in refitted.related(article_id, 10)]
+    assert [(link.id, link.score) for link in trial.after] == expected
