@@ -30,6 +30,17 @@ def required_text(field: StringField) -> str:
     return field.data
 
 
+class WholeNumberField(IntegerField):
+    """An IntegerField whose error for text that is no whole number is a plain sentence."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a whole number, e.g. 10.") from None
+
+
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
@@ -101,7 +112,7 @@ class SettingsForm(FlaskForm):
 class KeyForm(FlaskForm):
     name = StringField(
         "What is the key for?",
-        validators=[Length(max=200)],
+        validators=[Length(max=200, message="Use at most 200 characters.")],
         description="e.g. Website CMS. Helps you recognise it later.",
     )
     scope_content = BooleanField("Content: articles, feeds, related links, synonyms, topics", default=True)
@@ -117,33 +128,44 @@ class KeyForm(FlaskForm):
 class SynonymForm(FlaskForm):
     phrase = StringField(
         "Phrase readers use",
-        validators=[DataRequired(), Length(max=200)],
+        validators=[
+            DataRequired("Enter the phrase readers use."),
+            Length(max=200, message="Use at most 200 characters."),
+        ],
         description="e.g. stomach bug. Matched as a whole phrase, in any letter case.",
     )
     means = StringField(
         "What it means here",
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired("Enter what it means here."), Length(max=200, message="Use at most 200 characters.")],
         description="e.g. Norovirus Infections: an article title or the words your articles use.",
     )
 
 
 class NeverPairForm(FlaskForm):
-    tag_a = StringField("Tag", validators=[DataRequired("Enter a tag."), Length(max=100)])
-    tag_b = StringField("Never beside tag", validators=[DataRequired("Enter the other tag."), Length(max=100)])
+    tag_a = StringField(
+        "Tag", validators=[DataRequired("Enter a tag."), Length(max=100, message="Use at most 100 characters.")]
+    )
+    tag_b = StringField(
+        "Never beside tag",
+        validators=[DataRequired("Enter the other tag."), Length(max=100, message="Use at most 100 characters.")],
+    )
 
 
 class ReaderTopicForm(FlaskForm):
     name = StringField(
         "Name",
-        validators=[DataRequired("Enter a name."), Length(max=80)],
+        validators=[DataRequired("Enter a name."), Length(max=80, message="Use at most 80 characters.")],
         description="In a reader's words, e.g. Back and neck pain.",
     )
-    description = StringField("One-line description (optional)", validators=[Optional(), Length(max=200)])
+    description = StringField(
+        "One-line description (optional)",
+        validators=[Optional(), Length(max=200, message="Use at most 200 characters.")],
+    )
     match_terms = TextAreaField(
         "Words and phrases it matches", description="One a line, e.g. sciatica. Empty: the name is matched."
     )
     labels = TextAreaField("Tags or categories it matches (optional)", description="One a line.")
-    position = IntegerField("Position", default=0, validators=[Optional()], description="Lower numbers come first.")
+    position = WholeNumberField("Position", default=0, validators=[Optional()], description="Lower numbers come first.")
     active = BooleanField("Offer this topic to readers", default=True)
 
 
@@ -160,7 +182,7 @@ class PinForm(FlaskForm):
 
 class EditorForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter an email address."), Email("Enter a valid email.")])
-    name = StringField("Name", validators=[Length(max=200)])
+    name = StringField("Name", validators=[Length(max=200, message="Use at most 200 characters.")])
     role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES])
     password = PasswordField(
         "Initial password",
@@ -175,7 +197,10 @@ class EditorForm(FlaskForm):
 class FeedForm(FlaskForm):
     url = StringField(
         "Feed URL",
-        validators=[DataRequired("Enter the feed's address."), Length(max=2000)],
+        validators=[
+            DataRequired("Enter the feed's address."),
+            Length(max=2000, message="Use at most 2,000 characters."),
+        ],
         description="The RSS, Atom or JSON Feed address, e.g. https://www.yourclinic.example/feed.xml",
     )
     interval_minutes = StringField(
@@ -192,5 +217,8 @@ class FeedForm(FlaskForm):
 class SubscriberLookupForm(FlaskForm):
     subscriber = StringField(
         "Subscriber number or email",
-        validators=[DataRequired("Enter a subscriber number or email address."), Length(max=320)],
+        validators=[
+            DataRequired("Enter a subscriber number or email address."),
+            Length(max=320, message="Use at most 320 characters."),
+        ],
     )

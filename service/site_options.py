@@ -302,8 +302,9 @@ OPTIONS: dict[str, Option] = {
     "privacy_url": Option(check_website_url, "Privacy notice URL", "Linked from the newsletter sign-up form."),
     "default_time_zone": Option(
         check_default_time_zone,
-        "Default time zone",
-        "For sign-ups whose browser does not tell us theirs, e.g. America/Chicago.",
+        "The clinic's time zone",
+        "Times on these pages are shown in it, and sign-ups whose browser does not tell us theirs get it,"
+        " e.g. America/Chicago.",
     ),
 }
 
