@@ -89,6 +89,10 @@ def test_trying_field_weights_shows_a_before_and_after(
         after = page.locator(".trial-after li").all_inner_texts()
         assert before and after and before != after
         save_screenshot(page, f"admin-settings-try-weights-{width}", full_page=True)
+        page.goto(f"{base}/admin/clinic-a/")
+        assert "Times are in UTC" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        save_screenshot(page, f"admin-dashboard-{width}", full_page=True)
 
 
 def test_bad_settings_show_plain_messages_beside_their_fields(
