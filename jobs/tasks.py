@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from articles.feeds.polling import poll_due_feeds
 from articles.related.pending import drain as drain_pending
+from articles.related.scheduled import queue_due
 from articles.related.updates import refit_all_sites
 from newsletter.confirmations import send_all_owed_confirmations
 from newsletter.digests import run as digest_run
@@ -51,3 +52,8 @@ def purge_pending_subscribers(db: Session, now: datetime, config: Mapping[str, A
 def drain_related(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     """The fallback of the ``flask related work`` worker: queued related work never waits for ever."""
     return drain_pending(db, budget_seconds=45.0)
+
+
+def publish_scheduled(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    """Queue the articles whose scheduled publishing time has come; the drainer adds them to the lists."""
+    return {"queued_by_site": queue_due(db, now)}

@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
@@ -72,9 +72,12 @@ def forget(store: IndexStore, site_id: int) -> None:
 
 
 def published_documents(db: Session, site_id: int, ids: list[int] | None = None) -> list[Document]:
-    """Published articles as recommender Documents (labels read in one query)."""
+    """Published articles as recommender Documents (labels read in one query); an article published for a
+    later moment is left out until then (``articles.related.scheduled``)."""
     query = select(Article.id, Article.title, Article.summary, Article.body_text).where(
-        Article.site_id == site_id, Article.status == "published"
+        Article.site_id == site_id,
+        Article.status == "published",
+        or_(Article.published_at.is_(None), Article.published_at <= utcnow()),  # scheduled ones enter on time
     )
     if ids is not None:
         query = query.where(Article.id.in_(ids))
