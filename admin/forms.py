@@ -15,6 +15,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 
 from admin.auth import MIN_PASSWORD_LENGTH
 from admin.models import ROLES
+from service.site_options import OPTIONS
+from service.sites import DEFAULT_FIELD_WEIGHTS
 
 
 def required_text(field: StringField) -> str:
@@ -26,6 +28,17 @@ def required_text(field: StringField) -> str:
     if field.data is None:
         raise RuntimeError(f"form field {field.name!r} read before validation")
     return field.data
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField whose error for text that is no whole number is a plain sentence."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a whole number, e.g. 10.") from None
 
 
 class LoginForm(FlaskForm):
@@ -48,51 +61,58 @@ class ArticleForm(FlaskForm):
     status = SelectField("Status", choices=[SelectChoice(s, s.title()) for s in ("published", "draft", "retired")])
 
 
+def _option_field(name: str) -> StringField:
+    """A text field for a per-site option, labelled and explained as the option says; its checker in
+    ``service.site_options`` validates it (with the plain messages shown next to it)."""
+    return StringField(OPTIONS[name].label, description=OPTIONS[name].help)
+
+
+def _option_flag(name: str) -> BooleanField:
+    return BooleanField(OPTIONS[name].label, description=OPTIONS[name].help)
+
+
+def _weight_field(part: str) -> StringField:
+    return StringField(part.title(), description=f"Default {DEFAULT_FIELD_WEIGHTS[part]:g}.")
+
+
 class SettingsForm(FlaskForm):
     allowed_origins = TextAreaField(
         "Websites allowed to show the widget",
         description="One origin a line, e.g. https://www.yourclinic.example (no path).",
     )
-    logo_url = StringField("Logo URL", validators=[Optional(), Length(max=2000)])
-    brand_colour = StringField(
-        "Brand colour",
-        validators=[
-            DataRequired("Enter a colour."),
-            Regexp(r"^#[0-9a-fA-F]{6}$", message="Enter a colour as #rrggbb."),
-        ],
-        description="As #rrggbb, e.g. #0b6e4f.",
-    )
+    logo_url = StringField("Logo URL")
+    brand_colour = StringField("Brand colour", description="As #rrggbb, e.g. #0b6e4f.")
     postal_address = TextAreaField("Postal address", description="Printed at the foot of every email.")
-    from_email = EmailField("From address", validators=[Optional(), Email("Enter a valid email address.")])
-    reply_to = EmailField("Reply-to address", validators=[Optional(), Email("Enter a valid email address.")])
-    website_url = StringField(
-        "Your clinic's website",
-        validators=[Optional(), Length(max=2000)],
-        description="The header and logo of every email link here, e.g. https://www.yourclinic.example.",
-    )
+    from_email = EmailField("From address")
+    reply_to = EmailField("Reply-to address")
+    website_url = _option_field("website_url")
     medical_disclaimer = TextAreaField(
-        "Medical disclaimer",
-        validators=[Length(max=1000)],
-        description="Printed at the foot of every digest. Leave empty for the standard wording.",
+        OPTIONS["medical_disclaimer"].label, description=OPTIONS["medical_disclaimer"].help
     )
-    related_fallback = BooleanField("When an article has no related links, show the latest articles instead")
-    click_counting = BooleanField("Count clicks on related links")
-    privacy_url = StringField(
-        "Privacy notice URL",
-        validators=[Optional(), Length(max=2000)],
-        description="Linked from the newsletter sign-up form.",
-    )
-    default_time_zone = StringField(
-        "Default time zone",
-        validators=[Optional(), Length(max=64)],
-        description="For sign-ups whose browser does not tell us theirs, e.g. America/Chicago.",
-    )
+    related_fallback = _option_flag("related_fallback")
+    click_counting = _option_flag("click_counting")
+    related_min_score = _option_field("related_min_score")
+    related_diversity = _option_field("related_diversity")
+    related_reviewed_within_months = _option_field("related_reviewed_within_months")
+    weight_title = _weight_field("title")
+    weight_summary = _weight_field("summary")
+    weight_body = _weight_field("body")
+    weight_tags = _weight_field("tags")
+    weight_categories = _weight_field("categories")
+    digest_max_items = _option_field("digest_max_items")
+    digest_min_score = _option_field("digest_min_score")
+    digest_send_newest_anyway = _option_flag("digest_send_newest_anyway")
+    overwrite_editor_edits = _option_flag("overwrite_editor_edits")
+    store_consent_ip = _option_flag("store_consent_ip")
+    unsubscribe_mailto = _option_field("unsubscribe_mailto")
+    privacy_url = _option_field("privacy_url")
+    default_time_zone = _option_field("default_time_zone")
 
 
 class KeyForm(FlaskForm):
     name = StringField(
         "What is the key for?",
-        validators=[Length(max=200)],
+        validators=[Length(max=200, message="Use at most 200 characters.")],
         description="e.g. Website CMS. Helps you recognise it later.",
     )
     scope_content = BooleanField("Content: articles, feeds, related links, synonyms, topics", default=True)
@@ -108,33 +128,44 @@ class KeyForm(FlaskForm):
 class SynonymForm(FlaskForm):
     phrase = StringField(
         "Phrase readers use",
-        validators=[DataRequired(), Length(max=200)],
+        validators=[
+            DataRequired("Enter the phrase readers use."),
+            Length(max=200, message="Use at most 200 characters."),
+        ],
         description="e.g. stomach bug. Matched as a whole phrase, in any letter case.",
     )
     means = StringField(
         "What it means here",
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired("Enter what it means here."), Length(max=200, message="Use at most 200 characters.")],
         description="e.g. Norovirus Infections: an article title or the words your articles use.",
     )
 
 
 class NeverPairForm(FlaskForm):
-    tag_a = StringField("Tag", validators=[DataRequired("Enter a tag."), Length(max=100)])
-    tag_b = StringField("Never beside tag", validators=[DataRequired("Enter the other tag."), Length(max=100)])
+    tag_a = StringField(
+        "Tag", validators=[DataRequired("Enter a tag."), Length(max=100, message="Use at most 100 characters.")]
+    )
+    tag_b = StringField(
+        "Never beside tag",
+        validators=[DataRequired("Enter the other tag."), Length(max=100, message="Use at most 100 characters.")],
+    )
 
 
 class ReaderTopicForm(FlaskForm):
     name = StringField(
         "Name",
-        validators=[DataRequired("Enter a name."), Length(max=80)],
+        validators=[DataRequired("Enter a name."), Length(max=80, message="Use at most 80 characters.")],
         description="In a reader's words, e.g. Back and neck pain.",
     )
-    description = StringField("One-line description (optional)", validators=[Optional(), Length(max=200)])
+    description = StringField(
+        "One-line description (optional)",
+        validators=[Optional(), Length(max=200, message="Use at most 200 characters.")],
+    )
     match_terms = TextAreaField(
         "Words and phrases it matches", description="One a line, e.g. sciatica. Empty: the name is matched."
     )
     labels = TextAreaField("Tags or categories it matches (optional)", description="One a line.")
-    position = IntegerField("Position", default=0, validators=[Optional()], description="Lower numbers come first.")
+    position = WholeNumberField("Position", default=0, validators=[Optional()], description="Lower numbers come first.")
     active = BooleanField("Offer this topic to readers", default=True)
 
 
@@ -151,7 +182,7 @@ class PinForm(FlaskForm):
 
 class EditorForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter an email address."), Email("Enter a valid email.")])
-    name = StringField("Name", validators=[Length(max=200)])
+    name = StringField("Name", validators=[Length(max=200, message="Use at most 200 characters.")])
     role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES])
     password = PasswordField(
         "Initial password",
@@ -166,7 +197,10 @@ class EditorForm(FlaskForm):
 class FeedForm(FlaskForm):
     url = StringField(
         "Feed URL",
-        validators=[DataRequired("Enter the feed's address."), Length(max=2000)],
+        validators=[
+            DataRequired("Enter the feed's address."),
+            Length(max=2000, message="Use at most 2,000 characters."),
+        ],
         description="The RSS, Atom or JSON Feed address, e.g. https://www.yourclinic.example/feed.xml",
     )
     interval_minutes = StringField(
@@ -183,5 +217,8 @@ class FeedForm(FlaskForm):
 class SubscriberLookupForm(FlaskForm):
     subscriber = StringField(
         "Subscriber number or email",
-        validators=[DataRequired("Enter a subscriber number or email address."), Length(max=320)],
+        validators=[
+            DataRequired("Enter a subscriber number or email address."),
+            Length(max=320, message="Use at most 320 characters."),
+        ],
     )

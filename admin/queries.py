@@ -111,6 +111,9 @@ def latest_feed_poll(db: Session, site: Site) -> FeedPoll | None:
     return db.scalar(select(FeedPoll).where(FeedPoll.site_id == site.id).order_by(FeedPoll.id.desc()).limit(1))
 
 
-def latest_digest_run(db: Session, site: Site) -> DigestRun | None:
-    """The site's newest digest run."""
-    return db.scalar(select(DigestRun).where(DigestRun.site_id == site.id).order_by(DigestRun.id.desc()).limit(1))
+def latest_digest_run(db: Session, site: Site, sent_mail: bool = False) -> DigestRun | None:
+    """The site's newest digest run (with ``sent_mail``: the newest that sent at least one email)."""
+    query = select(DigestRun).where(DigestRun.site_id == site.id)
+    if sent_mail:
+        query = query.where(DigestRun.sent > 0)
+    return db.scalar(query.order_by(DigestRun.id.desc()).limit(1))

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from articles import store
+from articles.models import Article
 from articles.schemas import ArticleIn
 from recommender.medlineplus import read_topic_records
 from service.sites import Site
@@ -32,6 +33,14 @@ class LoadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: articles at a demo address an editor changed, retired or wrote themselves: left as they are
+    kept: int = 0
+
+
+def editors_own(article: Article) -> bool:
+    """Whether a demo load must leave the article alone: edited through the API or the admin pages,
+    retired, or not written by the demo loader at all."""
+    return article.edited_at is not None or article.status == "retired" or article.source != "demo"
 
 
 def demo_epoch(site: Site, now: datetime) -> datetime:
@@ -67,13 +76,21 @@ def load_topics(
 ) -> tuple[LoadReport, dict[str, int]]:
     """Load every topic of ``path`` into ``site``; returns counts and topic id → article id.
 
-    ``progress`` is called with the number of topics loaded so far, every 100.
+    Adds the missing topics and brings the demo's own untouched articles up to date; an article an editor
+    edited or retired (or wrote at a demo address) is left as it is (:func:`editors_own`). ``progress`` is called
+    with the number of topics loaded so far, every 100.
     """
     report = LoadReport()
     topic_ids: dict[str, int] = {}
     epoch = demo_epoch(site, datetime.now(UTC))
     for position, topic in enumerate(read_topic_records(path)):
-        result = store.upsert_article(db, site, topic_to_article(topic, position, epoch), source="demo")
+        data = topic_to_article(topic, position, epoch)
+        existing = store.find_by_url(db, site, data.url)
+        if existing is not None and editors_own(existing):
+            topic_ids[str(topic["id"])] = existing.id
+            report.kept += 1
+            continue
+        result = store.upsert_article(db, site, data, source="demo")
         topic_ids[str(topic["id"])] = result.article.id
         if result.created:
             report.created += 1

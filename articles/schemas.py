@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -103,15 +104,56 @@ class ArticlePatch(ArticleIn):
         return value
 
 
+def _count(number: Any, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def plain_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error in words a person understands (pydantic's own wording only for the unforeseen)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return "required: enter a value"
+    if kind == "string_too_short":
+        return (
+            "required: enter a value"
+            if ctx.get("min_length") == 1
+            else f"use at least {ctx.get('min_length')} characters"
+        )
+    if kind == "string_too_long":
+        return f"use at most {_count(ctx.get('max_length'), 'character', 'characters')}"
+    if kind == "too_long":
+        return f"give at most {_count(ctx.get('max_length'), 'item', 'items')}"
+    if kind == "too_short":
+        return f"give at least {_count(ctx.get('min_length'), 'item', 'items')}"
+    if kind == "literal_error":
+        return f"choose one of {ctx.get('expected', 'the listed values')}"
+    if kind in ("string_type", "str_type"):
+        return "enter text"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "enter a whole number"
+    if kind in ("float_parsing", "float_type"):
+        return "enter a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return "enter true or false"
+    if kind == "list_type":
+        return "give a list"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "give an object"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = next(iter(ctx.values()), "")
+        words = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most"}
+        return f"enter a number {words.get(kind, 'less than')} {bound}"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
 def field_errors(exc: ValidationError) -> dict[str, str]:
-    """Pydantic errors as ``{"field.path": "message"}``."""
+    """Pydantic errors as ``{"field.path": "message"}``, each in plain words (:func:`plain_message`)."""
     fields: dict[str, str] = {}
     for error in exc.errors():
         path = ".".join(str(part) for part in error["loc"]) or "body"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field"
-        fields.setdefault(path, message)
+        fields.setdefault(path, plain_message(error))
     return fields
 
 

@@ -19,6 +19,8 @@ from articles.feeds.api import bp as feeds_api
 from articles.feeds.cli import feeds_cli
 from articles.related.api import bp as related_api
 from articles.related.index_store import IndexStore
+from articles.site_options_api import bp as site_api
+from articles.site_options_cli import sites_set
 from articles.synonyms.api import bp as synonyms_api
 from articles.widget import fast_lane
 from articles.widget.api import bp as widget_api
@@ -45,7 +47,6 @@ from service import csrf, db, errors, http, log_format
 from service.cli import keys_cli, sites_cli
 from service.config import TEMPLATE_DIR, load_settings
 from service.request_log import RequestLog
-from service.site_api import bp as site_api
 
 #: every blueprint the app serves, in registration order
 BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -85,6 +86,9 @@ CLI_GROUPS: tuple[AppGroup, ...] = (
     related_cli,
     backup_cli,
 )
+
+#: commands of a group defined below the layer that owns the group (they need the articles wing)
+sites_cli.add_command(sites_set)
 
 LOGGERS = ("service", "articles", "newsletter", "jobs", "admin", "recommender", "clinicreads")
 

@@ -41,7 +41,11 @@ def db_upgrade() -> None:
     "--origin", "origins", multiple=True, default=("http://127.0.0.1:8000", "http://localhost:8000"), show_default=True
 )
 def demo_load(topics: Path, slug: str, origins: tuple[str, ...]) -> None:
-    """Create the demo clinic and load MedlinePlus topics into it; loading twice changes nothing."""
+    """Create the demo clinic and load MedlinePlus topics into it; loading twice changes nothing.
+
+    Only what is missing is added (and the demo's untouched articles brought up to date): articles editors
+    edited or retired, and reader topics that exist, are left as they are.
+    """
     with database.new_session() as db:
         site = db.scalar(select(Site).where(Site.slug == slug)) or create_site(
             db,
@@ -54,13 +58,14 @@ def demo_load(topics: Path, slug: str, origins: tuple[str, ...]) -> None:
         )
         with updates.deferred(db, site):
             report, _ = load_topics(db, site, topics, lambda done: click.echo(f"{done} topics loaded", err=True))
-        created, updated, unchanged = load_topics_file(db, site)
+        created, updated, unchanged = load_topics_file(db, site, update_existing=False)
         seeded = seed_from_articles(db, site)
         db.commit()
         click.echo("updating the related lists (one refit)...", err=True)
         drain_site_fully(db, site)
         click.echo(
-            f"demo site {slug}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
+            f"demo site {slug}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.kept} kept as editors left them; "
             f"synonyms from 'Also called' names: {seeded['added']} added, {seeded['changed']} changed"
         )
         click.echo(f"reader topics: {created} created, {updated} updated, {unchanged} unchanged")

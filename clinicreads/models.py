@@ -6,6 +6,7 @@ import admin.models
 import articles.feeds.models
 import articles.models
 import articles.related.models
+import articles.related.scheduled
 import articles.synonyms.models
 import articles.widget.clicks
 import articles.widget.replays
@@ -24,6 +25,7 @@ MODEL_MODULES = (
     articles.feeds.models,
     articles.models,
     articles.related.models,
+    articles.related.scheduled,
     articles.synonyms.models,
     articles.widget.clicks,
     articles.widget.replays,

@@ -18,6 +18,8 @@ scheduler was down or restarting, or the host was suspended):
 - ``drain_related`` (every minute): coalesce, grace 30 s. The fallback of the ``flask related work`` worker
   (which normally empties the queue within seconds): queued related work is done even when no worker runs.
   A run stops after 45 s; what is left stays queued for the next one.
+- ``publish_scheduled`` (every minute): coalesce, grace 30 s. It queues every article whose time has come,
+  however long ago, so a late or missed run loses nothing and the next one is at most a minute away.
 - ``purge_pending_subscribers`` (hourly): coalesce, grace 30 min. Idempotent housekeeping; late is harmless
   and one run covers any number of missed ones.
 - ``import_subscribers`` (every minute): coalesce, grace 30 s. Queued imports wait in their table, not in the
@@ -118,6 +120,15 @@ DECLARED: tuple[JobSpec, ...] = (
         misfire_grace_time=30,
         coalesce=True,
         description="Update the related lists that writes queued (when no `flask related work` worker did).",
+    ),
+    JobSpec(
+        "publish_scheduled",
+        tasks.publish_scheduled,
+        "interval",
+        {"minutes": 1},
+        misfire_grace_time=30,
+        coalesce=True,
+        description="Queue articles whose scheduled publishing time has come, so they enter related lists.",
     ),
     JobSpec(
         "purge_pending_subscribers",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from articles.feeds.polling import poll_due_feeds
 from articles.related.pending import drain as drain_pending
+from articles.related.scheduled import queue_due
 from articles.related.updates import refit_all_sites
 from newsletter.confirmations import send_all_owed_confirmations
 from newsletter.digests import run as digest_run
@@ -57,3 +58,8 @@ def drain_related(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
 def import_subscribers(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     """The subscriber imports too large for a request, in the order they were asked for."""
     return run_queued_imports(db, now, config)
+
+
+def publish_scheduled(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    """Queue the articles whose scheduled publishing time has come; the drainer adds them to the lists."""
+    return {"queued_by_site": queue_due(db, now)}

@@ -209,14 +209,19 @@ def count_topics(db: Session, site: Site) -> int:
     return db.scalar(select(func.count()).select_from(ReaderTopic).where(ReaderTopic.site_id == site.id)) or 0
 
 
-def load_topics_file(db: Session, site: Site, path: Path = DEMO_READER_TOPICS) -> tuple[int, int, int]:
+def load_topics_file(
+    db: Session, site: Site, path: Path = DEMO_READER_TOPICS, update_existing: bool = True
+) -> tuple[int, int, int]:
     """Load a JSON list of topics (see :func:`load_topics`)."""
-    return load_topics(db, site, json.loads(path.read_text(encoding="utf-8")))
+    return load_topics(db, site, json.loads(path.read_text(encoding="utf-8")), update_existing)
 
 
-def load_topics(db: Session, site: Site, records: Sequence[Mapping[str, Any]]) -> tuple[int, int, int]:
-    """Create or update topics by name, in the records' order (the demo loader); a second load of the
-    same records changes nothing. Returns (created, updated, unchanged)."""
+def load_topics(
+    db: Session, site: Site, records: Sequence[Mapping[str, Any]], update_existing: bool = True
+) -> tuple[int, int, int]:
+    """Create or update topics by name, in the records' order; a second load of the same records changes
+    nothing. Without ``update_existing`` (the demo loader) a topic that exists is left as editors keep it and
+    counted as unchanged. Returns (created, updated, unchanged)."""
     existing = {t.name_key: t for t in site_reader_topics(db, site, active_only=False)}
     created = updated = unchanged = 0
     for position, record in enumerate(records):
@@ -225,7 +230,7 @@ def load_topics(db: Session, site: Site, records: Sequence[Mapping[str, Any]]) -
         if topic is None:
             save_topic(db, site, data)
             created += 1
-        elif parse_topic({}, topic) != data:
+        elif update_existing and parse_topic({}, topic) != data:
             save_topic(db, site, data, topic)
             updated += 1
         else:

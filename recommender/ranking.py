@@ -130,6 +130,7 @@ def _eligibility(source: Candidate, rules: Rules) -> Callable[[Candidate], bool]
             and not (c.canonical_url and c.canonical_url == source.canonical_url)
             and c.score <= rules.near_duplicate_threshold
             and c.status == "published"
+            and (c.published_at is None or c.published_at <= now)
             and c.site_id == source.site_id
             and c.id not in rules.blocks
             and not clashes.intersection(t.casefold() for t in c.tags)

@@ -21,6 +21,11 @@ DEFAULT_MEDICAL_DISCLAIMER = (
     " doctor or nurse. In an emergency, call your local emergency number."
 )
 
+#: the parts of an article compared when related links are found, in the order the settings page shows them
+FIELD_NAMES = ("title", "summary", "body", "tags", "categories")
+#: how much each part counts unless a site sets its own (the same values as the recommender's defaults)
+DEFAULT_FIELD_WEIGHTS: dict[str, float] = {"title": 2.0, "summary": 1.0, "body": 1.0, "tags": 0.2, "categories": 0.1}
+
 #: Per-site options and their defaults; stored in Site.settings, read with Site.setting().
 DEFAULT_SITE_SETTINGS: dict[str, Any] = {
     "digest_max_items": 5,
@@ -33,6 +38,7 @@ DEFAULT_SITE_SETTINGS: dict[str, Any] = {
     "related_min_evidence": {"label_min_peak": 0.02, "mention_bonus": 0.04},
     "related_diversity": None,  # MMR lambda (e.g. 0.8) or None for pure similarity order
     "related_reviewed_within_months": None,
+    "field_weights": DEFAULT_FIELD_WEIGHTS,  # recommender.fields: how much each part of an article counts
     "click_counting": False,
     "overwrite_editor_edits": False,
     "store_consent_ip": False,  # keep the sign-up IP address with a subscriber's consent record
@@ -60,7 +66,9 @@ class Site(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def setting(self, name: str) -> Any:
-        return (self.settings or {}).get(name, DEFAULT_SITE_SETTINGS[name])
+        default = DEFAULT_SITE_SETTINGS[name]
+        value = (self.settings or {}).get(name, default)
+        return dict(value) if isinstance(value, dict) else value
 
 
 def validate_slug(slug: str) -> str:

@@ -40,4 +40,6 @@ def apply_api_error(form: FlaskForm, err: ApiError, fallback: str = "") -> None:
 
 def _sentence(text: str) -> str:
     text = text.strip()
+    if text and text[-1] not in ".!?)":
+        text += "."
     return text[:1].upper() + text[1:] if text else text

@@ -1,5 +1,6 @@
-"""The dashboard: articles by status, the latest feed poll and the latest digest run, and a warning when the
-scheduler (which runs digests, feed checks, purges and refits for every site) is not running."""
+"""The dashboard: articles by status, subscribers and their growth, the latest feed poll and the latest digest
+run that sent mail, with times in the site's zone, and a warning when the scheduler (which runs digests, feed
+checks, purges and refits for every site) is not running."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from flask import render_template
 from admin.auth import require_editor
 from admin.blueprint import bp
 from admin.queries import latest_digest_run, latest_feed_poll, status_counts
+from admin.site_time import local_time
+from admin.subscriber_growth import subscriber_growth
 from articles.feeds.models import FeedPoll
 from jobs.health import NEVER_STARTED, scheduler_health
 from newsletter.digests.ledger import DigestRun
 from service import db as database
+from service.db import utcnow
 from service.sites import Site
 
 
@@ -29,23 +33,24 @@ class Panel:
     link: tuple[str, str]
 
 
-def _shown(value: object) -> object:
-    """A fact as the page prints it: times in UTC to the minute, a dash for nothing."""
+def _shown(value: object, site: Site) -> object:
+    """A fact as the page prints it: times in the site's zone to the minute, a dash for nothing."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M} UTC"
+        return local_time(value, site)
     return value
 
 
-def _facts(*pairs: tuple[str, object]) -> list[tuple[str, object]]:
-    return [(label, _shown(value)) for label, value in pairs]
+def _facts(site: Site, *pairs: tuple[str, object]) -> list[tuple[str, object]]:
+    return [(label, _shown(value, site)) for label, value in pairs]
 
 
-def feed_poll_panel(poll: FeedPoll | None) -> Panel:
+def feed_poll_panel(poll: FeedPoll | None, site: Site) -> Panel:
     facts = None
     if poll is not None:
         facts = _facts(
+            site,
             ("Finished at", poll.finished_at),
             ("Outcome", poll.outcome),
             ("Created", poll.created),
@@ -56,21 +61,26 @@ def feed_poll_panel(poll: FeedPoll | None) -> Panel:
     return Panel("Last feed import", facts, ("admin.feeds", "Feeds and their checks"))
 
 
-def digest_run_panel(run: DigestRun | None) -> Panel:
+def digest_run_panel(sent: DigestRun | None, latest: DigestRun | None, site: Site) -> Panel:
+    """The newest run that sent mail; the newest run of all when it is a later one that sent nothing."""
     facts = None
-    if run is not None:
+    if sent is not None:
         facts = _facts(
-            ("Started at", run.started_at),
-            ("Finished at", run.finished_at),
-            ("Due", run.due),
-            ("Sent", run.sent),
-            ("Skipped", run.skipped),
-            ("Failed", run.failed),
+            site,
+            ("Started at", sent.started_at),
+            ("Finished at", sent.finished_at),
+            ("Due", sent.due),
+            ("Sent", sent.sent),
+            ("Skipped", sent.skipped),
+            ("Failed", sent.failed),
         )
-    return Panel("Last digest run", facts, ("admin.digests", "Digest schedule and runs"))
+    if latest is not None and (sent is None or latest.id != sent.id):
+        note = f"{local_time(latest.started_at, site)}, sent nothing ({latest.due} due, {latest.failed} failed)"
+        facts = [*(facts or [("Sent mail", "never yet")]), ("Latest run", note)]
+    return Panel("Last digest run that sent mail", facts, ("admin.digests", "Digest schedule and runs"))
 
 
-def scheduler_warning(health: dict[str, Any]) -> str | None:
+def scheduler_warning(health: dict[str, Any], site: Site) -> str | None:
     """What the dashboard says when the scheduler is not running (None while it ticks on time)."""
     if not health["stale"]:
         return None
@@ -79,7 +89,7 @@ def scheduler_warning(health: dict[str, Any]) -> str | None:
             "No scheduler has run on this database yet: digests, feed checks, purges and nightly refits wait "
             "for “flask --app wsgi jobs run”."
         )
-    since = _shown(datetime.fromisoformat(health["since"]))
+    since = _shown(datetime.fromisoformat(health["since"]), site)
     return (
         f"The scheduler stopped since {since}: digests, feed checks, purges and nightly refits are not running "
         "until it is back."
@@ -91,11 +101,16 @@ def scheduler_warning(health: dict[str, Any]) -> str | None:
 def dashboard(site: Site) -> Any:
     db = database.session()
     counts = status_counts(db, site)
-    panels = [feed_poll_panel(latest_feed_poll(db, site)), digest_run_panel(latest_digest_run(db, site))]
+    panels = [
+        feed_poll_panel(latest_feed_poll(db, site), site),
+        digest_run_panel(latest_digest_run(db, site, sent_mail=True), latest_digest_run(db, site), site),
+    ]
     return render_template(
         "admin/dashboard.html",
         counts=counts,
         total=sum(counts.values()),
         panels=panels,
-        scheduler_warning=scheduler_warning(scheduler_health(db)),
+        scheduler_warning=scheduler_warning(scheduler_health(db), site),
+        growth=subscriber_growth(db, site, utcnow()),
+        zone=str(site.setting("default_time_zone") or "UTC"),
     )

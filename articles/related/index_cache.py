@@ -31,7 +31,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, or_, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from articles.models import Article, ArticleLabel
@@ -125,9 +125,12 @@ def _drop_unless_committed(db: Session, transaction: SessionTransaction) -> None
 
 
 def published_documents(db: Session, site_id: int, ids: list[int] | None = None) -> list[Document]:
-    """Published articles as recommender Documents (labels read in one query)."""
+    """Published articles as recommender Documents (labels read in one query); an article published for a
+    later moment is left out until then (``articles.related.scheduled``)."""
     query = select(Article.id, Article.title, Article.summary, Article.body_text).where(
-        Article.site_id == site_id, Article.status == "published"
+        Article.site_id == site_id,
+        Article.status == "published",
+        or_(Article.published_at.is_(None), Article.published_at <= utcnow()),  # scheduled ones enter on time
     )
     if ids is not None:
         query = query.where(Article.id.in_(ids))
@@ -166,11 +169,16 @@ def _labels(db: Session, ids: list[int]) -> dict[tuple[int, str], list[str]]:
     return out
 
 
-def _fit(docs: list[Document]) -> RelatedIndex | None:
+def site_field_weights(site: Site) -> dict[str, float]:
+    """The site's field weights (``recommender.fields``): its own setting, or the defaults."""
+    return {name: float(weight) for name, weight in site.setting("field_weights").items()}
+
+
+def _fit(docs: list[Document], site: Site) -> RelatedIndex | None:
     if len(docs) < 2:
         return None
     try:
-        return RelatedIndex().fit(docs)
+        return RelatedIndex(field_weights=site_field_weights(site)).fit(docs)
     except ValueError as exc:  # e.g. no term occurs in two documents yet
         log.info("index not fitted yet: %s", exc)
         return None
@@ -231,7 +239,7 @@ def fit_site_index(db: Session, site: Site, locked: LockedIndex | None = None) -
     """
     store = store_of(db)
     docs = published_documents(db, site.id)
-    index = _fit(docs)
+    index = _fit(docs, site)
     token = secrets.token_hex(8)
     mark = db.scalar(select(func.max(RelatedIndexLog.id)).where(RelatedIndexLog.site_id == site.id)) or 0
     locked = locked or lock_index(db, site)
@@ -265,7 +273,7 @@ def read_index(db: Session, site: Site) -> RelatedIndex | None:
         )
     ).one_or_none()
     if state is None:
-        return _with_site_synonyms(db, site, _fit(published_documents(db, site.id)))
+        return _with_site_synonyms(db, site, _fit(published_documents(db, site.id), site))
     key = _key(store, site.id)
     with _cache_lock:
         cached = _in_transaction(db).get(key) or _cache.get(key)
@@ -273,7 +281,7 @@ def read_index(db: Session, site: Site) -> RelatedIndex | None:
     if own is None:
         loaded = _load(db, site, state.token, state.log_mark, state.fitted_count)
         if loaded is None:
-            return _with_site_synonyms(db, site, _fit(published_documents(db, site.id)))
+            return _with_site_synonyms(db, site, _fit(published_documents(db, site.id), site))
         own = _own_copy(loaded)
         with _cache_lock:
             cached = _cache.get(key)

@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from articles.models import Article
-from articles.related import index_cache, stored_lists, updates
+from articles.related import index_cache, scheduled, stored_lists, updates
 from articles.related.models import RelatedIndexState, RelatedPending
 from service.sites import Site
 
@@ -171,6 +171,7 @@ def _refit_in_steps(db: Session, site: Site) -> int:
     covered = db.scalar(select(func.max(RelatedPending.id)).where(RelatedPending.site_id == site.id)) or 0
     db.commit()
     index = index_cache.fit_site_index(db, site)
+    scheduled.note_future(db, site.id)
     ids = list(db.scalars(select(Article.id).where(Article.site_id == site.id)))
     raw: dict[int, list[tuple[int, float]]] = {i: [] for i in ids}
     if index is not None:

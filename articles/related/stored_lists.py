@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
@@ -170,6 +170,11 @@ def _editor_rules(db: Session, ids: list[int]) -> dict[int, dict[str, list[int]]
     return out
 
 
+def _live() -> Any:
+    """Articles already published (one published for a later moment waits: ``articles.related.scheduled``)."""
+    return or_(Article.published_at.is_(None), Article.published_at <= utcnow())
+
+
 class FallbackPool:
     """The site's newest published articles, overall and per category, read once per batch of lists."""
 
@@ -194,7 +199,7 @@ class FallbackPool:
     def _published(self) -> Any:
         return (
             select(*_META_COLUMNS)
-            .where(Article.site_id == self._site.id, Article.status == "published")
+            .where(Article.site_id == self._site.id, Article.status == "published", _live())
             .order_by(Article.published_at.desc(), Article.id.desc())
         )
 
@@ -212,6 +217,7 @@ class FallbackPool:
             .where(
                 Article.site_id == self._site.id,
                 Article.status == "published",
+                _live(),
                 ArticleLabel.kind == "category",
                 ArticleLabel.name.in_(categories),
             )

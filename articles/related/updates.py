@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
-from articles.related import index_cache, stored_lists
+from articles.related import index_cache, scheduled, stored_lists
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList, RelatedPending
 from service.db import utcnow
 from service.errors import ApiError
@@ -64,6 +64,7 @@ def after_purge(db: Session, site: Site, article_id: int, showing: set[int]) -> 
 def update_around(db: Session, site: Site, article_ids: list[int], locked: index_cache.LockedIndex) -> None:
     """Recompute the lists of these (already logged) articles and of every article whose list they enter or leave."""
     index = locked.current()
+    scheduled.note_future(db, site.id, article_ids)
     affected: set[int] = set(article_ids)
     for article_id in article_ids:
         affected |= lists_showing(db, article_id)
@@ -102,6 +103,7 @@ def refit_site(db: Session, site: Site, locked: index_cache.LockedIndex | None =
     """Refit the site's index and rebuild every stored list from it (a write passes the lock it holds)."""
     started = time.perf_counter()
     index = index_cache.fit_site_index(db, site, locked)
+    scheduled.note_future(db, site.id)
     ids = list(db.scalars(select(Article.id).where(Article.site_id == site.id)))
     raw: dict[int, list[tuple[int, float]]] = {i: [] for i in ids}
     if index is not None:

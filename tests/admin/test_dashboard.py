@@ -3,6 +3,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -140,3 +141,72 @@ def test_scheduler_health_gives_each_jobs_last_success(app: Flask) -> None:
         "last_status": "error",
     }
     assert jobs["send_due_digests"] == {"last_success": None, "last_run": None, "last_status": None}
+
+
+def _run(app: Flask, started_at: datetime, due: int, sent: int) -> None:
+    with app.app_context(), database.new_session() as db:
+        site = site_by_slug(db, "clinic-a")
+        db.add(DigestRun(site_id=site.id, started_at=started_at, due=due, sent=sent, skipped=0, failed=0, reasons={}))
+        db.commit()
+
+
+def _set_zone(app: Flask, zone: str) -> None:
+    with app.app_context(), database.new_session() as db:
+        site = site_by_slug(db, "clinic-a")
+        site.settings = {**(site.settings or {}), "default_time_zone": zone}
+        db.commit()
+
+
+def test_the_last_run_that_sent_mail_is_shown_in_the_sites_zone_beside_a_later_empty_one(
+    client: FlaskClient, editor_a: Account, app: Flask
+) -> None:
+    _set_zone(app, "America/Chicago")
+    _run(app, datetime(2026, 7, 1, 13, 0, 5, 123456, tzinfo=UTC), due=30, sent=30)
+    _run(app, datetime(2026, 7, 1, 14, 0, tzinfo=UTC), due=0, sent=0)
+    sign_in(client, editor_a)
+    body = client.get(DASHBOARD).get_data(as_text=True)
+    assert "Last digest run that sent mail" in body
+    assert "<dt>Started at</dt><dd>2026-07-01 08:00 CDT</dd>" in body and "<dt>Sent</dt><dd>30</dd>" in body
+    assert "<dt>Latest run</dt><dd>2026-07-01 09:00 CDT, sent nothing (0 due, 0 failed)</dd>" in body
+    assert "Times are in America/Chicago" in body
+    assert "123456" not in body and "13:00" not in body
+
+
+def test_subscriber_counts_by_status_and_their_growth(client: FlaskClient, editor_a: Account, app: Flask) -> None:
+    from datetime import timedelta
+
+    from newsletter.models import Subscriber
+    from service.db import utcnow
+
+    now = utcnow()
+    ages = {  # (status, days since sign-up, days since confirmation, days since unsubscribing)
+        "a": ("confirmed", 2, 1, None),
+        "b": ("confirmed", 20, 19, None),
+        "c": ("confirmed", 100, 99, None),
+        "d": ("pending", 1, None, None),
+        "e": ("unsubscribed", 60, 59, 3),
+    }
+    with app.app_context(), database.new_session() as db:
+        site = site_by_slug(db, "clinic-a")
+        for name, (status, signed, confirmed, left) in ages.items():
+            db.add(
+                Subscriber(
+                    site_id=site.id,
+                    email=f"{name}@example.org",
+                    email_hash=name * 64,
+                    status=status,
+                    created_at=now - timedelta(days=signed),
+                    confirmed_at=now - timedelta(days=confirmed) if confirmed is not None else None,
+                    unsubscribed_at=now - timedelta(days=left) if left is not None else None,
+                )
+            )
+        db.commit()
+    sign_in(client, editor_a)
+    body = client.get(DASHBOARD).get_data(as_text=True)
+    stats = re.findall(r'<span class="stat-number">(\d+)</span>\s*<span class="stat-label">(\w+)</span>', body)
+    assert ("3", "Confirmed") in stats and ("1", "Pending") in stats and ("1", "Unsubscribed") in stats
+    assert ("0", "Bounced") in stats
+    assert '<tr><th scope="row">Signed up</th><td>+2</td><td>+3</td></tr>' in body
+    assert '<tr><th scope="row">Confirmed</th><td>+1</td><td>+2</td></tr>' in body
+    assert '<tr><th scope="row">Unsubscribed</th><td>−1</td><td>−1</td></tr>' in body
+    assert '<tr><th scope="row">Net confirmed</th><td>+0</td><td>+1</td></tr>' in body

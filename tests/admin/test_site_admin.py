@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from articles.models import Article
 from service import db as database
-from service.sites import Site
+from service.sites import DEFAULT_FIELD_WEIGHTS, Site
 from tests.admin.conftest import Account, post_form, sign_in
 from tests.conftest import SiteWithKey, article_payload
 
@@ -134,3 +135,22 @@ def test_admin_adds_and_disables_an_editor(client: FlaskClient, admin_a: Account
     post_form(client, f"/admin/clinic-a/editors/{editor_id}/disable", {}, token_from="/admin/clinic-a/editors")
     assert other.get("/admin/clinic-a/").status_code == 302  # their session ended
     assert sign_in(app.test_client(), newcomer).status_code == 401
+
+
+def test_settings_page_compares_field_weights_on_one_article(
+    client: FlaskClient, admin_a: Account, app: Flask, site_a: SiteWithKey
+) -> None:
+    from tests.articles.test_related_index import load_demo_topics
+
+    load_demo_topics(app, site_a.slug, 30)
+    with app.app_context(), database.new_session() as db:
+        article_id = db.scalar(select(Article.id).where(Article.title == "Abdominal Pain"))
+    sign_in(client, admin_a)
+    weights = "try_title=8&try_summary=1&try_body=0&try_tags=5&try_categories=5"
+    page = client.get(f"{SETTINGS}?try_article={article_id}&{weights}").get_data(as_text=True)
+    assert "<h3>Now</h3>" in page and "<h3>With these weights</h3>" in page
+    assert 'class="trial-new"' in page, "these weights bring other articles in"
+    assert _site(app).setting("field_weights") == DEFAULT_FIELD_WEIGHTS, "trying saves nothing"
+    bad = client.get(f"{SETTINGS}?try_article={article_id}&try_title=0.5").get_data(as_text=True)
+    assert "The title weight is 0 (left out) or at least 1: it multiplies word counts." in bad
+    assert "With these weights" not in bad

@@ -140,7 +140,7 @@ def test_missing_title_is_422(client: FlaskClient, site_a: SiteWithKey) -> None:
     del payload["title"]
     response = post(client, site_a, payload)
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"]["title"] == "Field required"
+    assert response.get_json()["error"]["fields"]["title"] == "required: enter a value"
 
 
 def test_body_must_be_an_object(client: FlaskClient, site_a: SiteWithKey) -> None:

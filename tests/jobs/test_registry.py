@@ -26,6 +26,7 @@ def test_declared_jobs_are_well_formed() -> None:
         "poll_feeds",
         "refit_indexes",
         "drain_related",
+        "publish_scheduled",
         "purge_pending_subscribers",
         "import_subscribers",
     ]
@@ -58,6 +59,7 @@ def test_declared_schedules() -> None:
         "poll_feeds": ("interval", {"minutes": 1}, 30, True),
         "refit_indexes": ("cron", {"hour": 3, "minute": 30}, 3 * 60 * 60, True),
         "drain_related": ("interval", {"minutes": 1}, 30, True),
+        "publish_scheduled": ("interval", {"minutes": 1}, 30, True),
         "purge_pending_subscribers": ("interval", {"hours": 1}, 30 * 60, True),
         "import_subscribers": ("interval", {"minutes": 1}, 30, True),
     }

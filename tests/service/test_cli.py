@@ -65,3 +65,38 @@ def test_demo_load_twice_changes_nothing(runner: FlaskCliRunner, client, tmp_pat
     seeded = {s["phrase"]: (s["means"], s["source"]) for s in synonyms["items"]}
     assert seeded["Glycohemoglobin"] == ("A1C", "also_called")
     assert "synonyms from 'Also called' names: 0 added, 0 changed" in second.output
+
+
+def test_demo_load_keeps_what_editors_edited_retired_or_removed(runner: FlaskCliRunner, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    topics = small_topics(tmp_path)
+    assert runner.invoke(args=["demo", "load", "--topics", str(topics)]).exit_code == 0
+    plain = runner.invoke(args=["keys", "create", "demo", "--scope", "content"]).output.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {plain}"}
+    items = client.get("/api/v1/articles?limit=200", headers=headers).get_json()["items"]
+    by_title = {a["title"]: a for a in items}
+    edited, retired, purged = by_title["A1C"], by_title[sorted(by_title)[1]], by_title[sorted(by_title)[2]]
+    assert (
+        client.patch(f"/api/v1/articles/{edited['id']}", json={"title": "A1C blood test"}, headers=headers).status_code
+        == 200
+    )
+    assert client.delete(f"/api/v1/articles/{retired['id']}", headers=headers).status_code == 200
+    assert client.delete(f"/api/v1/articles/{purged['id']}?purge=true", headers=headers).status_code == 204
+    topic_list = client.get("/api/v1/topics", headers=headers).get_json()["items"]
+    first_topic = topic_list[0]
+    renamed = client.patch(
+        f"/api/v1/topics/{first_topic['id']}", json={"description": "Our own words."}, headers=headers
+    )
+    assert renamed.status_code == 200, renamed.get_json()
+
+    again = runner.invoke(args=["demo", "load", "--topics", str(topics)])
+    assert again.exit_code == 0, again.output
+    assert "1 created, 0 updated, 22 unchanged, 2 kept as editors left them" in again.output
+    assert "reader topics: 0 created, 0 updated, 30 unchanged" in again.output
+    after = {a["id"]: a for a in client.get("/api/v1/articles?limit=200", headers=headers).get_json()["items"]}
+    assert after[edited["id"]]["title"] == "A1C blood test"
+    assert after[retired["id"]]["status"] == "retired"
+    assert purged["id"] not in after and purged["url"] in {a["url"] for a in after.values()}, "the missing one is added"
+    topic_after = next(
+        t for t in client.get("/api/v1/topics", headers=headers).get_json()["items"] if t["id"] == first_topic["id"]
+    )
+    assert topic_after["description"] == "Our own words."
