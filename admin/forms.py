@@ -149,6 +149,16 @@ class PinForm(FlaskForm):
     )
 
 
+class HostAliasesForm(FlaskForm):
+    host_aliases = TextAreaField(
+        "Host aliases",
+        description=(
+            "One a line: a host your pages are also served from, an equals sign, and the host your articles are"
+            " imported with, e.g. staging.yourclinic.example = www.yourclinic.example"
+        ),
+    )
+
+
 class EditorForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter an email address."), Email("Enter a valid email.")])
     name = StringField("Name", validators=[Length(max=200)])

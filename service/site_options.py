@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from service.errors import ApiError
+from service.host_aliases import check_host_aliases
 from service.sites import DEFAULT_SITE_SETTINGS, Site
 
 WEBSITE_URL_MAX = 2000
@@ -65,6 +66,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "medical_disclaimer": check_medical_disclaimer,
     "privacy_url": check_website_url,
     "default_time_zone": check_default_time_zone,
+    "host_aliases": check_host_aliases,
 }
 
 
