@@ -139,17 +139,25 @@ class ReaderTopicForm(FlaskForm):
 
 
 class PinForm(FlaskForm):
-    target_id = StringField(
-        "Article number",
-        validators=[
-            DataRequired("Enter an article number."),
-            Regexp(r"^\d{1,10}$", message="Enter a number, e.g. 42."),
-        ],
-        description="The number shown in the articles list.",
+    title = StringField(
+        "Article title",
+        validators=[DataRequired("Enter an article's title, or part of it."), Length(max=500)],
+        description="Type part of the title and choose the article.",
     )
 
 
-class HostAliasesForm(FlaskForm):
+class WidgetOptionsForm(FlaskForm):
+    widget_limit = StringField(
+        "Links shown",
+        validators=[
+            DataRequired("Enter a number of links."),
+            Regexp(r"^\s*\d{1,2}\s*$", message="Enter a whole number of links from 1 to 20."),
+        ],
+        description=(
+            "How many related links the widget shows when the page does not set data-limit (1 to 20)."
+            " The related-links pages mark where it cuts off."
+        ),
+    )
     host_aliases = TextAreaField(
         "Host aliases",
         description=(

@@ -60,6 +60,15 @@ def check_default_time_zone(value: Any) -> str:
     return value.strip()
 
 
+def check_widget_limit(value: Any) -> int:
+    """How many links a widget shows when the page does not say: a whole number from 1 to 20."""
+    if type(value) is str and value.strip().isdigit():
+        value = int(value.strip())
+    if type(value) is not int or not 1 <= value <= 20:
+        raise ValueError("Enter a whole number of links from 1 to 20.")
+    return value
+
+
 #: the options editors may set, each with its checker
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "website_url": check_website_url,
@@ -67,6 +76,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "privacy_url": check_website_url,
     "default_time_zone": check_default_time_zone,
     "host_aliases": check_host_aliases,
+    "widget_limit": check_widget_limit,
 }
 
 

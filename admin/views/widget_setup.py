@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from admin.auth import require_editor
 from admin.blueprint import bp
-from admin.forms import HostAliasesForm
+from admin.forms import WidgetOptionsForm
 from articles.widget.page_check import check_page
 from articles.widget.pages import embed_snippet
 from articles.widget.raw_reads import Reader
@@ -18,13 +18,12 @@ from service.host_aliases import alias_lines
 from service.site_options import apply_options, validate_options
 from service.sites import Site
 
-DEFAULT_LIMIT = 4
 PAGE_ADDRESS_MAX = 2000
 
 
-def _page(site: Site, form: HostAliasesForm, status: int = 200) -> Any:
+def _page(site: Site, form: WidgetOptionsForm, status: int = 200) -> Any:
     address = request.args.get("page", "").strip()[:PAGE_ADDRESS_MAX]
-    limit = request.args.get("limit", DEFAULT_LIMIT, type=int) or DEFAULT_LIMIT
+    limit = request.args.get("limit", type=int) or int(site.setting("widget_limit"))
     limit = min(max(limit, 1), 20)
     result = None
     if address:
@@ -44,22 +43,28 @@ def _page(site: Site, form: HostAliasesForm, status: int = 200) -> Any:
 @bp.get("/<site>/widget")
 @require_editor()
 def widget_setup(site: Site) -> Any:
-    return _page(site, HostAliasesForm(data={"host_aliases": alias_lines(site.setting("host_aliases") or {})}))
+    initial = {
+        "widget_limit": str(site.setting("widget_limit")),
+        "host_aliases": alias_lines(site.setting("host_aliases") or {}),
+    }
+    return _page(site, WidgetOptionsForm(data=initial))
 
 
-@bp.post("/<site>/widget/aliases")
+@bp.post("/<site>/widget/options")
 @require_editor("admin")
-def widget_aliases(site: Site) -> Any:
-    form = HostAliasesForm()
+def widget_options(site: Site) -> Any:
+    form = WidgetOptionsForm()
     if not form.validate_on_submit():
         return _page(site, form, 422)
     db = database.session()
     try:
-        apply_options(site, validate_options({"host_aliases": form.host_aliases.data or ""}))
+        values = {"widget_limit": (form.widget_limit.data or "").strip(), "host_aliases": form.host_aliases.data or ""}
+        apply_options(site, validate_options(values))
     except ApiError as err:
         db.rollback()
-        form.host_aliases.errors = [str(message) for message in err.fields.values()] or [err.message]
+        for name, message in err.fields.items():
+            form[name].errors = [str(message)]
         return _page(site, form, err.status)
     db.commit()
-    flash("Host aliases saved.", "success")
+    flash("Widget options saved.", "success")
     return redirect(url_for("admin.widget_setup", site=site.slug))

@@ -76,6 +76,8 @@ class Source:
     title: str
     url: str
     version: str | None
+    #: how many links the site's widget shows when the page does not say (site option ``widget_limit``)
+    default_limit: int = field(default=int(DEFAULT_SITE_SETTINGS["widget_limit"]), compare=False)
     #: how it was asked for, and its stored items (None: not fetched, this process knew the version)
     lookup: tuple[Any, ...] = field(default=(), compare=False)
     items: list[dict[str, Any]] | None = field(default=None, compare=False, repr=False)
@@ -138,6 +140,10 @@ def _rows_on_canonical_host(reader: Reader, slug: str, lookup: tuple[Any, ...]) 
     return reader.rows(_BY_KEY, slug=slug, key=key, known=known_versions.get(lookup))
 
 
+def _widget_limit(value: Any) -> int:
+    return value if type(value) is int and 1 <= value <= 20 else int(DEFAULT_SITE_SETTINGS["widget_limit"])
+
+
 def _pick(rows: list[Any], canonical: str | None) -> Any:
     """The published row, preferring an exact canonical URL match; else any row (reported as not served)."""
     return min(rows, key=lambda r: (r[6] != "published", r[5] != canonical, r[3]))
@@ -173,6 +179,7 @@ def find_source(reader: Reader, slug: str, *, url: str | None = None, article_id
         title=title,
         url=canonical,
         version=version,
+        default_limit=_widget_limit(settings.get("widget_limit")),
         lookup=lookup,
         items=json_value(items) if items is not None else None,
     )

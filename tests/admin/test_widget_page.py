@@ -13,8 +13,8 @@ from tests.conftest import SiteWithKey
 PAGE = "/admin/clinic-a/widget"
 
 
-def check(client: FlaskClient, address: str, limit: int = 4) -> str:
-    response = client.get(PAGE, query_string={"page": address, "limit": limit})
+def check(client: FlaskClient, address: str, limit: int | None = None) -> str:
+    response = client.get(PAGE, query_string={"page": address, **({"limit": limit} if limit else {})})
     assert response.status_code == 200
     return html.unescape(response.get_data(as_text=True))
 
@@ -69,7 +69,10 @@ def test_admin_sets_host_aliases_and_the_tester_uses_them(
     load_corpus(client, site_a)
     sign_in(client, admin_a)
     answer = post_form(
-        client, PAGE + "/aliases", {"host_aliases": "Staging.Clinic-A.example = clinic-a.example\n"}, PAGE
+        client,
+        PAGE + "/options",
+        {"widget_limit": "4", "host_aliases": "Staging.Clinic-A.example = clinic-a.example\n"},
+        PAGE,
     )
     assert answer.status_code == 302
     body = check(client, "https://staging.clinic-a.example/articles/knee-pain")
@@ -78,7 +81,9 @@ def test_admin_sets_host_aliases_and_the_tester_uses_them(
     assert related(client, "clinic-a", "https://staging.clinic-a.example/articles/knee-pain").status_code == 200
     assert "staging.clinic-a.example = clinic-a.example" in html.unescape(client.get(PAGE).get_data(as_text=True))
 
-    bad = post_form(client, PAGE + "/aliases", {"host_aliases": "staging.clinic-a.example\nno equals"}, PAGE)
+    bad = post_form(
+        client, PAGE + "/options", {"widget_limit": "4", "host_aliases": "staging.clinic-a.example\nno equals"}, PAGE
+    )
     assert bad.status_code == 422
     assert "Line 1: write the alias, an equals sign and the canonical host." in bad.get_data(as_text=True)
     settings = client.get("/api/v1/site/settings", headers=site_a.headers).get_json()["settings"]
@@ -88,8 +93,10 @@ def test_admin_sets_host_aliases_and_the_tester_uses_them(
 def test_only_administrators_change_aliases(client: FlaskClient, editor_a: Account, site_a: SiteWithKey) -> None:
     sign_in(client, editor_a)
     body = client.get(PAGE).get_data(as_text=True)
-    assert "Save host aliases" not in body
-    answer = post_form(client, PAGE + "/aliases", {"host_aliases": "a.clinic-a.example = clinic-a.example"}, PAGE)
+    assert "Save widget options" not in body
+    answer = post_form(
+        client, PAGE + "/options", {"widget_limit": "4", "host_aliases": "a.clinic-a.example = clinic-a.example"}, PAGE
+    )
     assert answer.status_code == 403
     settings = client.get("/api/v1/site/settings", headers=site_a.headers).get_json()["settings"]
     assert settings["host_aliases"] == {}
@@ -98,3 +105,22 @@ def test_only_administrators_change_aliases(client: FlaskClient, editor_a: Accou
 def test_other_sites_editors_are_refused(client: FlaskClient, admin_b: Account, site_a: SiteWithKey) -> None:
     sign_in(client, admin_b)
     assert client.get(PAGE).status_code == 403
+
+
+def test_admin_sets_the_widget_limit_that_the_widget_and_tester_follow(
+    client: FlaskClient, admin_a: Account, site_a: SiteWithKey
+) -> None:
+    load_corpus(client, site_a)
+    sign_in(client, admin_a)
+    assert len(related(client, "clinic-a", url_of("knee-pain")).get_json()["items"]) == 4
+    for bad in ("0", "21", "three"):
+        answer = post_form(client, PAGE + "/options", {"widget_limit": bad, "host_aliases": ""}, PAGE)
+        assert answer.status_code == 422
+        assert "Enter a whole number of links from 1 to 20." in html.unescape(answer.get_data(as_text=True))
+    assert post_form(client, PAGE + "/options", {"widget_limit": "2", "host_aliases": ""}, PAGE).status_code == 302
+    # a page without data-limit now gets two links, through the fast lane, the Flask view and the fragment
+    assert len(related(client, "clinic-a", url_of("knee-pain")).get_json()["items"]) == 2
+    assert len(related(client, "clinic-a", url_of("knee-pain"), limit=3).get_json()["items"]) == 3
+    fragment = client.get("/widget/clinic-a/related", query_string={"url": url_of("knee-pain")})
+    assert fragment.get_data(as_text=True).count("<li>") == 2
+    assert "readers see 2 links" in check(client, url_of("knee-pain"))

@@ -48,8 +48,8 @@ def test_url_tester_and_host_alias(clinic: Flask, live_server: LiveServer, page:
 
     page.get_by_role("textbox", name="Host aliases").fill("staging.clinic-a.example = clinic-a.example")
     with page.expect_navigation():
-        page.get_by_role("button", name="Save host aliases").click()
-    assert "Host aliases saved." in page.locator(".flashes").inner_text()
+        page.get_by_role("button", name="Save widget options").click()
+    assert "Widget options saved." in page.locator(".flashes").inner_text()
 
     page.get_by_label("Page address", exact=True).fill(STAGING)
     with page.expect_navigation():

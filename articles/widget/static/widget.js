@@ -6,7 +6,8 @@
    <link rel="canonical">, else the address bar. Pages on a staging or www variant of the imported host find
    their article once that host is a host alias (admin "Widget" page, where "Test a page address" shows
    what a page would get and why). The page's origin must be allowed in the admin "Site settings".
-   Options: data-limit="1..20" (4), data-heading="..." ("You Might Also Enjoy"), data-layout="list|cards".
+   Options: data-limit="1..20" (default: the site's number of links, 4 unless changed),
+   data-heading="..." ("You Might Also Enjoy"), data-layout="list|cards".
    Problems are told once per block with console.warn, naming the fix.
    No dependencies; article data only ever reaches the page through textContent and checked attributes. */
 (function (w, d) {
@@ -107,15 +108,16 @@
     }, function () { return "the service at " + base + " could not be reached"; });
   }
   function load(box) {
-    var site = box.getAttribute("data-site") || "", limit = parseInt(box.getAttribute("data-limit"), 10) || 4, warned = 0,
+    var site = box.getAttribute("data-site") || "", limit = parseInt(box.getAttribute("data-limit"), 10), warned = 0,
       url = pageUrl(box);
     function fail(why) {
       if (!warned++) w.console && console.warn("Clinic Reads: no related articles shown for site '" + site + "': " + why);
     }
     if (!site || !w.fetch) return fail(site ? "this browser has no fetch()" : "data-site is missing");
     if (!web(url)) return fail("the page address " + url + " is not an http(s) URL: set data-url to the article's URL");
-    fetch(base + "api/v1/sites/" + encodeURIComponent(site) + "/related?limit=" + Math.min(Math.max(limit, 1), 20) +
-      "&url=" + encodeURIComponent(url), { credentials: "omit" })
+    // without data-limit the site's own number of links applies (admin "Widget" page)
+    fetch(base + "api/v1/sites/" + encodeURIComponent(site) + "/related?" +
+      (limit ? "limit=" + Math.min(Math.max(limit, 1), 20) + "&" : "") + "url=" + encodeURIComponent(url), { credentials: "omit" })
       .then(function (r) {
         if (r.status != 200) return refused(r, url, site).then(function (why) { throw new Error(why); });
         return r.json().then(function (data) { render(box, data); });
