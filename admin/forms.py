@@ -170,13 +170,31 @@ class ReaderTopicForm(FlaskForm):
 
 
 class PinForm(FlaskForm):
-    target_id = StringField(
-        "Article number",
+    title = StringField(
+        "Article title",
+        validators=[DataRequired("Enter an article's title, or part of it."), Length(max=500)],
+        description="Type part of the title and choose the article.",
+    )
+
+
+class WidgetOptionsForm(FlaskForm):
+    widget_limit = StringField(
+        "Links shown",
         validators=[
-            DataRequired("Enter an article number."),
-            Regexp(r"^\d{1,10}$", message="Enter a number, e.g. 42."),
+            DataRequired("Enter a number of links."),
+            Regexp(r"^\s*\d{1,2}\s*$", message="Enter a whole number of links from 1 to 20."),
         ],
-        description="The number shown in the articles list.",
+        description=(
+            "How many related links the widget shows when the page does not set data-limit (1 to 20)."
+            " The related-links pages mark where it cuts off."
+        ),
+    )
+    host_aliases = TextAreaField(
+        "Host aliases",
+        description=(
+            "One a line: a host your pages are also served from, an equals sign, and the host your articles are"
+            " imported with, e.g. staging.yourclinic.example = www.yourclinic.example"
+        ),
     )
 
 

@@ -117,3 +117,28 @@ def latest_digest_run(db: Session, site: Site, sent_mail: bool = False) -> Diges
     if sent_mail:
         query = query.where(DigestRun.sent > 0)
     return db.scalar(query.order_by(DigestRun.id.desc()).limit(1))
+
+
+#: how many titles the pin search offers
+PIN_CHOICES = 10
+
+
+def title_candidates(db: Session, site: Site, q: str, exclude: set[int], limit: int = PIN_CHOICES) -> list[Article]:
+    """Published articles whose title holds ``q`` (any case): titles starting with it first, then shorter ones."""
+    text = q.strip().lower()
+    if not text:
+        return []
+    title = func.lower(Article.title)
+    query = (
+        select(Article)
+        .where(
+            Article.site_id == site.id,
+            Article.status == "published",
+            title.like(f"%{_escape_like(text)}%", escape="\\"),
+            Article.id.not_in(exclude) if exclude else Article.id.is_not(None),
+        )
+        .order_by(case((title.like(f"{_escape_like(text)}%", escape="\\"), 0), else_=1), func.length(Article.title))
+        .order_by(Article.title, Article.id)
+        .limit(limit)
+    )
+    return list(db.scalars(query))

@@ -38,7 +38,7 @@ def queue_whole_site(db: Session, site: Site) -> None:
 def apply_checked(db: Session, site: Site, clean: Mapping[str, Any]) -> set[str]:
     """Store checked option values and queue what they change; returns the names that changed. Flushes."""
     changed = apply_options(site, clean)
-    effects = {OPTIONS[name].lists for name in changed}
+    effects = {OPTIONS[name].lists for name in changed if name in OPTIONS}
     if "refit" in effects:
         db.execute(delete(RelatedIndexState).where(RelatedIndexState.site_id == site.id))
     if effects & {"refit", "recompute"}:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from service.errors import ApiError
+from service.host_aliases import check_host_aliases
 from service.sites import DEFAULT_FIELD_WEIGHTS, DEFAULT_SITE_SETTINGS, FIELD_NAMES, Site
 
 WEBSITE_URL_MAX = 2000
@@ -214,6 +215,15 @@ def check_default_time_zone(value: Any) -> str:
     return value.strip()
 
 
+def check_widget_limit(value: Any) -> int:
+    """How many links a widget shows when the page does not say: a whole number from 1 to 20."""
+    if type(value) is str and value.strip().isdigit():
+        value = int(value.strip())
+    if type(value) is not int or not 1 <= value <= 20:
+        raise ValueError("Enter a whole number of links from 1 to 20.")
+    return value
+
+
 @dataclass(frozen=True)
 class Option:
     """One editable per-site option: its checker, a label and the help text shown beside it."""
@@ -309,7 +319,13 @@ OPTIONS: dict[str, Option] = {
 }
 
 #: the options editors may set, each with its checker
-CHECKS: dict[str, Callable[[Any], Any]] = {name: option.check for name, option in OPTIONS.items()}
+#: options set on the Widget page rather than the settings page
+WIDGET_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "host_aliases": check_host_aliases,
+    "widget_limit": check_widget_limit,
+}
+
+CHECKS: dict[str, Callable[[Any], Any]] = {name: option.check for name, option in OPTIONS.items()} | WIDGET_CHECKS
 
 
 def validate_options(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -342,4 +358,4 @@ def apply_options(site: Site, clean: Mapping[str, Any]) -> set[str]:
 
 def options_view(site: Site) -> dict[str, Any]:
     """The current value of every editable option (defaults filled in)."""
-    return {name: site.setting(name) for name in OPTIONS}
+    return {name: site.setting(name) for name in CHECKS}

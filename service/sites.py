@@ -47,6 +47,8 @@ DEFAULT_SITE_SETTINGS: dict[str, Any] = {
     "medical_disclaimer": DEFAULT_MEDICAL_DISCLAIMER,  # the footer of every digest
     "privacy_url": "",  # the clinic's privacy notice, linked from the sign-up form; empty: no link
     "default_time_zone": "UTC",  # IANA name for sign-ups whose browser sent none (or one unknown here)
+    "widget_limit": 4,  # links a widget shows when the page does not set data-limit; the related pages' cut-off
+    "host_aliases": {},  # {"staging.clinic.example": "www.clinic.example"}: the widget's lookup maps alias hosts
 }
 
 

@@ -14,6 +14,7 @@ from admin.views import (
     subscribers,
     synonyms,
     topics,
+    widget_setup,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "subscribers",
     "synonyms",
     "topics",
+    "widget_setup",
 ]

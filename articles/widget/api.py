@@ -34,12 +34,12 @@ from service.metrics import WIDGET_CACHE
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1/sites/<slug>")
 
-DEFAULT_LIMIT = 4
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=3600"
 
 
 def limit_arg() -> int:
-    return int_arg("limit", DEFAULT_LIMIT, 1, 20)
+    """The asked-for number of links, or 0 when none was asked for (then the site's ``widget_limit`` applies)."""
+    return int_arg("limit", 0, 1, 20)
 
 
 def url_arg() -> str:
@@ -135,6 +135,7 @@ def json_renderer(source: Source) -> Callable[[list[dict[str, Any]]], str]:
 
 
 def _answer(reader: Reader, source: Source, limit: int) -> Response:
+    limit = limit or source.default_limit
     etag = source.etag(limit, "j")
     response = not_modified(etag)
     if response is not None:

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from flask import Flask
 from werkzeug.http import parse_etags
 
-from articles.widget.api import CACHE_CONTROL, DEFAULT_LIMIT, json_renderer, rendered
+from articles.widget.api import CACHE_CONTROL, json_renderer, rendered
 from articles.widget.lookup import find_source
 from articles.widget.raw_reads import Reader, read_engine
 from service.http import whole_number
@@ -32,12 +32,12 @@ Answer = tuple[str, list[tuple[str, str]], bytes]
 
 
 def _args(environ: dict[str, Any]) -> tuple[str | None, int] | None:
-    """(url, limit) as the Flask view reads them, or None where the view would answer 400."""
+    """(url, limit) as the Flask view reads them (limit 0: none asked for), or None where the view answers 400."""
     query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     raw_limit = (query.get("limit") or [""])[0]
     number = whole_number(raw_limit)
     if raw_limit == "":
-        limit = DEFAULT_LIMIT
+        limit = 0  # the site's widget_limit
     elif number is not None and 1 <= number <= 20:
         limit = number
     else:
@@ -131,6 +131,7 @@ class FastLane:
                     if article_id is None
                     else find_source(reader, slug, article_id=int(article_id))
                 )
+                limit = limit or source.default_limit
                 etag = source.etag(limit, "j")
                 body = rendered(reader, source, limit, "j", json_renderer(source), self.app.config)
         except Exception:  # noqa: BLE001 - not an ordinary answer: Flask's view answers (and logs) it in full

@@ -24,6 +24,7 @@ from articles.related.models import RelatedList
 from articles.urls import InvalidUrl, canonicalize_url, url_key
 from articles.widget.raw_reads import Reader, json_value
 from service.errors import ApiError
+from service.host_aliases import resolve_key
 from service.sites import DEFAULT_SITE_SETTINGS, Site
 
 #: bump when the public answer's shape changes, so cached copies (ETags) are refreshed.
@@ -52,7 +53,7 @@ _SOURCE = (
 #: several canonical URLs can share a key (http vs https); at most a handful, the best is picked in Python.
 _BY_KEY = _SOURCE.where(Site.slug == bindparam("slug"), Article.url_key == bindparam("key")).limit(8)
 _BY_ID = _SOURCE.where(Site.slug == bindparam("slug"), Article.id == bindparam("article_id"))
-_SITE = select(Site.id, Site.allowed_origins).where(Site.slug == bindparam("slug"))
+_SITE = select(Site.id, Site.allowed_origins, Site.settings).where(Site.slug == bindparam("slug"))
 _ITEMS = select(RelatedList.items).where(RelatedList.article_id == bindparam("article_id"))
 
 
@@ -75,6 +76,8 @@ class Source:
     title: str
     url: str
     version: str | None
+    #: how many links the site's widget shows when the page does not say (site option ``widget_limit``)
+    default_limit: int = field(default=int(DEFAULT_SITE_SETTINGS["widget_limit"]), compare=False)
     #: how it was asked for, and its stored items (None: not fetched, this process knew the version)
     lookup: tuple[Any, ...] = field(default=(), compare=False)
     items: list[dict[str, Any]] | None = field(default=None, compare=False, repr=False)
@@ -124,6 +127,23 @@ def _canonical_or_none(url: str | None) -> str | None:
         return None
 
 
+def _rows_on_canonical_host(reader: Reader, slug: str, lookup: tuple[Any, ...]) -> list[Any]:
+    """The rows at the page's address on its canonical host when the page is on one of the site's host aliases.
+
+    Only asked when the address itself found no published article, so the ordinary read stays one query.
+    """
+    site = reader.rows(_SITE, slug=slug)
+    aliases = (json_value(site[0][2]) or {}).get("host_aliases") if site else None
+    key = resolve_key(lookup[1], aliases) if isinstance(aliases, dict) and aliases else None
+    if key is None:
+        return []
+    return reader.rows(_BY_KEY, slug=slug, key=key, known=known_versions.get(lookup))
+
+
+def _widget_limit(value: Any) -> int:
+    return value if type(value) is int and 1 <= value <= 20 else int(DEFAULT_SITE_SETTINGS["widget_limit"])
+
+
 def _pick(rows: list[Any], canonical: str | None) -> Any:
     """The published row, preferring an exact canonical URL match; else any row (reported as not served)."""
     return min(rows, key=lambda r: (r[6] != "published", r[5] != canonical, r[3]))
@@ -137,6 +157,8 @@ def find_source(reader: Reader, slug: str, *, url: str | None = None, article_id
     if url is not None:
         lookup: tuple[Any, ...] = (slug, page_key(url))
         rows = reader.rows(_BY_KEY, slug=slug, key=lookup[1], known=known_versions.get(lookup))
+        if not any(r[6] == "published" for r in rows):
+            rows = _rows_on_canonical_host(reader, slug, lookup) or rows
         what = "at this address"
     elif not 0 < (article_id or 0) <= MAX_ID:
         raise _not_found(reader, slug, f"with id {article_id}")
@@ -157,6 +179,7 @@ def find_source(reader: Reader, slug: str, *, url: str | None = None, article_id
         title=title,
         url=canonical,
         version=version,
+        default_limit=_widget_limit(settings.get("widget_limit")),
         lookup=lookup,
         items=json_value(items) if items is not None else None,
     )

@@ -86,6 +86,7 @@ def fragment(slug: str) -> Response:
     limit = limit_arg()
     with Reader() as reader:
         source = load_source(reader, slug)
+        limit = limit or source.default_limit
         etag = source.etag(limit, "h")
         response = not_modified(etag)
         if response is not None:

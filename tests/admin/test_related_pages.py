@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from flask import Flask
@@ -62,7 +63,7 @@ def test_related_page_shows_scores_and_why_and_pins_and_blocks(
     body = client.get(page_path).get_data(as_text=True)
     titles = _rows(body)
     assert titles[0] in ("Knee replacement surgery", "Arthritis of the knee") and "Sleeping well" not in titles[:3]
-    assert '<ul class="terms"><li>' in body and re.search(r'<td class="num">0\.\d\d</td>', body)
+    assert "Similar because of " in body and re.search(r'<td class="num">0\.\d\d</td>', body)
 
     hip = ids["hip-pain"]
     pinned = post_form(client, f"{page_path}/pin/{hip}/add", {}, token_from=page_path)
@@ -81,24 +82,78 @@ def test_related_page_shows_scores_and_why_and_pins_and_blocks(
     assert surgery in _order(app, knee) and _order(app, knee)[0] != hip
 
 
-def test_pin_by_number_validates(
+def test_pin_by_title_with_choices(
     client: FlaskClient, editor_a: Account, site_a: SiteWithKey, site_b: SiteWithKey, app: Flask
 ) -> None:
     ids = add_topics(client, site_a)
-    other = client.post(
-        "/api/v1/articles", headers=site_b.headers, json=article_payload(url="https://clinic-b.example/x")
-    ).get_json()["id"]
+    client.post("/api/v1/articles", headers=site_b.headers, json=article_payload(url="https://clinic-b.example/x"))
     knee = ids["knee-pain"]
     page_path = f"/admin/clinic-a/articles/{knee}/related"
     sign_in(client, editor_a)
-    for bad, message in (("abc", "Enter a number"), (str(other), "no other article"), (str(knee), "no other article")):
-        response = post_form(client, f"{page_path}/pin", {"target_id": bad}, token_from=page_path)
-        assert response.status_code == 422 and message in response.get_data(as_text=True)
-        assert 'href="#target_id"' in response.get_data(as_text=True)
-    assert (
-        post_form(client, f"{page_path}/pin", {"target_id": str(ids["sleep"])}, token_from=page_path).status_code == 302
-    )
+
+    choices = client.get(f"{page_path}/pin-choices", query_string={"q": "KNEE"}).get_json()["items"]
+    # published titles holding the text, those starting with it first; never the article itself
+    assert [c["title"] for c in choices] == ["Knee replacement surgery", "Arthritis of the knee"]
+    assert client.get(f"{page_path}/pin-choices", query_string={"q": "k"}).get_json() == {"items": []}
+    assert client.get(f"{page_path}/pin-choices", query_string={"q": "neuropathic"}).get_json() == {"items": []}
+
+    for bad, message in (("", "Enter an article's title"), ("neuropathic", "No other published article's title")):
+        response = post_form(client, f"{page_path}/pin", {"title": bad}, token_from=page_path)
+        assert response.status_code == 422 and message in html.unescape(response.get_data(as_text=True))
+        assert 'href="#title"' in response.get_data(as_text=True)
+    # a partial title (no script needed) lists the matching articles, each with its own Pin button
+    partial = post_form(client, f"{page_path}/pin", {"title": "knee"}, token_from=page_path)
+    body = partial.get_data(as_text=True)
+    assert partial.status_code == 200 and "Several articles match" in body
+    assert "Pin Knee replacement surgery" in body and "Pin Arthritis of the knee" in body
+    assert _order(app, knee)[0] != ids["sleep"]
+
+    answer = post_form(client, f"{page_path}/pin", {"title": "  sleeping WELL "}, token_from=page_path)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"?done=pin-add-{ids['sleep']}")
     assert _order(app, knee)[0] == ids["sleep"]
+    body = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "You pinned “Sleeping well”." in body and f"/pin/{ids['sleep']}/remove" in body
+    again = client.get(f"{page_path}/pin-choices", query_string={"q": "sleep"}).get_json()
+    assert again == {"items": []}  # already pinned
+
+
+def test_pins_reorder_undo_cutoff_and_reasons(
+    client: FlaskClient, editor_a: Account, site_a: SiteWithKey, app: Flask
+) -> None:
+    ids = add_topics(client, site_a)
+    knee = ids["knee-pain"]
+    page_path = f"/admin/clinic-a/articles/{knee}/related"
+    sign_in(client, editor_a)
+    for slug in ("sleep", "hip-pain"):
+        post_form(client, f"{page_path}/pin/{ids[slug]}/add", {}, token_from=page_path)
+    assert _order(app, knee)[:2] == [ids["sleep"], ids["hip-pain"]]
+    moved = post_form(client, f"{page_path}/pin/{ids['hip-pain']}/move/up", {}, token_from=page_path)
+    assert moved.status_code == 302 and _order(app, knee)[:2] == [ids["hip-pain"], ids["sleep"]]
+    post_form(client, f"{page_path}/pin/{ids['hip-pain']}/move/up", {}, token_from=page_path)  # already first
+    assert _order(app, knee)[:2] == [ids["hip-pain"], ids["sleep"]]
+    post_form(client, f"{page_path}/pin/{ids['hip-pain']}/move/down", {}, token_from=page_path)
+    assert _order(app, knee)[:2] == [ids["sleep"], ids["hip-pain"]]
+
+    body = client.get(page_path).get_data(as_text=True)
+    assert body.count("Pinned by an editor") == 2 and "Similar because of" in body
+    assert "Move Sleeping well down" in body and "Move Sleeping well up" not in body
+    # the site shows 4 links by default: the line sits after the 4th row of the 4 links shown
+    rows = _rows(body)
+    assert len(rows) == 4 and 'id="cutoff"' not in body  # nothing beyond the widget's cut-off: no line
+    client.patch("/api/v1/site/settings", json={"widget_limit": 2}, headers=site_a.headers)
+    body = client.get(page_path).get_data(as_text=True)
+    assert "The widget stops here: readers see the 2 links above" in body
+    before, after = body.split('id="cutoff"')
+    assert _rows(before) == ["Sleeping well", "Hip pain"] and len(_rows(after)) == 2
+
+    blocked = post_form(client, f"{page_path}/block/{ids['knee-surgery']}/add", {}, token_from=page_path)
+    assert ids["knee-surgery"] not in _order(app, knee)
+    undo_page = client.get(blocked.headers["Location"]).get_data(as_text=True)
+    assert "You blocked “Knee replacement surgery”." in undo_page
+    undo = re.search(r'class="undo-bar" action="([^"]+)"', undo_page)
+    assert undo and undo.group(1).endswith(f"/block/{ids['knee-surgery']}/remove")
+    post_form(client, undo.group(1), {}, token_from=page_path)
+    assert ids["knee-surgery"] in _order(app, knee)
 
 
 def test_never_pair_rules_page(client: FlaskClient, editor_a: Account, site_a: SiteWithKey, app: Flask) -> None:

@@ -152,10 +152,11 @@ def test_block_renders_on_an_allowed_origin(
         == [""] * page.locator("[data-clinic-reads] img").count()
     )
     assert page.locator("#cr-style").count() == 1
-    # the served thumbnail shows; unreachable ones were swapped for the placeholder
+    # the served thumbnail shows; unreachable ones are removed, never replaced by a letter tile
     page.wait_for_function("() => document.querySelectorAll('.cr-w img').length == 1")
     assert page.locator(".cr-w img").get_attribute("src").endswith("/thumb.svg")
-    assert page.locator(".cr-w .cr-ph").count() == len(expected) - 1
+    assert page.locator(".cr-w .cr-ph").count() == 0
+    assert page.locator(".cr-w .cr-a").count() == len(expected)
     page.keyboard.press("Tab")  # the page's button
     page.keyboard.press("Tab")  # the first related link
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")

@@ -66,10 +66,20 @@ def test_fragment_is_an_accessible_landmark_of_links(client: FlaskClient, corpus
         assert item["title"] in page.text
     images = page.all("img")
     assert images and all(img["alt"] == "" and str(img["src"]).startswith("https://images.example/") for img in images)
-    placeholders = [attrs for attrs in page.all("span") if "cr-ph" in str(attrs.get("class"))]
-    assert len(images) + len(placeholders) == 3
-    assert all(p["aria-hidden"] == "true" for p in placeholders)
+    # an item without an image is text only: no letter tile or empty box beside it
+    assert len(images) == len([item for item in json_items["items"] if item["image"]]) < 3
+    assert not [attrs for attrs in page.all("span") if "cr-ph" in str(attrs.get("class"))]
+    assert section["class"] == "cr-w"
     assert "--cr-accent" in response.get_data(as_text=True) and ":focus-visible" in response.get_data(as_text=True)
+
+
+def test_fragment_without_images_is_a_compact_text_list(client: FlaskClient, site_a: SiteWithKey) -> None:
+    for slug, title in [("sleep-a", "Sleep and Naps"), ("sleep-b", "Sleep Hygiene"), ("sleep-c", "Sleep Apnoea")]:
+        post_article(client, site_a, slug, title, "Sleep through the night: bedtime, naps and snoring.", "Sleep")
+    page = parse(fragment(client, url_of("sleep-a")).get_data(as_text=True))
+    assert len(page.all("li")) == 2 and not page.all("img")
+    assert page.all("section")[0]["class"] == "cr-w cr-text"
+    assert not [attrs for attrs in page.all("span") if "cr-t" in str(attrs.get("class")).split()]
 
 
 def test_fragment_escapes_article_text(client: FlaskClient, site_a: SiteWithKey, corpus: dict[str, int]) -> None:
