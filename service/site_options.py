@@ -318,7 +318,6 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 
-#: the options editors may set, each with its checker
 #: options set on the Widget page rather than the settings page
 WIDGET_CHECKS: dict[str, Callable[[Any], Any]] = {
     "host_aliases": check_host_aliases,
