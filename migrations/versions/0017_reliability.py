@@ -4,7 +4,7 @@ The subscribers table is rebuilt on SQLite with AUTOINCREMENT (``service.migrati
 off around the migration, so the rebuild does not cascade into the tables that reference subscribers). The
 ids in use are kept; the next id is above the highest present when the migration runs.
 
-Revision ID: rel_reliability
+Revision ID: 0017_reliability
 Revises: 0016_key_scopes
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 import service.db
 
-revision = "rel_reliability"
+revision = "0017_reliability"
 down_revision = "0016_key_scopes"
 branch_labels = None
 depends_on = None

@@ -5,15 +5,15 @@ Each site's fitted TF-IDF index is kept in ``related_index_blobs`` (signed parts
 saved as files before are not carried over: each site's state row is removed, and the next write, drain or
 refit fits the site again.
 
-Revision ID: rebuild_index_blobs
-Revises: 0016_key_scopes
+Revision ID: 0018_index_blobs
+Revises: 0017_reliability
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "rebuild_index_blobs"
-down_revision = "0016_key_scopes"
+revision = "0018_index_blobs"
+down_revision = "0017_reliability"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """editors' workbench: scheduled publishing
 
-Revision ID: ed1_workbench
-Revises: 0016_key_scopes
+Revision ID: 0020_workbench
+Revises: 0019_subscriber_imports
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import service.db
 
-revision = "ed1_workbench"
-down_revision = "0016_key_scopes"
+revision = "0020_workbench"
+down_revision = "0019_subscriber_imports"
 branch_labels = None
 depends_on = None
 

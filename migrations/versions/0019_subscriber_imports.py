@@ -1,7 +1,7 @@
 """subscriber imports: CSV lists imported by the request or queued for the job
 
-Revision ID: api_subscriber_imports
-Revises: 0016_key_scopes
+Revision ID: 0019_subscriber_imports
+Revises: 0018_index_blobs
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import service.db
 
-revision = "api_subscriber_imports"
-down_revision = "0016_key_scopes"
+revision = "0019_subscriber_imports"
+down_revision = "0018_index_blobs"
 branch_labels = None
 depends_on = None
 
