@@ -2,7 +2,8 @@
 
 ``/healthz`` stays cheap (one ``SELECT 1``) so a load balancer may call it every second. ``/readyz`` also reads
 the scheduler's heartbeat, each job's last success and the related-list queue, and answers 503 when any of
-them is stale. ``/metrics`` is open to loopback clients, or to anyone with ``METRICS_TOKEN`` as a bearer token.
+them is stale. ``/metrics`` is open to loopback clients (a request forwarded by a proxy counts as local only
+when ``TRUSTED_PROXY_HOPS`` finds its real client), or to anyone with ``METRICS_TOKEN`` as a bearer token.
 """
 
 from __future__ import annotations
@@ -111,7 +112,10 @@ def _may_read_metrics() -> bool:
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         return hmac.compare_digest(given.encode(), token.encode())
-    return request.remote_addr in LOOPBACK
+    # a reverse proxy on this machine connects from loopback for every client: without TRUSTED_PROXY_HOPS to
+    # find the real client, a forwarded request is not taken for a local one
+    forwarded = "X-Forwarded-For" in request.headers and current_app.config["TRUSTED_PROXY_HOPS"] == 0
+    return request.remote_addr in LOOPBACK and not forwarded
 
 
 @bp.get("/metrics")

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs.models import OK, JobRun, SchedulerHeartbeat, last_runs, last_successes
+from jobs.models import OK, JobRun, SchedulerHeartbeat, latest_run
 from jobs.models import RUNNING as RUN_GOING_ON
 from jobs.registry import JobSpec, declared_specs
 from service.db import utcnow
@@ -135,7 +135,8 @@ def _job_readiness(
     }
     if since is None:
         return {**report, "status": "waiting"}
-    planned = spec.build_trigger().get_next_fire_time(None, since)
+    # ``since`` as the previous fire time: an interval trigger built now would otherwise start counting from now
+    planned = spec.build_trigger().get_next_fire_time(since, since)
     overdue = planned is not None and now > planned + timedelta(seconds=spec.misfire_grace_time) + JOB_SLACK
     going_on = latest is not None and latest.status == RUN_GOING_ON and latest.started_at >= since
     if not overdue:
@@ -158,11 +159,9 @@ def readiness(db: Session, now: datetime | None = None) -> dict[str, Any]:
         status = "stopped" if row.stopped_at is not None else ("ok" if age <= limit else "stale")
         heartbeat = {"status": status, "age_s": round(age, 1), "max_age_s": limit}
     alive_since = row.started_at if row is not None and heartbeat["status"] == "ok" else None
-    specs = declared_specs()
-    ids = [spec.id for spec in specs]
-    successes, latest = last_successes(db, ids), last_runs(db, ids)
     jobs = {
-        spec.id: _job_readiness(spec, successes.get(spec.id), latest.get(spec.id), alive_since, now) for spec in specs
+        spec.id: _job_readiness(spec, latest_run(db, spec.id, OK), latest_run(db, spec.id), alive_since, now)
+        for spec in declared_specs()
     }
     ok = heartbeat["status"] == "ok" and all(job["status"] != "stale" for job in jobs.values())
     return {"ok": ok, "heartbeat": heartbeat, "jobs": jobs}

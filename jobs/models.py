@@ -73,11 +73,13 @@ def last_runs(db: Session, job_ids: list[str] | None = None) -> dict[str, JobRun
     return {run.job_id: run for run in runs}
 
 
-def last_successes(db: Session, job_ids: list[str]) -> dict[str, JobRun]:
-    """The latest successful run of each of ``job_ids`` that has one."""
-    latest = select(func.max(JobRun.id)).where(JobRun.status == OK, JobRun.job_id.in_(job_ids)).group_by(JobRun.job_id)
-    runs = db.scalars(select(JobRun).where(JobRun.id.in_(latest.scalar_subquery())))
-    return {run.job_id: run for run in runs}
+def latest_run(db: Session, job_id: str, status: str | None = None) -> JobRun | None:
+    """The job's latest run (of ``status`` when given): one walk down the (job_id, started_at) index, however long
+    the history is."""
+    query = select(JobRun).where(JobRun.job_id == job_id)
+    if status is not None:
+        query = query.where(JobRun.status == status)
+    return db.scalars(query.order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1)).first()
 
 
 def stored_next_run_times(db: Session) -> dict[str, float | None]:

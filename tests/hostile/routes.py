@@ -14,13 +14,14 @@ from clinicreads.app import create_app
 #: endpoints left out, and why
 SKIPPED = {
     "feeds_api.poll_now": "fetches the feed's URL over the network",
+    "ops.readyz": "answers 503 by design while no scheduler runs (tests/jobs/test_readiness.py)",
     "static": "files",
     "admin.static": "files",
     "newsletter_public.static": "files",
 }
 
 #: the public and editors' surface (admin pages need a session and are tried in tests/admin)
-PREFIXES = ("/api/", "/widget", "/newsletter/", "/r/", "/healthz")
+PREFIXES = ("/api/", "/widget", "/newsletter/", "/r/", "/healthz", "/readyz", "/metrics")
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
 
@@ -42,7 +43,7 @@ class Route:
 
     @property
     def is_api(self) -> bool:
-        return self.rule.startswith("/api/") or self.rule == "/healthz"
+        return self.rule.startswith("/api/") or self.rule in ("/healthz", "/readyz", "/metrics")
 
 
 def routes_of(app: Flask) -> list[Route]:

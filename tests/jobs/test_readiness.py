@@ -14,6 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from articles.related.models import RelatedPending
+from jobs.models import OK, RUNNING, JobRun, SchedulerHeartbeat
+from jobs.registry import declared_specs
 from service import db as database
 from service.db import utcnow
 from tests.conftest import REPO_ROOT, SiteWithKey
@@ -79,3 +81,26 @@ def test_a_related_queue_nobody_drains_is_not_ready(app: Flask, client: FlaskCli
     assert status == 503
     assert body["related_queue"]["depth"] == 1 and body["related_queue"]["status"] == "stale"
     assert body["related_queue"]["oldest_age_s"] >= 660
+
+
+def test_a_job_overdue_since_its_last_success_is_stale_unless_a_run_is_going_on(
+    app: Flask, client: FlaskClient
+) -> None:
+    now = utcnow()
+    with app.app_context(), database.new_session() as db:
+        db.add(SchedulerHeartbeat(name="scheduler", holder="test:1", started_at=now - timedelta(hours=1), beat_at=now))
+        for spec in declared_specs():
+            finished = now - (timedelta(minutes=10) if spec.id == "poll_feeds" else timedelta(seconds=30))
+            db.add(JobRun(job_id=spec.id, origin="scheduler", started_at=finished, finished_at=finished, status=OK))
+        db.commit()
+    status, body = readiness(client)
+    assert status == 503 and body["scheduler"]["status"] == "ok"
+    assert body["jobs"]["poll_feeds"]["status"] == "stale"  # every minute, last success 10 minutes ago
+    assert body["jobs"]["poll_feeds"]["last_success_age_s"] >= 600
+    assert {job for job, health in body["jobs"].items() if health["status"] != "ok"} == {"poll_feeds"}
+
+    with app.app_context(), database.new_session() as db:
+        db.add(JobRun(job_id="poll_feeds", origin="scheduler", started_at=now, status=RUNNING))
+        db.commit()
+    status, body = readiness(client)
+    assert status == 200 and body["jobs"]["poll_feeds"]["status"] == "running"

@@ -53,6 +53,8 @@ def test_metrics_are_closed_to_other_clients_without_the_token(app: Flask, clien
     outside = {"environ_overrides": {"REMOTE_ADDR": "203.0.113.9"}}
     response = client.get("/metrics", **outside)
     assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
+    proxied = client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})  # nginx on this machine
+    assert proxied.status_code == 403
     app.config["METRICS_TOKEN"] = "metrics-token-1"
     assert client.get("/metrics", **outside, headers={"Authorization": "Bearer wrong"}).status_code == 403
     assert client.get("/metrics").status_code == 403  # with a token set, loopback needs it too
