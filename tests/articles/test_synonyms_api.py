@@ -128,3 +128,13 @@ def test_digests_hear_rare_and_lay_words_and_the_sites_synonyms(client: FlaskCli
     response = client.post(API, json={"phrase": "Creaky ladder", "means": "Spinal Stenosis"}, headers=headers)
     assert response.status_code == 201
     assert _preview_titles(client, headers, own)[0] == "Spinal Stenosis"
+
+
+def test_a_change_to_null_is_refused_and_changes_nothing(client: FlaskClient, site_a: SiteWithKey) -> None:
+    created = client.post(API, json={"phrase": "sugar", "means": "Diabetes"}, headers=site_a.headers).get_json()
+    for body in ({"phrase": None}, {"means": None}):
+        response = client.patch(f"{API}/{created['id']}", json=body, headers=site_a.headers)
+        assert response.status_code == 422, response.get_json()
+        assert set(response.get_json()["error"]["fields"]) == set(body)
+    shown = client.get(f"{API}/{created['id']}", headers=site_a.headers).get_json()
+    assert (shown["phrase"], shown["means"]) == ("sugar", "Diabetes")
