@@ -57,10 +57,6 @@ class _ContentTracking(smtplib.SMTP):
         return code, text
 
 
-class _TrackingSMTP(_ContentTracking):
-    pass
-
-
 class _TrackingSMTPSSL(_ContentTracking, smtplib.SMTP_SSL):
     pass
 
@@ -143,7 +139,7 @@ class SmtpBackend(Backend):
                 self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout, context=self._context()
             )
         else:
-            smtp = _TrackingSMTP(self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout)
+            smtp = _ContentTracking(self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout)
         try:
             smtp.ehlo()
             if self.security == "starttls":

@@ -107,3 +107,17 @@ def test_a_poll_that_is_redirected_to_loopback_imports_nothing(
     assert shown["url"] == public_server.url("/feed.xml")  # the permanent redirect was not stored
     assert client.get("/api/v1/articles", headers=site_a.headers).json["items"] == []
     assert feed_server.requests == []
+
+
+def test_opml_outlines_in_compatibility_forms_are_invalid(client: FlaskClient, site_a: SiteWithKey) -> None:
+    opml = (
+        '<?xml version="1.0" encoding="UTF-8"?><opml version="2.0"><body>'
+        '<outline text="a" xmlUrl="http://１２７．０．０．１/feed.xml"/>'
+        '<outline text="b" xmlUrl="http://ｌｏｃａｌｈｏｓｔ:8080/feed.xml"/>'
+        "</body></opml>"
+    ).encode()
+    headers = {**site_a.headers, "Content-Type": "text/xml"}
+    report = client.post("/api/v1/feeds/opml", data=opml, headers=headers).json
+    assert report["counts"] == {"added": 0, "duplicate": 0, "invalid": 2}
+    assert all("refused" in item["reason"] for item in report["items"])
+    assert client.get("/api/v1/feeds", headers=site_a.headers).json["items"] == []
