@@ -4,7 +4,9 @@ SQLAlchemy Core statements are compiled once per dialect and run straight on the
 one-row indexed lookup, SQLAlchemy's per-execution work cost more than the query itself. The reads use an
 engine of their own, made from the app's database URL, whose connections are in autocommit mode (PostgreSQL)
 or open no transaction (SQLite reads), so returning one to the pool needs no ROLLBACK round trip, and which
-skips the pre-ping round trip: a connection that went stale is dropped and the read retried once instead.
+skips the pre-ping round trip: a connection that went stale is dropped with the rest of the pool (a restart
+made them all stale) and the read retried once instead; a read that still fails raises SQLAlchemy's
+``OperationalError`` like every other database access, which the app answers with a 503.
 It is disposed together with the app's own engine.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Select
 
 _lock = threading.Lock()
@@ -104,10 +107,19 @@ class Reader:
         prepared = compiled(self._engine.dialect, statement)
         dbapi = self._engine.dialect.loaded_dbapi
         try:
-            return self._execute(prepared, values)
-        except (dbapi.OperationalError, dbapi.InterfaceError):
-            if self._connection is None:
-                raise
-            self._connection.invalidate()  # stale (server restarted, connection dropped): one retry
-            self._connection = None
-            return self._execute(prepared, values)
+            try:
+                return self._execute(prepared, values)
+            except (dbapi.OperationalError, dbapi.InterfaceError):
+                if self._connection is None:
+                    raise
+                # stale (server restarted, connection dropped): so are the other pooled connections, opened
+                # before the same restart; a new pool, and one retry
+                self._connection.invalidate()
+                self._connection = None
+                self._engine.dispose()
+                return self._execute(prepared, values)
+        except (dbapi.OperationalError, dbapi.InterfaceError) as exc:
+            # as SQLAlchemy raises it elsewhere, so the app answers 503 "database unavailable" for it too
+            raise DBAPIError.instance(
+                prepared.sql, None, exc, dbapi.Error, connection_invalidated=True, dialect=self._engine.dialect
+            ) from exc

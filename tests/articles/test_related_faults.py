@@ -90,7 +90,7 @@ def killer_app(postgres_url: str, tmp_path: Any) -> Iterator[tuple[Flask, Backen
         app.extensions["db_engine"].dispose()
 
 
-def _assert_lists_reference_only_committed_articles(app: Flask) -> set[int]:
+def assert_lists_reference_only_committed_articles(app: Flask) -> set[int]:
     with app.app_context(), database.new_session() as db:
         committed = set(db.scalars(select(Article.id)))
         linked = set(db.scalars(select(RelatedLink.related_id)))
@@ -129,7 +129,7 @@ def test_a_write_cut_off_mid_transaction_leaves_no_ghost_in_later_lists(
         assert response.get_json()["related_status"] == "current"
         created.append(response.get_json()["id"])
 
-    committed = _assert_lists_reference_only_committed_articles(app)
+    committed = assert_lists_reference_only_committed_articles(app)
     assert "https://clinic-a.example/ghost" not in {
         a["url"] for a in client.get("/api/v1/articles?limit=200", headers=site.headers).get_json()["items"]
     }

@@ -14,7 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from articles.related.models import RelatedPending
-from jobs.models import OK, RUNNING, JobRun, SchedulerHeartbeat
+from jobs import health
+from jobs.models import OK, RUNNING, JobRun
 from jobs.registry import declared_specs
 from service import db as database
 from service.db import utcnow
@@ -88,7 +89,7 @@ def test_a_job_overdue_since_its_last_success_is_stale_unless_a_run_is_going_on(
 ) -> None:
     now = utcnow()
     with app.app_context(), database.new_session() as db:
-        db.add(SchedulerHeartbeat(name="scheduler", holder="test:1", started_at=now - timedelta(hours=1), beat_at=now))
+        health.beat(db, "test:1", now - timedelta(hours=1), 30.0, now)
         for spec in declared_specs():
             finished = now - (timedelta(minutes=10) if spec.id == "poll_feeds" else timedelta(seconds=30))
             db.add(JobRun(job_id=spec.id, origin="scheduler", started_at=finished, finished_at=finished, status=OK))
