@@ -28,7 +28,9 @@ from articles.widget.clicks_api import bp as clicks_api
 from articles.widget.pages import bp as widget_pages
 from clinicreads.cli import db_cli, demo_cli
 from jobs.cli import jobs_cli
+from jobs.queue import celery_init_app
 from jobs.related_worker import related_cli
+from jobs.worker_cli import worker
 from newsletter.api import bp as subscribers_api
 from newsletter.cli import subscribers_cli
 from newsletter.digest_view import bp as digest_view_pages
@@ -129,6 +131,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     fast_lane.init_app(app)
     for group in CLI_GROUPS:
         app.cli.add_command(group)
+    app.cli.add_command(worker)
+    celery_init_app(app)
     csrf.init_app(app)  # after the blueprints: it exempts those under /api/
     _trust_proxies(app, app.config["TRUSTED_PROXY_HOPS"])
     return app

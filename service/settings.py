@@ -30,7 +30,7 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 DEFAULT_SMTP_PORTS: dict[str, int] = {"none": 25, "starttls": 587, "tls": 465}
 
 #: settings whose values never appear in an error message
-SECRET_SETTINGS = frozenset({"SECRET_KEY", "SMTP_PASSWORD"})
+SECRET_SETTINGS = frozenset({"SECRET_KEY", "SMTP_PASSWORD", "CELERY_BROKER_URL"})
 
 
 def _path_text(value: Any) -> Any:
@@ -249,6 +249,24 @@ class Settings(BaseSettings, MailSettings):
         5 * 1024 * 1024, ge=1, description="Largest feed body accepted, in bytes (after decompression)."
     )
     FEEDS_PER_RUN: int = Field(50, ge=1, description="Most feeds one polling run fetches (the oldest due first).")
+    CELERY_BROKER_URL: str = Field(
+        "",
+        description=(
+            "Where workers take their tasks: redis://host:6379/0 (several machines) or amqp://...;"
+            " empty means a folder under <VAR_DIR>/broker (one machine, no server)."
+        ),
+    )
+    CELERY_VISIBILITY_TIMEOUT: int = Field(
+        3600,
+        ge=1,
+        description="Seconds before Redis gives a task taken by a worker that died to another worker.",
+    )
+    DIGEST_CLAIM_TIMEOUT_S: int = Field(
+        900, ge=1, description="Seconds after which a digest claimed by a worker that died is sent by a later run."
+    )
+    DIGEST_BATCH_SIZE: int = Field(
+        200, ge=1, description="Due subscribers per digest task; each batch is composed and sent by one worker."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -283,4 +301,6 @@ class Settings(BaseSettings, MailSettings):
             self.DATABASE_URL = f"sqlite:///{Path(self.VAR_DIR) / 'clinicreads.db'}"
         if not self.MAIL_OUTBOX_DIR:
             self.MAIL_OUTBOX_DIR = outbox_dir_under(self.VAR_DIR)
+        if not self.CELERY_BROKER_URL:
+            self.CELERY_BROKER_URL = f"filesystem://{Path(self.VAR_DIR) / 'broker'}"
         return self
