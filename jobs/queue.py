@@ -19,9 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from celery import Celery, Task
-from celery.signals import worker_process_init
 from flask import Flask, current_app
-from sqlalchemy.engine import Engine
 
 #: the task names, shared by the senders and ``jobs.worker_tasks``
 RUN_JOB = "clinicreads.run_job"
@@ -77,13 +75,6 @@ def celery_init_app(app: Flask) -> Celery:
         imports=[TASK_MODULE],
     )
 
-    def _fresh_connections(**_kwargs: Any) -> None:
-        # A prefork child must not share the parent's database connections: it opens its own.
-        for extension in app.extensions.values():
-            if isinstance(extension, Engine):
-                extension.dispose(close=False)
-
-    worker_process_init.connect(_fresh_connections, weak=False)
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

@@ -7,11 +7,14 @@ Start as many as the machines serve well, on any machine that reaches the databa
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 from celery import Celery
+from celery.signals import worker_process_init
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.engine import Engine
 
 
 @click.command("worker")
@@ -33,7 +36,16 @@ from flask.cli import with_appcontext
 @with_appcontext
 def worker(concurrency: int, pool: str, loglevel: str) -> None:
     """Run queued tasks until SIGTERM/SIGINT: scheduled jobs, digest batches."""
-    celery_app: Celery = current_app.extensions["celery"]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def fresh_connections(**_kwargs: Any) -> None:
+        # A prefork child must not share the parent's database connections: it opens its own.
+        for extension in app.extensions.values():
+            if isinstance(extension, Engine):
+                extension.dispose(close=False)
+
+    worker_process_init.connect(fresh_connections, weak=False)
+    celery_app: Celery = app.extensions["celery"]
     celery_app.worker_main(
         [
             "worker",
