@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from articles.models import Article
@@ -323,9 +323,17 @@ def _send_one(
 
 
 def _record_sent(db: Session, subscriber: Subscriber, digest: compose.Composed, now: datetime) -> None:
+    """Note the digest's articles as sent to ``subscriber`` (one lookup for those sent before, not one each)."""
     subscriber.last_digest_at = now
-    for pick in digest.picks:
-        db.merge(ledger.SentArticle(subscriber_id=subscriber.id, article_id=pick.article.id, sent_at=now))
+    ids = [pick.article.id for pick in digest.picks]
+    if not ids:
+        return
+    sent = ledger.SentArticle
+    mine = (sent.subscriber_id == subscriber.id, sent.article_id.in_(ids))
+    known = set(db.scalars(select(sent.article_id).where(*mine)))
+    if known:
+        db.execute(update(sent).where(*mine).values(sent_at=now))
+    db.add_all(sent(subscriber_id=subscriber.id, article_id=i, sent_at=now) for i in ids if i not in known)
 
 
 def plan_batches(
