@@ -39,9 +39,13 @@ Clinic Reads is starting on $PUBLIC_BASE_URL
 
 INFO
 
-# The scheduler and the related worker run in their own processes beside the web workers (never inside them); both stop when run.sh exits.
+# The scheduler (the clock), the Celery worker (feed polls, refits, digests) and the related worker run in their
+# own processes beside the web workers (never inside them); all stop when run.sh exits. The worker's broker is a
+# folder under var/ unless CELERY_BROKER_URL names Redis or RabbitMQ.
 flask jobs run &
 SCHEDULER_PID=$!
+flask worker --concurrency "${WORKER_CONCURRENCY:-2}" &
+CELERY_PID=$!
 # The related worker updates the lists that writes queued (the scheduler's drain_related job is its fallback).
 flask related work &
 WORKER_PID=$!
@@ -49,7 +53,10 @@ WORKER_PID=$!
 # never a query string (sign-up choices, search words, tokens) nor the referrer; see docs/operations.md.
 gunicorn --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" wsgi:app &
 WEB_PID=$!
-stop_services() { kill -TERM "$WEB_PID" "$SCHEDULER_PID" "$WORKER_PID" 2>/dev/null || true; wait "$WEB_PID" "$SCHEDULER_PID" "$WORKER_PID" 2>/dev/null || true; }
+stop_services() {
+  kill -TERM "$WEB_PID" "$SCHEDULER_PID" "$CELERY_PID" "$WORKER_PID" 2>/dev/null || true
+  wait "$WEB_PID" "$SCHEDULER_PID" "$CELERY_PID" "$WORKER_PID" 2>/dev/null || true
+}
 trap stop_services EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT

@@ -32,7 +32,9 @@ from clinicreads.cli import db_cli, demo_cli
 from clinicreads.openapi.views import bp as openapi_pages
 from clinicreads.ops_endpoints import bp as ops_endpoints
 from jobs.cli import jobs_cli
+from jobs.queue import celery_init_app
 from jobs.related_worker import related_cli
+from jobs.worker_cli import worker
 from newsletter.api import bp as subscribers_api
 from newsletter.cli import subscribers_cli
 from newsletter.delivery_api import bp as delivery_webhooks
@@ -118,6 +120,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for group in CLI_GROUPS:
         app.cli.add_command(group)
     app.cli.add_command(version_command)
+    app.cli.add_command(worker)
+    celery_init_app(app)
     csrf.init_app(app)  # after the blueprints: it exempts those under /api/
     _trust_proxies(app, app.config["TRUSTED_PROXY_HOPS"])
     return app

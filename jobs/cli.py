@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from jobs import queue
 from jobs.models import JobRun, last_runs, stored_next_run_times
 from jobs.registry import JobSpec, declared_specs, find_spec
 from jobs.runner import run_job
@@ -114,3 +115,15 @@ def jobs_run_once(name: str) -> None:
     if run.status != "ok":
         raise click.ClickException(f"job {name} failed after {run.seconds:.1f}s: {run.error}")
     click.echo(f"job {name} ok in {run.seconds:.1f}s: {json.dumps(run.summary)}")
+
+
+@jobs_cli.command("enqueue")
+@click.argument("name")
+def jobs_enqueue(name: str) -> None:
+    """Hand one job to the workers now, as the scheduler does, and return (a `flask worker` runs it)."""
+    specs = _specs()
+    spec = find_spec(name, specs)
+    if spec is None:
+        raise click.ClickException(f"no job named {name!r}; declared: {', '.join(s.id for s in specs)}")
+    queue.enqueue(queue.RUN_JOB, job_id=spec.id)
+    click.echo(f"job {name} enqueued")

@@ -66,6 +66,10 @@ class JobSpec:
     misfire_grace_time: int
     coalesce: bool
     description: str
+    #: True: the scheduler enqueues the job for a worker (``flask worker``) and returns at once
+    on_worker: bool = False
+    #: what a worker runs instead of ``func`` (the digest job fans out into batch tasks); None means ``func``
+    worker_func: Task | None = None
 
     def __post_init__(self) -> None:
         if self.trigger not in TRIGGERS:
@@ -93,6 +97,8 @@ DECLARED: tuple[JobSpec, ...] = (
         misfire_grace_time=5 * 60,
         coalesce=True,
         description="Send the email digests that are due (the send ledger makes repeats no-ops).",
+        on_worker=True,
+        worker_func=tasks.fan_out_digests,
     ),
     JobSpec(
         "poll_feeds",
@@ -102,6 +108,7 @@ DECLARED: tuple[JobSpec, ...] = (
         misfire_grace_time=30,
         coalesce=True,
         description="Fetch the article feeds that are due and import new or changed articles.",
+        on_worker=True,
     ),
     JobSpec(
         "refit_indexes",
@@ -111,6 +118,7 @@ DECLARED: tuple[JobSpec, ...] = (
         misfire_grace_time=3 * 60 * 60,
         coalesce=True,
         description="Refit every site's TF-IDF index and rebuild its related lists.",
+        on_worker=True,
     ),
     JobSpec(
         "drain_related",
@@ -138,6 +146,7 @@ DECLARED: tuple[JobSpec, ...] = (
         misfire_grace_time=30 * 60,
         coalesce=True,
         description="Delete sign-ups never confirmed within the confirmation window.",
+        on_worker=True,
     ),
     JobSpec(
         "import_subscribers",
@@ -147,6 +156,7 @@ DECLARED: tuple[JobSpec, ...] = (
         misfire_grace_time=30,
         coalesce=True,
         description="Import the subscriber lists too large to import in the request, reporting progress.",
+        on_worker=True,
     ),
 )
 

@@ -15,6 +15,7 @@ from typing import Any, cast
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import CursorResult, update
 
+from jobs import queue
 from jobs.models import ERROR, OK, RUNNING, JobRun
 from jobs.registry import declared_specs, find_spec
 from service import db as database
@@ -23,7 +24,7 @@ from service.metrics import JOB_DURATION, JOB_RUNS
 
 log = logging.getLogger(__name__)
 
-MANUAL, SCHEDULER = "manual", "scheduler"
+MANUAL, SCHEDULER, WORKER = "manual", "scheduler", "worker"
 _scheduler_app: Flask | None = None
 
 
@@ -39,9 +40,15 @@ def bind_app(app: Flask | None) -> None:
 
 def run_scheduled(job_id: str) -> None:
     """What the scheduler calls (stored as ``jobs.runner:run_scheduled`` with the job id); the outcome is in
-    job_runs and the log."""
+    job_runs and the log. A job declared ``on_worker`` is only enqueued here: a worker runs and records it."""
     if _scheduler_app is None:
         raise RuntimeError("no app bound: scheduled jobs run only inside `flask jobs run`")
+    spec = find_spec(job_id, declared_specs())
+    if spec is not None and spec.on_worker:
+        with _scheduler_app.app_context():
+            queue.enqueue(queue.RUN_JOB, job_id=job_id)
+        log.info("job %s enqueued for a worker", job_id)
+        return
     run_job(job_id, _scheduler_app, origin=SCHEDULER)
 
 
@@ -70,13 +77,14 @@ def _finish(run_id: int, status: str, summary: Any = None, error: str | None = N
         return run
 
 
-def _call(job_id: str) -> Any:
+def _call(job_id: str, origin: str) -> Any:
     spec = find_spec(job_id, declared_specs())
     if spec is None:
         raise LookupError(f"no job {job_id!r} is declared")
+    func = spec.worker_func if origin == WORKER and spec.worker_func is not None else spec.func
     with database.new_session() as db:
         try:
-            result = spec.func(db, utcnow(), current_app.config)
+            result = func(db, utcnow(), current_app.config)
             db.commit()
         except BaseException:
             db.rollback()
@@ -85,7 +93,9 @@ def _call(job_id: str) -> Any:
 
 
 def run_job(job_id: str, app: Flask | None = None, origin: str = MANUAL) -> JobRun:
-    """Run the declared job ``job_id`` now in this process and return its recorded JobRun (ok or error)."""
+    """Run the declared job ``job_id`` now in this process and return its recorded JobRun (ok or error).
+
+    ``origin`` is recorded; a worker (``WORKER``) runs the job's ``worker_func`` when it has one."""
     app = app or (current_app._get_current_object() if has_app_context() else None)  # type: ignore[attr-defined]
     if app is None:
         raise RuntimeError("run_job needs an app")
@@ -93,7 +103,7 @@ def run_job(job_id: str, app: Flask | None = None, origin: str = MANUAL) -> JobR
         run_id = _start(job_id, origin)
         started = time.perf_counter()
         try:
-            summary = _jsonable(_call(job_id))
+            summary = _jsonable(_call(job_id, origin))
         except Exception as exc:
             seconds = time.perf_counter() - started
             log.exception("job %s failed after %.1fs", job_id, seconds)

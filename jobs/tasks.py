@@ -7,7 +7,7 @@ current time (aware UTC) and the app's settings, and records the run.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from articles.feeds.polling import poll_due_feeds
 from articles.related.pending import drain as drain_pending
 from articles.related.scheduled import queue_due
 from articles.related.updates import refit_all_sites
+from jobs import queue
 from newsletter.confirmations import send_all_owed_confirmations
 from newsletter.digests import run as digest_run
 from newsletter.import_jobs import run_queued_imports
@@ -35,6 +36,35 @@ def send_due_digests(db: Session, now: datetime, config: Mapping[str, Any]) -> A
     if welcomes:
         results["welcomes_sent"] = welcomes
     return results
+
+
+def fan_out_digests(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    """What a worker does for the sending job: confirmations and welcomes still owed, then the due subscribers
+    split into batches (``DIGEST_BATCH_SIZE``), each enqueued as a task that any worker composes and sends."""
+    results: dict[str, Any] = {
+        "confirmations_sent": send_all_owed_confirmations(db, now, config),
+        "welcomes_sent": send_all_pending_welcomes(db, now, config),
+    }
+    db.commit()
+    claim_timeout = timedelta(seconds=int(config["DIGEST_CLAIM_TIMEOUT_S"]))
+    results.update(enqueue_digest_batches(db, now, config, claim_timeout))
+    return results
+
+
+def enqueue_digest_batches(
+    db: Session, now: datetime, config: Mapping[str, Any], claim_timeout: timedelta = digest_run.DEFAULT_CLAIM_TIMEOUT
+) -> dict[str, int]:
+    """Enqueue one ``send_digest_batch`` task per batch of due subscribers; returns how many of each."""
+    batches = digest_run.plan_batches(db, now, int(config["DIGEST_BATCH_SIZE"]), claim_timeout)
+    for site_id, subscriber_ids in batches:
+        queue.enqueue(
+            queue.SEND_DIGEST_BATCH,
+            site_id=site_id,
+            subscriber_ids=subscriber_ids,
+            now=now.isoformat(),
+            claim_timeout_seconds=claim_timeout.total_seconds(),
+        )
+    return {"batches": len(batches), "due": sum(len(ids) for _, ids in batches)}
 
 
 def poll_feeds(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:

@@ -33,7 +33,14 @@ DEFAULT_SMTP_PORTS: dict[str, int] = {"none": 25, "starttls": 587, "tls": 465}
 
 #: settings whose values never appear in an error message
 SECRET_SETTINGS = frozenset(
-    {"SECRET_KEY", "SMTP_PASSWORD", "METRICS_TOKEN", "DELIVERY_WEBHOOK_SECRET", "POSTMARK_WEBHOOK_PASSWORD"}
+    {
+        "SECRET_KEY",
+        "SMTP_PASSWORD",
+        "METRICS_TOKEN",
+        "DELIVERY_WEBHOOK_SECRET",
+        "POSTMARK_WEBHOOK_PASSWORD",
+        "CELERY_BROKER_URL",
+    }
 )
 
 
@@ -283,6 +290,24 @@ class Settings(BaseSettings, MailSettings):
     POSTMARK_WEBHOOK_PASSWORD: str = Field(
         "", repr=False, description="Password of the Postmark webhook's basic auth; empty turns that webhook off."
     )
+    CELERY_BROKER_URL: str = Field(
+        "",
+        description=(
+            "Where workers take their tasks: redis://host:6379/0 (several machines) or amqp://...;"
+            " empty means a folder under <VAR_DIR>/broker (one machine, no server)."
+        ),
+    )
+    CELERY_VISIBILITY_TIMEOUT: int = Field(
+        3600,
+        ge=1,
+        description="Seconds before Redis gives a task taken by a worker that died to another worker.",
+    )
+    DIGEST_CLAIM_TIMEOUT_S: int = Field(
+        900, ge=1, description="Seconds after which a digest claimed by a worker that died is sent by a later run."
+    )
+    DIGEST_BATCH_SIZE: int = Field(
+        200, ge=1, description="Due subscribers per digest task; each batch is composed and sent by one worker."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -333,4 +358,6 @@ class Settings(BaseSettings, MailSettings):
             self.DATABASE_URL = f"sqlite:///{Path(self.VAR_DIR) / 'clinicreads.db'}"
         if not self.MAIL_OUTBOX_DIR:
             self.MAIL_OUTBOX_DIR = outbox_dir_under(self.VAR_DIR)
+        if not self.CELERY_BROKER_URL:
+            self.CELERY_BROKER_URL = f"filesystem://{Path(self.VAR_DIR) / 'broker'}"
         return self

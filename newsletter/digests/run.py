@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from articles.models import Article
@@ -40,14 +40,21 @@ class Due:
 
 
 def due_subscribers(
-    db: Session, site: Site, now: datetime, claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT
+    db: Session,
+    site: Site,
+    now: datetime,
+    claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+    only_ids: Sequence[int] | None = None,
 ) -> list[Due]:
-    """Confirmed, unpaused subscribers whose period's send time has passed and whose period is not settled."""
+    """Confirmed, unpaused subscribers whose period's send time has passed and whose period is not settled
+    (of ``only_ids`` when given: a batch checks again what was due when it was planned)."""
     query = (
         select(Subscriber)
         .where(Subscriber.site_id == site.id, Subscriber.status == "confirmed", Subscriber.paused.is_(False))
         .order_by(Subscriber.id)
     )
+    if only_ids is not None:
+        query = query.where(Subscriber.id.in_(list(only_ids)))
     due = []
     for subscriber in db.scalars(query):
         period = due_period(subscriber.frequency, subscriber.weekday, subscriber.hour, subscriber.time_zone, now)
@@ -260,7 +267,18 @@ def send_site_digests(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Send every due digest of one site; each message is claimed, sent and recorded on its own."""
-    due = due_subscribers(db, site, now, claim_timeout)
+    return send_batch(db, site, due_subscribers(db, site, now, claim_timeout), now, config, claim_timeout)
+
+
+def send_batch(
+    db: Session,
+    site: Site,
+    due: Sequence[Due],
+    now: datetime,
+    config: Mapping[str, Any],
+    claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+) -> dict[str, Any]:
+    """Compose and send the digests of ``due`` (one site's subscribers), recorded as one run."""
     report = RunReport(db, site, now)
     report.row.due = len(due)
     composed = {c.subscriber_id: c for c in compose_for(db, site, due, now)}
@@ -344,9 +362,29 @@ def _leave_unknown(db: Session, row: ledger.DigestSend, result: SendResult) -> N
 
 
 def _record_sent(db: Session, subscriber: Subscriber, digest: compose.Composed, now: datetime) -> None:
+    """Note the digest's articles as sent to ``subscriber`` (one lookup for those sent before, not one each)."""
     subscriber.last_digest_at = now
-    for pick in digest.picks:
-        db.merge(ledger.SentArticle(subscriber_id=subscriber.id, article_id=pick.article.id, sent_at=now))
+    ids = [pick.article.id for pick in digest.picks]
+    if not ids:
+        return
+    sent = ledger.SentArticle
+    mine = (sent.subscriber_id == subscriber.id, sent.article_id.in_(ids))
+    known = set(db.scalars(select(sent.article_id).where(*mine)))
+    if known:
+        db.execute(update(sent).where(*mine).values(sent_at=now))
+    db.add_all(sent(subscriber_id=subscriber.id, article_id=i, sent_at=now) for i in ids if i not in known)
+
+
+def plan_batches(
+    db: Session, now: datetime, batch_size: int, claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT
+) -> list[tuple[int, list[int]]]:
+    """The due subscribers of every site, split into batches of at most ``batch_size``: (site id, subscriber
+    ids) each. Nothing is claimed: each batch claims its own messages when it sends them."""
+    batches: list[tuple[int, list[int]]] = []
+    for site in db.scalars(select(Site).order_by(Site.id)).all():
+        ids = [d.subscriber.id for d in due_subscribers(db, site, now, claim_timeout)]
+        batches.extend((site.id, ids[start : start + batch_size]) for start in range(0, len(ids), batch_size))
+    return batches
 
 
 def send_due_digests(

@@ -46,3 +46,17 @@ SPECS = (
         description="Always fails.",
     ),
 )
+
+#: a job the scheduler hands to a worker (``CLINIC_READS_EXTRA_JOBS=tests.jobs.sample_jobs:WORKER_SPECS``)
+WORKER_SPECS = (
+    JobSpec(
+        "test_append_pid_on_worker",
+        append_pid,
+        "interval",
+        {"seconds": 1},
+        misfire_grace_time=1,
+        coalesce=True,
+        description="Appends the pid of the worker that ran it to a file.",
+        on_worker=True,
+    ),
+)
