@@ -267,7 +267,7 @@ def send_site_digests(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Send every due digest of one site; each message is claimed, sent and recorded on its own."""
-    return send_batch(db, site, due_subscribers(db, site, now, claim_timeout), now, config, claim_timeout)
+    return send_batch(db, site, due_subscribers(db, site, now, claim_timeout), now, config, claim_timeout, progress)
 
 
 def send_batch(
@@ -277,6 +277,7 @@ def send_batch(
     now: datetime,
     config: Mapping[str, Any],
     claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Compose and send the digests of ``due`` (one site's subscribers), recorded as one run."""
     report = RunReport(db, site, now)
