@@ -91,9 +91,10 @@ def timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
 def peak_rss_since_reset_mb() -> float | None:
     """The process's peak resident memory since :func:`reset_peak_rss` (Linux ``VmHWM``), in MB."""
     try:
-        for line in open("/proc/self/status").read().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
     except OSError:
         pass
     return None

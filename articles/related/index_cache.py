@@ -172,12 +172,16 @@ class LockedIndex:
         return cached.index
 
 
-def fit_site_index(db: Session, site: Site, locked: LockedIndex | None = None) -> RelatedIndex | None:
+def fit_site_index(
+    db: Session, site: Site, locked: LockedIndex | None = None, keep_private: bool = False
+) -> RelatedIndex | None:
     """Fit a fresh index on the site's published articles, save it, and make it the current one.
 
     A write passes the ``locked`` state it holds; without one (a refit job or command) the index is fitted
     first and the state row locked only to store and record it, so writers are not held up while it fits.
-    The index is stored in the caller's transaction: other processes see it once that commits.
+    The index is stored in the caller's transaction: other processes see it once that commits. With
+    ``keep_private`` the answer is the caller's alone (not this process's cached index, which other threads
+    update in place once the transaction commits): a caller that commits and then keeps using it passes it.
     """
     store = store_of(db)
     docs = published_documents(db, site.id)
@@ -197,7 +201,10 @@ def fit_site_index(db: Session, site: Site, locked: LockedIndex | None = None) -
     db.execute(delete(RelatedIndexLog).where(RelatedIndexLog.site_id == site.id, RelatedIndexLog.id <= mark))
     db.flush()
     with _cache_lock:
-        _cache[_key(store, site.id)] = CachedIndex(index, token, mark)
+        if keep_private:
+            _cache.pop(_key(store, site.id), None)  # the next user here loads the stored copy
+        else:
+            _cache[_key(store, site.id)] = CachedIndex(index, token, mark)
     store.remove_others(db, site.id, token)
     log.info("fitted related index of site %s on %d articles", site.slug, len(docs))
     return index
