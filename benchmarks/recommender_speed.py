@@ -197,6 +197,11 @@ def bench_digest(index: RelatedIndex, profiles: int = 100_000, articles: int = 1
     }
 
 
+def progress(result: dict) -> None:
+    """The figures so far, on stderr (a long size can be followed, or read when it is stopped)."""
+    print(json.dumps(result), file=sys.stderr, flush=True)
+
+
 def run_size(n: int, adds: int = ADDS, pairs: bool = True) -> dict:
     docs, t_gen = timed(lambda: corpus(n, seed=n))
     rss_before = peak_rss_mb()
@@ -215,9 +220,12 @@ def run_size(n: int, adds: int = ADDS, pairs: bool = True) -> dict:
         "features": int(index.n_features_),
     }
     del docs
+    progress(result)
     if pairs:
         result.update(bench_pairs(index))
+        progress(result)
     result.update(bench_adds(index, t_fit, n, adds))
+    progress(result)
     result["adds"] = adds
     if pairs and n >= 10_000:
         result.update(bench_digest(index))
