@@ -37,7 +37,7 @@ from recommender.topk import Neighbour, TopK, chunked_top_k, pruned_top_k, top_k
 
 FORMAT_VERSION = 2
 #: corpora smaller than this take the exact full all-pairs product (it is quick, and pruning would not pay)
-PRUNE_FROM = 5_000
+PRUNE_FROM = 20_000
 #: title/summary/body multiply term counts in the shared text vector; tags and
 #: categories are the share of their label blocks next to the text block's 1.
 #: Chosen by nDCG@5 on the MedlinePlus dev links (the `recommender evaluate` command measures it).

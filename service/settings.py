@@ -198,7 +198,10 @@ class Settings(BaseSettings, MailSettings):
     )
 
     VAR_DIR: PathText = Field(
-        DEFAULT_VAR_DIR, description="Folder for the SQLite file, secret key, saved indexes and outbox."
+        DEFAULT_VAR_DIR,
+        description=(
+            "Folder for the SQLite file, generated secret key and outbox (fitted indexes are stored in the database)."
+        ),
     )
     DATABASE_URL: str = Field(
         "", description="SQLAlchemy URL; empty means sqlite:///<VAR_DIR>/clinicreads.db (WAL mode)."

@@ -230,12 +230,16 @@ class LockedIndex:
         return cached.index
 
 
-def fit_site_index(db: Session, site: Site, locked: LockedIndex | None = None) -> RelatedIndex | None:
+def fit_site_index(
+    db: Session, site: Site, locked: LockedIndex | None = None, keep_private: bool = False
+) -> RelatedIndex | None:
     """Fit a fresh index on the site's published articles, save it, and make it the current one.
 
     A write passes the ``locked`` state it holds; without one (a refit job or command) the index is fitted
     first and the state row locked only to store and record it, so writers are not held up while it fits.
-    The index is stored in the caller's transaction: other processes see it once that commits.
+    The index is stored in the caller's transaction: other processes see it once that commits. With
+    ``keep_private`` the answer is the caller's alone (not this process's cached index, which other threads
+    update in place once the transaction commits): a caller that commits and then keeps using it passes it.
     """
     store = store_of(db)
     docs = published_documents(db, site.id)
@@ -254,7 +258,13 @@ def fit_site_index(db: Session, site: Site, locked: LockedIndex | None = None) -
     state.changed_since_fit, state.fitted_at = 0, utcnow()
     db.execute(delete(RelatedIndexLog).where(RelatedIndexLog.site_id == site.id, RelatedIndexLog.id <= mark))
     db.flush()
-    _in_transaction(db)[_key(store, site.id)] = CachedIndex(index, token, mark)  # cached once committed
+    key = _key(store, site.id)
+    if keep_private:
+        _in_transaction(db).pop(key, None)
+        with _cache_lock:
+            _cache.pop(key, None)  # the next user here loads the stored copy
+    else:
+        _in_transaction(db)[key] = CachedIndex(index, token, mark)  # cached once committed
     store.remove_others(db, site.id, token)
     log.info("fitted related index of site %s on %d articles", site.slug, len(docs))
     return index

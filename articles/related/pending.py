@@ -164,14 +164,16 @@ SERVE_STEP = 100
 
 def _refit_in_steps(db: Session, site: Site) -> int:
     """A refit on SQLite in short transactions, so other sites' writes never wait long for the writer lock:
-    the index is fitted before the lock is taken (``fit_site_index`` without a lock), its raw neighbours are
-    stored in one commit, the served lists in commits of :data:`SERVE_STEP`, and only then are the pending rows
-    it covers (those queued before the fit read the articles) deleted. A drainer killed on the way leaves them
+    the index is fitted before the lock is taken (``fit_site_index`` without a lock) and stored in a commit of
+    its own (the drainer keeps a private copy to work on), its raw neighbours are stored in one commit, the
+    served lists in commits of :data:`SERVE_STEP`, and only then are the pending rows it covers (those queued
+    before the fit read the articles) deleted. A drainer killed on the way leaves them
     queued, and the next one refits again."""
     covered = db.scalar(select(func.max(RelatedPending.id)).where(RelatedPending.site_id == site.id)) or 0
     db.commit()
-    index = index_cache.fit_site_index(db, site)
+    index = index_cache.fit_site_index(db, site, keep_private=True)
     scheduled.note_future(db, site.id)
+    db.commit()  # the stored index and its state row: the all-pairs product below runs without the writer lock
     ids = list(db.scalars(select(Article.id).where(Article.site_id == site.id)))
     raw: dict[int, list[tuple[int, float]]] = {i: [] for i in ids}
     if index is not None:

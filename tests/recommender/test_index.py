@@ -269,11 +269,11 @@ def test_pruned_all_pairs_scores_are_exact_and_its_lists_nearly_the_exact_ones(m
     assert (pruned.scores[:, -1] <= exact.scores[:, -1] + 1e-5).all()
 
 
-def test_pruned_all_pairs_with_every_row_a_candidate_is_the_exact_product(medlineplus_index, monkeypatch):
+def test_pruned_all_pairs_leaving_out_no_shared_term_is_the_exact_product(medlineplus_index, monkeypatch):
     index = medlineplus_index
     exact = index.all_pairs_topk(20)
     monkeypatch.setattr(index_module, "PRUNE_FROM", 100)
-    monkeypatch.setattr(index, "pairs_candidates", len(index))
+    monkeypatch.setattr(index, "pairs_max_df", 1.0)
     pruned = index.all_pairs_topk(20)
     np.testing.assert_allclose(pruned.scores, exact.scores, atol=1e-5)
 
