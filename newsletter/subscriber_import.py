@@ -259,7 +259,7 @@ class Importer:
                 .execution_options(synchronize_session=False)
             )
             self.db.execute(
-                insert(Suppression),
+                insert(Suppression.__table__),
                 [
                     {"site_id": self.site.id, "email_hash": h, "reason": "import", "created_at": self.now}
                     for h in opted_out
@@ -269,9 +269,8 @@ class Importer:
         if not new:
             return
         values = [self._values(row, outcome) for row, outcome in new]
-        created = self.db.execute(
-            insert(Subscriber).returning(Subscriber.id, Subscriber.email_hash, sort_by_parameter_order=True), values
-        ).all()
+        table = Subscriber.__table__  # Core, not the ORM's bulk path: one multi-row INSERT per batch
+        created = self.db.execute(insert(table).returning(table.c.id, table.c.email_hash), values).all()
         ids = {address_hash: subscriber_id for subscriber_id, address_hash in created}
         links = [{"subscriber_id": ids[row.hash], "topic_id": topic_id} for row, _ in new for topic_id in row.topic_ids]
         if links:
