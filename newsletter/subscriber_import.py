@@ -26,9 +26,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from newsletter.inputs import InvalidEmail, email_hash, normalise_email
@@ -259,7 +259,7 @@ class Importer:
                 .execution_options(synchronize_session=False)
             )
             self.db.execute(
-                insert(Suppression.__table__),
+                insert(cast(Table, Suppression.__table__)),
                 [
                     {"site_id": self.site.id, "email_hash": h, "reason": "import", "created_at": self.now}
                     for h in opted_out
@@ -269,7 +269,7 @@ class Importer:
         if not new:
             return
         values = [self._values(row, outcome) for row, outcome in new]
-        table = Subscriber.__table__  # Core, not the ORM's bulk path: one multi-row INSERT per batch
+        table = cast(Table, Subscriber.__table__)  # Core, not the ORM's bulk path: one multi-row INSERT per batch
         created = self.db.execute(insert(table).returning(table.c.id, table.c.email_hash), values).all()
         ids = {address_hash: subscriber_id for subscriber_id, address_hash in created}
         links = [{"subscriber_id": ids[row.hash], "topic_id": topic_id} for row, _ in new for topic_id in row.topic_ids]
