@@ -7,6 +7,7 @@ these forms only carry the values and show the errors next to their fields.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 
 # SelectChoice is new in WTForms 3.3; the newest types-WTForms stubs (3.2) do not declare it yet.
@@ -240,3 +241,12 @@ class SubscriberLookupForm(FlaskForm):
             Length(max=320, message="Use at most 320 characters."),
         ],
     )
+
+
+class SubscriberImportForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired("Choose the CSV file to import.")],
+        description="UTF-8 CSV with a header row: email, status, consent_date, consent_source, topics.",
+    )
+    dry_run = BooleanField("Dry run: check the file and show the report, import nothing", default=True)

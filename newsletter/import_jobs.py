@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from newsletter.import_models import SubscriberImport
-from newsletter.subscriber_import import ImportFileError, Report, count_rows, import_csv, read_csv
+from newsletter.subscriber_import import ImportFileError, Report, check_header, count_rows, import_csv, read_csv
 from service.db import utcnow
 from service.errors import ApiError
 from service.sites import Site
@@ -50,7 +50,9 @@ def start_import(
     """Check the file's header, then import it now (small) or queue it (large). The caller commits.
     A file without an email column is a 422 and stores nothing."""
     try:
-        rows = len(read_csv(text).rows)
+        rows = check_header(text)  # lines after the header: cheap, bounded by MAX_BODY_BYTES
+        if rows <= INLINE_ROWS:
+            rows = len(read_csv(text).rows)
     except ImportFileError as exc:
         raise ApiError(422, "invalid_file", str(exc)) from None
     record = SubscriberImport(
@@ -112,6 +114,10 @@ def _run(db: Session, record: SubscriberImport, now: datetime) -> None:
     if site is None or record.csv_text is None:
         record.status, record.error = "failed", "The site or the file is gone."
         return
+
+    if record.rows_done == 0:
+        record.rows_total = count_rows(record.csv_text)  # the request counted lines, not CSV records
+        db.commit()
 
     def progress(done: int, report: Report) -> None:
         record.rows_done, record.report, record.updated_at = done, report.as_json(), utcnow()

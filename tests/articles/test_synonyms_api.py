@@ -130,11 +130,15 @@ def test_digests_hear_rare_and_lay_words_and_the_sites_synonyms(client: FlaskCli
     assert _preview_titles(client, headers, own)[0] == "Spinal Stenosis"
 
 
-def test_a_change_to_null_is_refused_and_changes_nothing(client: FlaskClient, site_a: SiteWithKey) -> None:
-    created = client.post(API, json={"phrase": "sugar", "means": "Diabetes"}, headers=site_a.headers).get_json()
+def test_a_patch_setting_a_field_to_null_is_refused_and_id_0_is_not_found(
+    client: FlaskClient, site_a: SiteWithKey
+) -> None:
+    created = client.post("/api/v1/synonyms", json={"phrase": "lumbago", "means": "back pain"}, headers=site_a.headers)
+    synonym = created.get_json()
     for body in ({"phrase": None}, {"means": None}):
-        response = client.patch(f"{API}/{created['id']}", json=body, headers=site_a.headers)
-        assert response.status_code == 422, response.get_json()
-        assert set(response.get_json()["error"]["fields"]) == set(body)
-    shown = client.get(f"{API}/{created['id']}", headers=site_a.headers).get_json()
-    assert (shown["phrase"], shown["means"]) == ("sugar", "Diabetes")
+        response = client.patch(f"/api/v1/synonyms/{synonym['id']}", json=body, headers=site_a.headers)
+        assert response.status_code == 422
+        assert "cannot be null" in next(iter(response.get_json()["error"]["fields"].values()))
+    shown = client.get(f"/api/v1/synonyms/{synonym['id']}", headers=site_a.headers).get_json()
+    assert (shown["phrase"], shown["means"]) == ("lumbago", "back pain")
+    assert client.patch("/api/v1/synonyms/0", json={"phrase": "x y"}, headers=site_a.headers).status_code == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -11,8 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from newsletter.delivery_api import signature_for
+from newsletter.import_models import SubscriberImport
 from newsletter.models import Subscriber, Suppression
 from service import db as database
+from service.db import utcnow
 from tests.conftest import SiteWithKey
 
 IMPORTS = "/api/v1/subscribers/imports"
@@ -182,3 +185,27 @@ def test_an_imported_address_can_be_bounced_by_the_webhook(
     )
     assert response.status_code == 200
     assert state(app)[0]["ana@example.com"][0] == "bounced"
+
+
+def test_the_job_takes_over_an_import_whose_run_went_silent_but_not_a_live_one(
+    app: Flask, client: FlaskClient, site_a: SiteWithKey
+) -> None:
+    rows = "".join(f"reader{n}@example.com,2024-02-01\n" for n in range(1200))
+    location = post_csv(client, site_a, "email,consent_date\n" + rows).headers["Location"]
+    import_id = int(location.rsplit("/", 1)[1])
+
+    def mark_running(minutes_ago: int) -> None:
+        with app.app_context(), database.new_session() as db:
+            record = db.get(SubscriberImport, import_id)
+            assert record is not None
+            record.status, record.updated_at = "running", utcnow() - timedelta(minutes=minutes_ago)
+            db.commit()
+
+    mark_running(1)  # another run is working on it
+    app.test_cli_runner().invoke(args=["jobs", "run-once", "import_subscribers"])
+    assert client.get(location, headers=site_a.headers).get_json()["status"] == "running"
+    assert state(app)[0] == {}
+    mark_running(11)  # its process died
+    app.test_cli_runner().invoke(args=["jobs", "run-once", "import_subscribers"])
+    done = client.get(location, headers=site_a.headers).get_json()
+    assert done["status"] == "done" and done["rows_done"] == 1200 and len(state(app)[0]) == 1200
