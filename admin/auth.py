@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from admin.models import ROLES, Editor, LoginFailure
+from service import audit
 from service import db as database
 from service.db import utcnow
 from service.errors import ApiError
@@ -83,6 +84,7 @@ def create_editor(db: Session, site: Site, email: str, password: str, role: str 
     db.add(editor)
     db.flush()
     log.info("editor %s created for site %s with role %s", editor.id, site.slug, role)
+    audit.record(db, site.id, "editor", "created", f"{email} ({role})", editor.id)
     return editor
 
 
@@ -91,6 +93,7 @@ def set_password(db: Session, editor: Editor, password: str) -> None:
     editor.password_hash = generate_password_hash(check_password(password))
     editor.session_version += 1
     db.flush()
+    audit.record(db, editor.site_id, "editor", "password set", editor.email, editor.id)
 
 
 def set_disabled(db: Session, site: Site, editor_id: int, disabled: bool, acting: Editor) -> Editor:
@@ -102,6 +105,7 @@ def set_disabled(db: Session, site: Site, editor_id: int, disabled: bool, acting
         raise ApiError(409, "own_account", "You cannot disable your own account.")
     editor.disabled_at = utcnow() if disabled else None
     db.flush()
+    audit.record(db, site.id, "editor", "disabled" if disabled else "enabled", editor.email, editor.id)
     log.info("editor %s %s by editor %s", editor.id, "disabled" if disabled else "enabled", acting.id)
     return editor
 
@@ -263,6 +267,7 @@ def require_editor(role: str = "editor") -> Callable[[F], F]:
             if role == "admin" and not editor.is_admin:
                 abort(403, "Only a site's administrators can open this page.")
             g.site = editor.site
+            audit.act_as(database.session(), f"editor {editor.email}")
             return view(*args, site=editor.site, **kwargs)
 
         return wrapper  # type: ignore[return-value]

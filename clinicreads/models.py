@@ -14,6 +14,7 @@ import jobs.models
 import newsletter.digests.ledger
 import newsletter.models
 import newsletter.reading
+import service.audit
 import service.auth
 import service.rate_limits
 import service.sites
@@ -32,6 +33,7 @@ MODEL_MODULES = (
     newsletter.digests.ledger,
     newsletter.models,
     newsletter.reading,
+    service.audit,
     service.auth,
     service.sites,
 )

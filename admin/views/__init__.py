@@ -3,6 +3,7 @@
 from admin.blueprint import bp
 from admin.views import (
     articles,
+    audit,
     dashboard,
     digests,
     editors,
@@ -19,6 +20,7 @@ from admin.views import (
 __all__ = [
     "bp",
     "articles",
+    "audit",
     "dashboard",
     "digests",
     "editors",
