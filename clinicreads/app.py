@@ -29,6 +29,7 @@ from articles.widget.api import bp as widget_api
 from articles.widget.clicks_api import bp as clicks_api
 from articles.widget.pages import bp as widget_pages
 from clinicreads.cli import db_cli, demo_cli
+from clinicreads.front import bp as front_pages
 from jobs.cli import jobs_cli
 from jobs.related_worker import related_cli
 from newsletter.api import bp as subscribers_api
@@ -62,6 +63,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     site_api,
     topics_api,
     reading_web,
+    front_pages,
 )
 
 #: every ``flask --app wsgi <group>`` command group
