@@ -110,6 +110,37 @@ def set_disabled(db: Session, site: Site, editor_id: int, disabled: bool, acting
     return editor
 
 
+def change_own_password(db: Session, editor: Editor, current: str, new: str) -> None:
+    """An editor's new password, given the one they have now (422 naming the field otherwise). Every session
+    of the editor ends, their other devices' too."""
+    if not check_password_hash(editor.password_hash, current or ""):
+        message = "That is not your current password."
+        raise ApiError(422, "wrong_password", message, {"current_password": message})
+    if current == new:
+        message = "Choose a password different from the one you have now."
+        raise ApiError(422, "same_password", message, {"password": message})
+    set_password(db, editor, new)
+
+
+def set_role(db: Session, site: Site, editor_id: int, role: str, acting: Editor) -> Editor:
+    """Make an editor of ``site`` an editor or an administrator; their open sessions keep working with the
+    new role (it is read on every request). An administrator cannot change their own role, so a site always
+    keeps the one who changed it."""
+    if role not in ROLES:
+        raise ApiError(422, "invalid_role", f"Role is one of {', '.join(ROLES)}.", {"role": "unknown role"})
+    editor = db.get(Editor, editor_id)
+    if editor is None or editor.site_id != site.id:
+        raise ApiError(404, "unknown_editor", f"No editor {editor_id} on this site.")
+    if editor.id == acting.id:
+        raise ApiError(409, "own_account", "You cannot change your own role; ask another administrator.")
+    if editor.role != role:
+        before = editor.role
+        editor.role = role
+        db.flush()
+        audit.record(db, site.id, "editor", "role changed", f"{editor.email}: {before} → {role}", editor.id)
+    return editor
+
+
 def site_editors(db: Session, site: Site) -> list[Editor]:
     return list(db.scalars(select(Editor).where(Editor.site_id == site.id).order_by(Editor.email)))
 

@@ -194,6 +194,25 @@ class EditorForm(FlaskForm):
     confirm = PasswordField("Repeat the password", validators=[EqualTo("password", "The passwords differ.")])
 
 
+class OwnPasswordForm(FlaskForm):
+    current_password = PasswordField("Your current password", validators=[DataRequired("Enter your current password.")])
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password."),
+            Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
+        description=(
+            f"At least {MIN_PASSWORD_LENGTH} characters. You stay signed in here; other devices are signed out."
+        ),
+    )
+    confirm = PasswordField("Repeat the new password", validators=[EqualTo("password", "The passwords differ.")])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES])
+
+
 class FeedForm(FlaskForm):
     url = StringField(
         "Feed URL",
