@@ -71,3 +71,37 @@ def test_editors_cannot_change_roles_and_other_sites_are_out_of_reach(
     assert moved.status_code == 302
     assert "No editor 1 on this site." in other_site.get("/admin/clinic-b/editors").get_data(as_text=True)
     assert not [entry for entry in _entries(app) if entry[2] == "role changed"]
+
+
+def test_an_admin_adds_a_clinic_with_its_first_administrator(
+    app: Flask, client: FlaskClient, admin_a: Account, editor_a: Account
+) -> None:
+    new = "/admin/clinic-a/sites/new"
+    sign_in(client, admin_a)
+    bad = post_form(client, new, {"name": "", "slug": "Not A Slug", "admin_email": "x", "admin_password": "short"})
+    assert bad.status_code == 422
+    body = bad.get_data(as_text=True)
+    assert "Enter the clinic&#39;s name." in body and "Use at least 10 characters." in body
+    taken = post_form(
+        client,
+        new,
+        {"name": "Northside", "slug": "northside", "admin_email": editor_a.email, "admin_password": "p" * 12},
+    )
+    assert taken.status_code == 409 and "already exists" in taken.get_data(as_text=True)
+    made = post_form(
+        client,
+        new,
+        {"name": "Northside", "slug": "northside", "admin_email": "lee@northside.example", "admin_password": "p" * 12},
+    )
+    assert made.status_code == 302
+    lee = app.test_client()
+    assert sign_in(lee, Account("lee@northside.example", "northside", "admin", "p" * 12)).status_code == 302
+    assert lee.get("/admin/northside/settings").status_code == 200
+    assert lee.get("/admin/clinic-a/").status_code == 403
+    assert client.get("/admin/northside/").status_code == 403, "the creator stays an administrator of their own site"
+    created = ("editor admin@clinic-a.example", "settings", "site created")
+    assert any(entry[:3] == created and "northside" in entry[3] for entry in _entries(app))
+
+    editor = app.test_client()
+    sign_in(editor, editor_a)
+    assert editor.get(new).status_code == 403
