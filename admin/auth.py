@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from admin.models import ROLES, Editor, LoginFailure
+from service import audit
 from service import db as database
 from service.db import utcnow
 from service.errors import ApiError
@@ -83,6 +84,7 @@ def create_editor(db: Session, site: Site, email: str, password: str, role: str 
     db.add(editor)
     db.flush()
     log.info("editor %s created for site %s with role %s", editor.id, site.slug, role)
+    audit.record(db, site.id, "editor", "created", f"{email} ({role})", editor.id)
     return editor
 
 
@@ -91,6 +93,7 @@ def set_password(db: Session, editor: Editor, password: str) -> None:
     editor.password_hash = generate_password_hash(check_password(password))
     editor.session_version += 1
     db.flush()
+    audit.record(db, editor.site_id, "editor", "password set", editor.email, editor.id)
 
 
 def set_disabled(db: Session, site: Site, editor_id: int, disabled: bool, acting: Editor) -> Editor:
@@ -102,7 +105,39 @@ def set_disabled(db: Session, site: Site, editor_id: int, disabled: bool, acting
         raise ApiError(409, "own_account", "You cannot disable your own account.")
     editor.disabled_at = utcnow() if disabled else None
     db.flush()
+    audit.record(db, site.id, "editor", "disabled" if disabled else "enabled", editor.email, editor.id)
     log.info("editor %s %s by editor %s", editor.id, "disabled" if disabled else "enabled", acting.id)
+    return editor
+
+
+def change_own_password(db: Session, editor: Editor, current: str, new: str) -> None:
+    """An editor's new password, given the one they have now (422 naming the field otherwise). Every session
+    of the editor ends, their other devices' too."""
+    if not check_password_hash(editor.password_hash, current or ""):
+        message = "That is not your current password."
+        raise ApiError(422, "wrong_password", message, {"current_password": message})
+    if current == new:
+        message = "Choose a password different from the one you have now."
+        raise ApiError(422, "same_password", message, {"password": message})
+    set_password(db, editor, new)
+
+
+def set_role(db: Session, site: Site, editor_id: int, role: str, acting: Editor) -> Editor:
+    """Make an editor of ``site`` an editor or an administrator; their open sessions keep working with the
+    new role (it is read on every request). An administrator cannot change their own role, so a site always
+    keeps the one who changed it."""
+    if role not in ROLES:
+        raise ApiError(422, "invalid_role", f"Role is one of {', '.join(ROLES)}.", {"role": "unknown role"})
+    editor = db.get(Editor, editor_id)
+    if editor is None or editor.site_id != site.id:
+        raise ApiError(404, "unknown_editor", f"No editor {editor_id} on this site.")
+    if editor.id == acting.id:
+        raise ApiError(409, "own_account", "You cannot change your own role; ask another administrator.")
+    if editor.role != role:
+        before = editor.role
+        editor.role = role
+        db.flush()
+        audit.record(db, site.id, "editor", "role changed", f"{editor.email}: {before} → {role}", editor.id)
     return editor
 
 
@@ -263,6 +298,7 @@ def require_editor(role: str = "editor") -> Callable[[F], F]:
             if role == "admin" and not editor.is_admin:
                 abort(403, "Only a site's administrators can open this page.")
             g.site = editor.site
+            audit.act_as(database.session(), f"editor {editor.email}")
             return view(*args, site=editor.site, **kwargs)
 
         return wrapper  # type: ignore[return-value]

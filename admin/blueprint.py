@@ -35,6 +35,7 @@ NAV: list[NavItem] = [
     NavItem("admin.settings", "Site settings", role="admin"),
     NavItem("admin.keys", "API keys", role="admin", section="admin.key"),
     NavItem("admin.editors", "Editors", role="admin", section="admin.editor"),
+    NavItem("admin.audit_log", "Audit log", role="admin", section="admin.audit"),
 ]
 
 bp = Blueprint(

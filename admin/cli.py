@@ -9,11 +9,15 @@ from flask.cli import AppGroup
 
 from admin import auth
 from admin.models import ROLES
+from service import audit
 from service import db as database
 from service.errors import ApiError
 from service.sites import site_by_slug
 
 editors_cli = AppGroup("editors", help="Editors' accounts for the admin pages.")
+
+#: who the audit log says acted, for changes made with these commands
+CLI_ACTOR = "command line"
 
 
 def _password(from_stdin: bool) -> str:
@@ -32,6 +36,7 @@ def editors_create(slug: str, email: str, role: str, name: str, password_stdin: 
     """Create an editor of site SLUG (the password is prompted for, twice)."""
     password = _password(password_stdin)
     with database.new_session() as db:
+        audit.act_as(db, CLI_ACTOR)
         try:
             editor = auth.create_editor(db, site_by_slug(db, slug), email, password, role, name)
         except ApiError as err:
@@ -45,6 +50,7 @@ def editors_create(slug: str, email: str, role: str, name: str, password_stdin: 
 def editors_list(slug: str) -> None:
     """List a site's editors."""
     with database.new_session() as db:
+        audit.act_as(db, CLI_ACTOR)
         try:
             site = site_by_slug(db, slug)
         except ApiError as err:
@@ -61,6 +67,7 @@ def editors_list(slug: str) -> None:
 def editors_password(email: str, password_stdin: bool) -> None:
     """Set a new password for EMAIL (their open sessions end)."""
     with database.new_session() as db:
+        audit.act_as(db, CLI_ACTOR)
         editor = auth.editor_by_email(db, email)
         if editor is None:
             raise click.ClickException(f"No editor {email}.")

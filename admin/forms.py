@@ -213,6 +213,50 @@ class EditorForm(FlaskForm):
     confirm = PasswordField("Repeat the password", validators=[EqualTo("password", "The passwords differ.")])
 
 
+class NewSiteForm(FlaskForm):
+    slug = StringField(
+        "Short name (in addresses)",
+        validators=[DataRequired("Enter a short name, e.g. northside.")],
+        description="1–64 lower-case letters, digits and hyphens, e.g. northside; used in widget and page addresses.",
+    )
+    name = StringField(
+        "Clinic name",
+        validators=[DataRequired("Enter the clinic's name."), Length(max=200, message="Use at most 200 characters.")],
+    )
+    admin_email = EmailField(
+        "Its first administrator's email",
+        validators=[DataRequired("Enter an email address.")],
+        description="They sign in to the new site with this address (an address can belong to one site only).",
+    )
+    admin_password = PasswordField(
+        "Their initial password",
+        validators=[
+            DataRequired("Enter a password."),
+            Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
+        description="Give it to them in person or by phone; they can change it on their account page.",
+    )
+
+
+class OwnPasswordForm(FlaskForm):
+    current_password = PasswordField("Your current password", validators=[DataRequired("Enter your current password.")])
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password."),
+            Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
+        description=(
+            f"At least {MIN_PASSWORD_LENGTH} characters. You stay signed in here; other devices are signed out."
+        ),
+    )
+    confirm = PasswordField("Repeat the new password", validators=[EqualTo("password", "The passwords differ.")])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES])
+
+
 class FeedForm(FlaskForm):
     url = StringField(
         "Feed URL",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from articles.models import Article
 from articles.related.models import RelatedIndexState, RelatedPending
 from articles.related.pending import backlog
+from service import audit
 from service.db import UTCDateTime, utcnow
 from service.site_options import OPTIONS, apply_options, validate_options
 from service.sites import Site
@@ -37,7 +38,18 @@ def queue_whole_site(db: Session, site: Site) -> None:
 
 def apply_checked(db: Session, site: Site, clean: Mapping[str, Any]) -> set[str]:
     """Store checked option values and queue what they change; returns the names that changed. Flushes."""
+    before = {name: site.setting(name) for name in clean}
     changed = apply_options(site, clean)
+    if changed:
+        audit.record(
+            db,
+            site.id,
+            "settings",
+            "changed",
+            ", ".join(sorted(changed)),
+            before={name: before[name] for name in sorted(changed)},
+            after={name: site.setting(name) for name in sorted(changed)},
+        )
     effects = {OPTIONS[name].lists for name in changed if name in OPTIONS}
     if "refit" in effects:
         db.execute(delete(RelatedIndexState).where(RelatedIndexState.site_id == site.id))

@@ -13,9 +13,13 @@ import click
 from flask.cli import with_appcontext
 
 from articles.site_options import change_options, lists_state
+from service import audit
 from service import db as database
 from service.errors import ApiError
 from service.sites import site_by_slug
+
+#: who the audit log says acted, for changes made with these commands
+CLI_ACTOR = "command line"
 
 
 def _parse(pairs: tuple[str, ...], current_weights: dict[str, Any]) -> dict[str, Any]:
@@ -46,6 +50,7 @@ def sites_set(slug: str, pairs: tuple[str, ...]) -> None:
     medical_disclaimer, privacy_url, default_time_zone.
     """
     with database.new_session() as db:
+        audit.act_as(db, CLI_ACTOR)
         try:
             site = site_by_slug(db, slug)
             changed = change_options(db, site, _parse(pairs, site.setting("field_weights")))

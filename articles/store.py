@@ -16,8 +16,9 @@ from articles.html import html_to_text, sanitize_html, summarize
 from articles.models import Article, ArticleLabel
 from articles.queries import find_by_url, get_article
 from articles.related import updates
-from articles.schemas import ArticleIn, ArticlePatch
+from articles.schemas import ArticleIn, ArticlePatch, parse_model
 from articles.urls import url_key
+from service import audit
 from service.db import utcnow
 from service.errors import ApiError
 from service.sites import Site
@@ -113,6 +114,40 @@ def _values_of(article: Article) -> dict[str, Any]:
     return values
 
 
+#: the fields an audit entry keeps of an article's previous version (enough to restore it)
+RESTORABLE_FIELDS = (
+    "url",
+    "title",
+    "summary",
+    "body_html",
+    "author",
+    "credit",
+    "image_url",
+    "tags",
+    "categories",
+    "published_at",
+    "medically_reviewed_at",
+    "status",
+)
+
+
+def version_of(article: Article) -> dict[str, Any]:
+    """The article's editable fields as JSON (times as ISO 8601): what an audit entry keeps of a version."""
+    values = _values_of(article)
+    return {
+        name: (value.isoformat() if isinstance(value, datetime) else value)
+        for name, value in values.items()
+        if name in RESTORABLE_FIELDS
+    }
+
+
+def _audit_write(db: Session, site: Site, article: Article, action: str, before: dict[str, Any] | None) -> None:
+    after = version_of(article)
+    changed = sorted(name for name in after if before is not None and before.get(name) != after[name])
+    summary = f"“{article.title}”" + (f": {', '.join(changed)}" if changed else "")
+    audit.record(db, site.id, "article", action, summary, article.id, before=before, after=after)
+
+
 def _check_url_free(db: Session, site: Site, canonical_url: str, article_id: int | None) -> None:
     other = find_by_url(db, site, canonical_url)
     if other is not None and other.id != article_id:
@@ -129,12 +164,15 @@ def upsert_article(db: Session, site: Site, data: ArticleIn, source: str = "api"
         db.add(article)
         db.flush()
         after_write(db, site, article)
+        _audit_write(db, site, article, "created", None)
         return WriteResult(article, created=True, changed=True)
     if article.content_hash == content_hash(values):
         return WriteResult(article, created=False, changed=False)
+    before = version_of(article)
     _apply(article, values, source)
     db.flush()
     after_write(db, site, article)
+    _audit_write(db, site, article, "edited", before)
     return WriteResult(article, created=False, changed=True)
 
 
@@ -221,21 +259,40 @@ def upsert_many(db: Session, site: Site, items: list[ArticleIn], source: str = "
         if labels:
             db.execute(insert(_LABELS), labels)
     updates.queue(db, site, [*new_ids.values(), *(article.id for article in written)])
+    if new_ids or written:
+        audit.record(
+            db, site.id, "article", "bulk", f"{len(new_ids)} created, {len(written)} changed in one bulk write"
+        )
     return [
         BulkResult(target.id if isinstance(target, Article) else new_ids[url], created, changed)
         for url, target, created, changed in outcomes
     ]
 
 
-def replace_article(db: Session, site: Site, article_id: int, data: ArticleIn, source: str = "api") -> Article:
+def replace_article(
+    db: Session, site: Site, article_id: int, data: ArticleIn, source: str = "api", audit_action: str = "edited"
+) -> Article:
     article = get_article(db, site, article_id)
     values = _prepared(data)
     _check_url_free(db, site, values["url"], article.id)
     if article.content_hash != content_hash(values):
+        before = version_of(article)
         _apply(article, values, source)
         db.flush()
         after_write(db, site, article)
+        _audit_write(db, site, article, audit_action, before)
     return article
+
+
+def restore_version(
+    db: Session, site: Site, article_id: int, version: dict[str, Any], source: str = "admin"
+) -> Article:
+    """Put back an article's earlier version (as :func:`version_of` recorded it in the audit log); the
+    restore is itself an edit, recorded as "restored". 404 when the article is gone, 422 when the old
+    version no longer passes today's checks."""
+    values = {name: version.get(name) for name in RESTORABLE_FIELDS if name in version}
+    data = parse_model(ArticleIn, values)
+    return replace_article(db, site, article_id, data, source, audit_action="restored")
 
 
 def patch_article(db: Session, site: Site, article_id: int, patch: ArticlePatch, source: str = "api") -> Article:
@@ -255,11 +312,13 @@ def patch_article(db: Session, site: Site, article_id: int, patch: ArticlePatch,
 def retire_article(db: Session, site: Site, article_id: int) -> Article:
     article = get_article(db, site, article_id)
     if article.status != "retired":
+        before = version_of(article)
         article.status = "retired"
         article.updated_at = utcnow()
         article.content_hash = content_hash(_values_of(article))
         db.flush()
         after_write(db, site, article)
+        _audit_write(db, site, article, "retired", before)
     return article
 
 
@@ -267,6 +326,7 @@ def purge_article(db: Session, site: Site, article_id: int) -> list[int]:
     """Delete the article; returns the articles whose lists showed it (queued for a refill)."""
     article = get_article(db, site, article_id)
     showing = updates.lists_showing(db, article.id)
+    audit.record(db, site.id, "article", "purged", f"“{article.title}”", article.id, before=version_of(article))
     db.delete(article)
     db.flush()
     updates.after_purge(db, site, article_id, showing)

@@ -29,6 +29,7 @@ from articles.widget.pages import bp as widget_pages
 from clinicreads import __version__
 from clinicreads.backup_cli import backup_cli
 from clinicreads.cli import db_cli, demo_cli
+from clinicreads.front import bp as front_pages
 from clinicreads.openapi.views import bp as openapi_pages
 from clinicreads.ops_endpoints import bp as ops_endpoints
 from jobs.cli import jobs_cli
@@ -71,6 +72,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     delivery_webhooks,
     openapi_pages,
     subscriber_imports_api,
+    front_pages,
 )
 
 #: every ``flask --app wsgi <group>`` command group

@@ -15,6 +15,7 @@ import newsletter.digests.ledger
 import newsletter.import_models
 import newsletter.models
 import newsletter.reading
+import service.audit
 import service.auth
 import service.rate_limits
 import service.sites
@@ -34,6 +35,7 @@ MODEL_MODULES = (
     newsletter.import_models,
     newsletter.models,
     newsletter.reading,
+    service.audit,
     service.auth,
     service.sites,
 )

@@ -23,6 +23,7 @@ from articles.models import Article, ArticleLabel
 from newsletter import reading, tokens
 from newsletter.inputs import Preferences, Signup, email_hash, normalise_email
 from newsletter.models import STATUSES, Interest, ReaderTopic, Subscriber, Suppression
+from service import audit
 from service.db import utcnow
 from service.errors import ApiError
 from service.metrics import BOUNCES, COMPLAINTS
@@ -252,6 +253,9 @@ def erase(db: Session, site: Site, subscriber_id: int) -> str:
     db.delete(subscriber)
     db.flush()
     log.info("subscriber %s of site %s erased", subscriber_id, site.slug)
+    audit.record(
+        db, site.id, "erasure", "erased", f"subscriber {subscriber_id} and everything about them", subscriber_id
+    )
     return address
 
 

@@ -23,6 +23,7 @@ from flask import g, request
 from sqlalchemy import ForeignKey, Integer, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from service import audit
 from service import db as database
 from service.db import Base, UTCDateTime, utcnow
 from service.errors import ApiError
@@ -81,6 +82,8 @@ def create_api_key(
     key = ApiKey(site_id=site.id, name=name, prefix=prefix, key_hash=_hash(plain), scopes=",".join(held))
     db.add(key)
     db.flush()
+    label = f"“{name}”" if name else f"cr_{prefix}_…"
+    audit.record(db, site.id, "key", "created", f"{label}, scopes {', '.join(held)}", key.id)
     return key, plain
 
 
@@ -90,6 +93,7 @@ def revoke_api_key(db: Session, key_id: int) -> ApiKey:
         raise ApiError(404, "unknown_key", f"No API key {key_id}.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        audit.record(db, key.site_id, "key", "revoked", f"“{key.name}”" if key.name else f"cr_{key.prefix}_…", key.id)
     return key
 
 
@@ -140,6 +144,7 @@ def require_api_key(view: F | None = None, *, scope: str = "content") -> Any:
                 db.commit()
             g.api_key = key
             g.site = key.site
+            audit.act_as(db, f"API key “{key.name}”" if key.name else f"API key cr_{key.prefix}_…")
             return inner(*args, **kwargs)
 
         wrapper.api_scope = scope  # type: ignore[attr-defined]

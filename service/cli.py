@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from service import audit
 from service import db as database
 from service.auth import DEFAULT_SCOPES, SCOPES, ApiKey, create_api_key, revoke_api_key
 from service.errors import ApiError
@@ -13,6 +14,9 @@ from service.sites import Site, create_site, site_by_slug
 
 sites_cli = AppGroup("sites", help="Clinics (sites).")
 keys_cli = AppGroup("keys", help="Editors' API keys.")
+
+#: who the audit log says acted, for changes made with these commands
+CLI_ACTOR = "command line"
 
 
 def _fail(err: ApiError) -> None:
@@ -28,6 +32,7 @@ def _fail(err: ApiError) -> None:
 def sites_create(slug: str, name: str, origins: tuple[str, ...], postal_address: str, from_email: str | None) -> None:
     """Create a site (a clinic)."""
     with database.new_session() as db:
+        audit.act_as(db, CLI_ACTOR)
         try:
             site = create_site(db, slug, name, list(origins), postal_address=postal_address, from_email=from_email)
         except ApiError as err:
@@ -40,6 +45,7 @@ def sites_create(slug: str, name: str, origins: tuple[str, ...], postal_address:
 def sites_list() -> None:
     """List sites."""
     with database.new_session() as db:
+        audit.act_as(db, CLI_ACTOR)
         for site in db.scalars(select(Site).order_by(Site.slug)):
             click.echo(f"{site.slug}\t{site.name}\t{', '.join(site.allowed_origins or []) or '-'}")
 
@@ -57,6 +63,7 @@ def sites_list() -> None:
 def keys_create(slug: str, name: str, scopes: tuple[str, ...]) -> None:
     """Create an API key for a site; the key is printed once and never stored."""
     with database.new_session() as db:
+        audit.act_as(db, CLI_ACTOR)
         try:
             key, plain = create_api_key(db, site_by_slug(db, slug), name, scopes or DEFAULT_SCOPES)
         except ApiError as err:
@@ -71,6 +78,7 @@ def keys_create(slug: str, name: str, scopes: tuple[str, ...]) -> None:
 def keys_list(slug: str) -> None:
     """List a site's keys (never the keys themselves)."""
     with database.new_session() as db:
+        audit.act_as(db, CLI_ACTOR)
         try:
             site = site_by_slug(db, slug)
         except ApiError as err:
@@ -87,6 +95,7 @@ def keys_list(slug: str) -> None:
 def keys_revoke(key_id: int) -> None:
     """Revoke an API key by its id."""
     with database.new_session() as db:
+        audit.act_as(db, CLI_ACTOR)
         try:
             revoke_api_key(db, key_id)
         except ApiError as err:

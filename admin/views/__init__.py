@@ -3,6 +3,7 @@
 from admin.blueprint import bp
 from admin.views import (
     articles,
+    audit,
     dashboard,
     digests,
     editors,
@@ -11,6 +12,7 @@ from admin.views import (
     related,
     session,
     settings,
+    sites,
     subscriber_import,
     subscribers,
     synonyms,
@@ -21,6 +23,7 @@ from admin.views import (
 __all__ = [
     "bp",
     "articles",
+    "audit",
     "dashboard",
     "digests",
     "editors",
@@ -29,6 +32,7 @@ __all__ = [
     "related",
     "session",
     "settings",
+    "sites",
     "subscriber_import",
     "subscribers",
     "synonyms",

@@ -1,4 +1,5 @@
-"""Editors of the site (administrators): list, add, disable and re-enable."""
+"""Editors of the site (administrators): list, add, change roles, disable and re-enable; and every editor's
+own account page (change my password)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from flask import flash, g, redirect, render_template, url_for
 
 from admin import auth
 from admin.blueprint import bp
-from admin.forms import EditorForm, required_text
+from admin.forms import EditorForm, OwnPasswordForm, RoleForm, required_text
+from admin.models import ROLES
 from admin.views.common import apply_api_error
 from service import db as database
 from service.errors import ApiError
@@ -17,7 +19,7 @@ from service.sites import Site
 
 def _page(site: Site, form: EditorForm, status: int = 200) -> Any:
     editors = auth.site_editors(database.session(), site)
-    return render_template("admin/editors.html", form=form, editors=editors), status
+    return render_template("admin/editors.html", form=form, editors=editors, roles=ROLES), status
 
 
 @bp.route("/<site>/editors", methods=["GET", "POST"])
@@ -48,3 +50,42 @@ def editor_toggle(site: Site, editor_id: int, change: str) -> Any:
     db.commit()
     flash(f"{editor.email} {'can no longer' if change == 'disable' else 'can again'} sign in.", "success")
     return redirect(url_for("admin.editors", site=site.slug))
+
+
+@bp.post("/<site>/editors/<int:editor_id>/role")
+@auth.require_editor("admin")
+def editor_role(site: Site, editor_id: int) -> Any:
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose a role: editor or admin.", "error")
+        return redirect(url_for("admin.editors", site=site.slug))
+    db = database.session()
+    try:
+        editor = auth.set_role(db, site, editor_id, form.role.data or "", g.editor)
+    except ApiError as err:
+        db.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("admin.editors", site=site.slug))
+    db.commit()
+    flash(f"{editor.email} is now {'an admin' if editor.role == 'admin' else 'an editor'}.", "success")
+    return redirect(url_for("admin.editors", site=site.slug))
+
+
+@bp.route("/<site>/account", methods=["GET", "POST"])
+@auth.require_editor()
+def account(site: Site) -> Any:
+    form = OwnPasswordForm()
+    if form.validate_on_submit():
+        db = database.session()
+        try:
+            auth.change_own_password(db, g.editor, form.current_password.data or "", form.password.data or "")
+        except ApiError as err:
+            db.rollback()
+            apply_api_error(form, err, fallback="password")
+        else:
+            db.commit()
+            auth.start_session(g.editor)  # this device stays signed in; every other session has ended
+            flash("Your password is changed. Other devices where you were signed in are signed out.", "success")
+            return redirect(url_for("admin.account", site=site.slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/account.html", form=form), status

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from articles.models import Article, ArticleLabel
 from articles.related import index_cache, scheduled, stored_lists
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList, RelatedPending
+from service import audit
 from service.db import utcnow
 from service.errors import ApiError
 from service.http import is_id
@@ -176,6 +177,7 @@ def _targets(db: Session, site: Site, article: Article, ids: Any) -> list[int]:
 
 def _set_rules(db: Session, site: Site, article: Article, kind: str, ids: Any) -> list[int]:
     ids = _targets(db, site, article, ids)
+    before = rules_for(db, article)[kind + "s"]
     db.execute(delete(EditorRule).where(EditorRule.article_id == article.id, EditorRule.kind == kind))
     if ids:
         db.execute(delete(EditorRule).where(EditorRule.article_id == article.id, EditorRule.target_id.in_(ids)))
@@ -185,6 +187,10 @@ def _set_rules(db: Session, site: Site, article: Article, kind: str, ids: Any) -
     stored_lists.serve(db, site, index_cache.lock_index(db, site).current(), [article.id])
     db.flush()
     log.info("%d %ss set on article %s of site %s", len(ids), kind, article.id, site.slug)
+    if ids != before:
+        now_ids, were = ", ".join(map(str, ids)) or "none", ", ".join(map(str, before)) or "none"
+        summary = f"“{article.title}”: {kind}s {now_ids} (were {were})"
+        audit.record(db, site.id, kind, "set", summary, article.id, before={"ids": before}, after={"ids": ids})
     return ids
 
 
@@ -250,6 +256,7 @@ def add_never_pair(db: Session, site: Site, tag_a: Any, tag_b: Any) -> NeverPair
     db.add(rule)
     db.flush()
     _reserve_tagged(db, site, [a, b])
+    audit.record(db, site.id, "never_pair", "added", f"“{a}” never beside “{b}”", rule.id)
     return rule
 
 
@@ -258,6 +265,7 @@ def remove_never_pair(db: Session, site: Site, rule_id: int) -> None:
     if rule is None or rule.site_id != site.id:
         raise ApiError(404, "unknown_rule", f"No never-pair rule {rule_id}.")
     tags = [rule.tag_a, rule.tag_b]
+    audit.record(db, site.id, "never_pair", "removed", f"“{rule.tag_a}” never beside “{rule.tag_b}”", rule.id)
     db.delete(rule)
     db.flush()
     _reserve_tagged(db, site, tags)
