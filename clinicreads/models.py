@@ -7,6 +7,7 @@ import articles.feeds.models
 import articles.models
 import articles.related.models
 import articles.synonyms.models
+import articles.widget.click_days
 import articles.widget.clicks
 import articles.widget.replays
 import jobs.models
@@ -24,6 +25,7 @@ MODEL_MODULES = (
     articles.models,
     articles.related.models,
     articles.synonyms.models,
+    articles.widget.click_days,
     articles.widget.clicks,
     articles.widget.replays,
     jobs.models,

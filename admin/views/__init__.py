@@ -3,6 +3,7 @@
 from admin.blueprint import bp
 from admin.views import (
     articles,
+    clicks,
     dashboard,
     digests,
     editors,
@@ -20,6 +21,7 @@ from admin.views import (
 __all__ = [
     "bp",
     "articles",
+    "clicks",
     "dashboard",
     "digests",
     "editors",
