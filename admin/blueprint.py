@@ -31,6 +31,7 @@ NAV: list[NavItem] = [
     NavItem("admin.topics", "Reader topics", section="admin.topic"),
     NavItem("admin.subscribers", "Subscribers", section="admin.subscriber"),
     NavItem("admin.digests", "Digests", section="admin.digest"),
+    NavItem("admin.clicks", "Clicks", section="admin.clicks"),
     NavItem("admin.widget_setup", "Widget", section="admin.widget_"),
     NavItem("admin.settings", "Site settings", role="admin"),
     NavItem("admin.keys", "API keys", role="admin", section="admin.key"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from articles.feeds.models import FeedPoll
@@ -49,6 +49,21 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+#: the article list's sort orders: (label, ORDER BY)
+SORTS: dict[str, str] = {
+    "relevance": "Best match",
+    "updated": "Recently changed",
+    "published": "Recently published",
+    "title": "Title A–Z",
+}
+
+
+def _has_label(kind: str, name: str) -> Any:
+    return exists().where(
+        and_(ArticleLabel.article_id == Article.id, ArticleLabel.kind == kind, ArticleLabel.name == name)
+    )
+
+
 def search_articles(
     db: Session,
     site: Site,
@@ -57,36 +72,45 @@ def search_articles(
     category: str = "",
     page: int = 1,
     page_size: int = PAGE_SIZE,
+    *,
+    tag: str = "",
+    source: str = "",
+    sort: str = "",
 ) -> ArticlePage:
     """One page of the site's articles matching a search and filters.
 
-    Without a search, newest change first. With one, the articles whose title holds the search, best match
-    first; when no title holds it, the published articles the site's index matches instead (the query matching
-    of digests: rare words, the lay lexicon, the site's synonyms, names as phrases), so "stomach flu" finds
-    Gastroenteritis.
+    A search finds the articles whose title holds it and those the site's index matches over title, summary
+    and body (the query matching of digests and reader interests: rare words, the lay lexicon, the site's
+    synonyms, names as phrases), so "lumbago" in a summary and "stomach flu" (Gastroenteritis) are found.
+    ``sort``: best match (the default with a search), recently changed (the default without), recently
+    published, or title.
     """
     where = [Article.site_id == site.id]
     order: list[Any] = []
     if status:
         where.append(Article.status == status)
     if category:
-        where.append(
-            exists().where(
-                and_(
-                    ArticleLabel.article_id == Article.id,
-                    ArticleLabel.kind == "category",
-                    ArticleLabel.name == category,
-                )
-            )
-        )
+        where.append(_has_label("category", category))
+    if tag:
+        where.append(_has_label("tag", tag))
+    if source:
+        where.append(Article.source == source)
+    sort = sort if sort in SORTS else ("relevance" if q else "updated")
     if q:
         in_title = func.lower(Article.title).like(f"%{_escape_like(q.lower())}%", escape="\\")
         matched = _matching_ids(db, site, q)
-        title_hits = db.scalar(select(func.count()).select_from(Article).where(*where, in_title)) or 0
-        where.append(in_title if title_hits or not matched else Article.id.in_(matched))
-        if matched:
-            rank = case({article_id: position for position, article_id in enumerate(matched)}, value=Article.id)
-            order = [func.coalesce(rank, len(matched))]
+        where.append(or_(in_title, Article.id.in_(matched)) if matched else in_title)
+        if sort == "relevance":
+            rank = (
+                case({article_id: position for position, article_id in enumerate(matched)}, value=Article.id)
+                if matched
+                else None
+            )
+            order = [case((in_title, 0), else_=1)] + ([func.coalesce(rank, len(matched))] if rank is not None else [])
+    if sort == "title":
+        order = [func.lower(Article.title)]
+    elif sort == "published":
+        order = [Article.published_at.desc()]
     total = db.scalar(select(func.count()).select_from(Article).where(*where)) or 0
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
@@ -98,6 +122,23 @@ def search_articles(
         .limit(page_size)
     )
     return ArticlePage(list(items), total, page, pages)
+
+
+def site_labels(db: Session, site: Site, kind: str) -> list[str]:
+    """The site's distinct tags or categories, sorted."""
+    query = (
+        select(ArticleLabel.name)
+        .join(Article, Article.id == ArticleLabel.article_id)
+        .where(Article.site_id == site.id, ArticleLabel.kind == kind)
+        .group_by(ArticleLabel.name)
+        .order_by(ArticleLabel.name)
+    )
+    return list(db.scalars(query))
+
+
+def site_sources(db: Session, site: Site) -> list[str]:
+    """Where the site's articles came from (api, admin, feed, demo...)."""
+    return list(db.scalars(select(Article.source).where(Article.site_id == site.id).group_by(Article.source)))
 
 
 def _matching_ids(db: Session, site: Site, q: str) -> list[int]:

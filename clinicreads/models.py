@@ -8,6 +8,7 @@ import articles.models
 import articles.related.models
 import articles.related.scheduled
 import articles.synonyms.models
+import articles.widget.click_days
 import articles.widget.clicks
 import articles.widget.replays
 import jobs.models
@@ -28,6 +29,7 @@ MODEL_MODULES = (
     articles.related.models,
     articles.related.scheduled,
     articles.synonyms.models,
+    articles.widget.click_days,
     articles.widget.clicks,
     articles.widget.replays,
     jobs.models,

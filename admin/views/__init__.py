@@ -4,6 +4,7 @@ from admin.blueprint import bp
 from admin.views import (
     articles,
     audit,
+    clicks,
     dashboard,
     digests,
     editors,
@@ -24,6 +25,7 @@ __all__ = [
     "bp",
     "articles",
     "audit",
+    "clicks",
     "dashboard",
     "digests",
     "editors",

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 from admin.auth import require_editor
 from admin.blueprint import bp
 from admin.forms import ArticleForm
-from admin.queries import search_articles, site_categories
+from admin.queries import SORTS, search_articles, site_categories, site_labels, site_sources
 from admin.views.common import add_field_errors, apply_api_error
-from articles import queries, store
+from articles import bulk_edit, queries, store
 from articles.html import sanitize_html
 from articles.models import STATUSES, Article
 from articles.related import pending
@@ -79,24 +79,84 @@ def _validated(form: ArticleForm, guid: str | None = None) -> ArticleIn | None:
         return None
 
 
+def _list_args() -> dict[str, str]:
+    args = request.args
+    return {
+        "q": args.get("q", "").strip()[:200],
+        "status": args.get("status", "") if args.get("status") in STATUSES else "",
+        "category": args.get("category", "").strip()[:200],
+        "tag": args.get("tag", "").strip()[:200],
+        "source": args.get("source", "").strip()[:16],
+        "sort": args.get("sort", "") if args.get("sort") in SORTS else "",
+    }
+
+
 @bp.get("/<site>/articles")
 @require_editor()
 def articles(site: Site) -> Any:
     db = database.session()
-    q = request.args.get("q", "").strip()[:200]
-    status = request.args.get("status", "") if request.args.get("status") in STATUSES else ""
-    category = request.args.get("category", "").strip()[:200]
+    filters = _list_args()
     page = request.args.get("page", "1")
-    result = search_articles(db, site, q, status, category, int(page) if page.isdigit() else 1)
+    result = search_articles(
+        db,
+        site,
+        filters["q"],
+        filters["status"],
+        filters["category"],
+        int(page) if page.isdigit() else 1,
+        tag=filters["tag"],
+        source=filters["source"],
+        sort=filters["sort"],
+    )
     return render_template(
         "admin/articles.html",
         result=result,
-        q=q,
-        status=status,
-        category=category,
+        **filters,
+        filters={name: value for name, value in filters.items() if value},
         statuses=STATUSES,
         categories=site_categories(db, site),
+        tags=site_labels(db, site, "tag"),
+        sources=site_sources(db, site),
+        sorts=SORTS,
+        actions=bulk_edit.ACTIONS,
     )
+
+
+def _chosen_ids() -> list[int]:
+    return [int(value) for value in request.form.getlist("ids") if value.isdigit() and len(value) <= 10]
+
+
+@bp.post("/<site>/articles/bulk")
+@require_editor()
+def articles_bulk(site: Site) -> Any:
+    """First post: a confirmation page naming every chosen article; the confirmed post applies the action."""
+    db = database.session()
+    action = request.form.get("action", "")
+    tag = request.form.get("tag", "")
+    back = request.form.get("back", "")
+    back = back if back.startswith(f"/admin/{site.slug}/articles") else url_for("admin.articles", site=site.slug)
+    try:
+        chosen = bulk_edit.chosen_articles(db, site, _chosen_ids())
+        if action not in bulk_edit.ACTIONS:
+            raise ApiError(422, "invalid_fields", "Choose what to do with the articles.", {"action": "unknown"})
+        tag = bulk_edit.check_tag(action, tag)
+    except ApiError as err:
+        flash(err.message, "error")
+        return redirect(back)
+    if request.form.get("confirmed") != "yes":
+        return render_template(
+            "admin/articles_bulk.html",
+            chosen=chosen,
+            action=action,
+            label=bulk_edit.ACTIONS[action],
+            tag=tag,
+            back=back,
+        )
+    changed = bulk_edit.apply_bulk(db, site, chosen, action, tag)
+    pending.settle(db, site, [a.id for a in chosen])
+    db.commit()
+    flash(f"{bulk_edit.ACTIONS[action]}: {changed} of {len(chosen)} articles changed.", "success")
+    return redirect(back)
 
 
 def _render_form(form: ArticleForm, article: Article | None, status: int = 200) -> Any:

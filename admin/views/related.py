@@ -15,6 +15,7 @@ from admin.views.common import apply_api_error
 from articles import queries
 from articles.models import Article
 from articles.related import updates
+from articles.widget.click_days import Period, link_counts
 from service import db as database
 from service.errors import ApiError
 from service.sites import Site
@@ -28,6 +29,7 @@ DONE = {
 }
 UNDO = {"add": "remove", "remove": "add"}
 SEARCH_MAX = 200
+CLICK_DAYS = 30
 
 
 def _undo(site: Site, article: Article) -> dict[str, Any] | None:
@@ -62,6 +64,8 @@ def _related_page(
         pin_form=pin_form or PinForm(),
         choices=choices,
         cutoff=int(site.setting("widget_limit")),
+        clicks=link_counts(db, site.id, article.id, Period.ending_today(CLICK_DAYS)),
+        click_days=CLICK_DAYS,
         undo=_undo(site, article),
     ), status
 

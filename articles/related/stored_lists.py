@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList
-from recommender.evidence import MinimumEvidence, evidence_many, text_terms
+from recommender.evidence import MinimumEvidence, evidence_many
 from recommender.index import RelatedIndex
+from recommender.pair_reasons import PairReason, pair_reasons
 from recommender.ranking import Candidate, Link, Rules, apply_rules
 from service.dates import iso
 from service.db import utcnow
@@ -233,7 +234,7 @@ class FallbackPool:
             self._by_category[name].append(metas[article_id])
 
 
-def _item(meta: Meta, link: Link, why: list[str]) -> dict[str, Any]:
+def _item(meta: Meta, link: Link, reason: PairReason, labels: list[str]) -> dict[str, Any]:
     return {
         "id": meta.id,
         "title": meta.title,
@@ -243,28 +244,42 @@ def _item(meta: Meta, link: Link, why: list[str]) -> dict[str, Any]:
         "published_at": iso(meta.published_at),
         "category": meta.categories[0] if meta.categories else None,
         "score": round(float(link.score), 4),
-        "why": why,
+        "why": reason.terms,
+        "why_labels": labels,
+        "why_shares": reason.shares,
         "reason": link.reason,
     }
 
 
+def shared_labels(source: Meta, target: Meta) -> list[str]:
+    """The categories and tags both articles carry (any letter case), named as the target writes them."""
+    named = []
+    for kind, mine, theirs in (("category", source.categories, target.categories), ("tag", source.tags, target.tags)):
+        own = {label.strip().lower() for label in mine}
+        named += [f"same {kind}: {label}" for label in theirs if label.strip().lower() in own]
+    return named
+
+
 def _whys(
     index: RelatedIndex | None, source_id: int, links: list[Link], text_only: AbstractSet[int] = frozenset()
-) -> list[list[str]]:
-    """The terms behind each link (none for fallback links to articles that share nothing); from the shared
-    text alone for the ``text_only`` links, whose shared labels did not count."""
+) -> list[PairReason]:
+    """The distinctive shared words behind each link and each part's share of its similarity; nothing for
+    pinned links (an editor's choice) and fallback links to articles that share nothing. The ``text_only``
+    links' shared tags and categories did not count, so their similarity is all words."""
     explained = [
         link.id
         for link in links
-        if index is not None and source_id in index and link.id in index and link.reason != "fallback_newest"
+        if index is not None
+        and source_id in index
+        and link.id in index
+        and link.reason not in ("fallback_newest", "pinned")
     ]
-    terms: dict[int, list[str]] = {}
+    reasons: dict[int, PairReason] = {}
     if explained and index is not None:
-        full = [i for i in explained if i not in text_only]
-        bare = [i for i in explained if i in text_only]
-        terms = dict(zip(full, index.explain_many(source_id, full, WHY_TERMS), strict=True)) if full else {}
-        terms.update(zip(bare, text_terms(index, source_id, bare, WHY_TERMS), strict=True))
-    return [terms.get(link.id, []) for link in links]
+        reasons = dict(zip(explained, pair_reasons(index, source_id, explained, WHY_TERMS), strict=True))
+        for link_id in set(explained) & set(text_only):
+            reasons[link_id].shares = {"words": 1.0} if reasons[link_id].shares.get("words") else {}
+    return [reasons.get(link.id, PairReason()) for link in links]
 
 
 def _pair_similarity(index: RelatedIndex | None) -> Any:
@@ -336,7 +351,10 @@ def _items_for(
         c.id for c in ranked if rule is not None and c.evidence is not None and rule.label_weight(c.evidence) == 0
     }
     whys = _whys(index, source.id, links, {link.id for link in links if link.reason == "similar"} & text_only)
-    return [_item(metas[link.id], link, why) for link, why in zip(links, whys, strict=True)]
+    return [
+        _item(metas[link.id], link, why, [] if link.reason == "pinned" else shared_labels(source, metas[link.id]))
+        for link, why in zip(links, whys, strict=True)
+    ]
 
 
 def _version(items: list[dict[str, Any]]) -> str:

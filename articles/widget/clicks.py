@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from articles.models import Article
-from articles.widget import destinations, replays
+from articles.widget import click_days, destinations, replays
 from service.db import Base, UTCDateTime, utcnow
 from service.errors import ApiError
 from service.sites import DEFAULT_SITE_SETTINGS, Site
@@ -119,6 +119,7 @@ def record_click(db: Session, target: ClickTarget, visitor: str | None) -> Desti
     # a site that turned counting off, or a retired source, still gets its old links followed
     if counting and visitor is not None and source.status == "published" and replays.first_in_window(db, visitor):
         _upsert(db, target)
+        click_days.add_click(db, target.site_id, target.from_id, target.to_id)
     url = str(destination.canonical_url)
     return Destination(url, destinations.is_own(url, site.allowed_origins or []))
 

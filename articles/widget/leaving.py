@@ -7,11 +7,13 @@ from flask import current_app, make_response, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from articles.widget import destinations, replays
+from articles.widget.bots import is_robot
 
 
 def visitor(link: str) -> str | None:
-    """The replay key of this request's reader for ``link``; None on HEAD (only a GET counts a click)."""
-    if request.method != "GET":
+    """The replay key of this request's reader for ``link``; None (nothing counted) on HEAD and for known
+    robots: only a GET from a browser counts a click."""
+    if request.method != "GET" or is_robot(request.user_agent.string):
         return None
     address = request.remote_addr or ""
     return replays.visitor_key(current_app.config["SECRET_KEY"], link, address, request.user_agent.string)

@@ -136,6 +136,7 @@ def test_pins_reorder_undo_cutoff_and_reasons(
 
     body = client.get(page_path).get_data(as_text=True)
     assert body.count("Pinned by an editor") == 2 and "Similar because of" in body
+    assert "same category: Joints" in body and re.search(r'<span class="shares">words \d+%', body)
     assert "Move Sleeping well down" in body and "Move Sleeping well up" not in body
     # the site shows 4 links by default: the line sits after the 4th row of the 4 links shown
     rows = _rows(body)

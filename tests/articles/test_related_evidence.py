@@ -96,10 +96,15 @@ def test_the_why_leaves_out_labels_that_did_not_count(app: Flask, client: FlaskC
     set_settings(app, "why-clinic", related_fallback=False)
     served = items(client, site, ids["insomnia"])
     assert [item["id"] for item in served] == [ids["apnea"]]  # "night" and "waking", and the category
-    assert "brain" in served[0]["why"]  # a word of the shared category
+    # the shared category is named as written, never as folded words among the terms
+    assert served[0]["why_labels"] == ["same category: Brain and Nerves"]
+    assert not {"brain", "nerve", "brain nerve"} & set(served[0]["why"])
+    assert set(served[0]["why_shares"]) == {"words", "categories"}
+    assert abs(sum(served[0]["why_shares"].values()) - 1) < 0.01
     set_settings(app, "why-clinic", related_fallback=False, related_min_evidence={"label_min_peak": 1.0})
     strict = items(client, site, ids["insomnia"])
     assert [item["id"] for item in strict] == [ids["apnea"]]
     assert strict[0]["score"] < served[0]["score"]
     assert {"night", "waking"} & set(strict[0]["why"])
     assert not {"brain", "nerve", "brain nerve"} & set(strict[0]["why"])
+    assert strict[0]["why_shares"] == {"words": 1.0}  # the category did not count
