@@ -1,14 +1,14 @@
 """editors' workbench: related-link clicks per day
 
-Revision ID: ed2_workbench
-Revises: 0016_key_scopes
+Revision ID: 0021_clicks_per_day
+Revises: 0020_workbench
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "ed2_workbench"
-down_revision = "0016_key_scopes"
+revision = "0021_clicks_per_day"
+down_revision = "0020_workbench"
 branch_labels = None
 depends_on = None
 
