@@ -426,3 +426,16 @@ def test_postmark_calls_without_the_right_password_are_refused(
         assert response.status_code == 401
         assert response.get_json()["error"]["code"] == "invalid_credentials"
     assert rows(webhook_app) == before
+
+
+def test_ses_event_publishing_and_an_unsubscribe_confirmation(
+    webhook_app: Flask, client: FlaskClient, two_clinics: Any
+) -> None:
+    published = {key: value for key, value in SES_COMPLAINT.items() if key != "notificationType"}
+    published["eventType"] = "Complaint"
+    body = json.dumps(sns_envelope("Notification", published)).encode()
+    assert signed_post(client, SES, body).get_json()["outcomes"]["suppressed"] == 1
+    assert rows(webhook_app)[0][("clinic-a", "pat@example.com")] == "complained"
+    envelope = {**sns_envelope("Notification", {}), "Type": "UnsubscribeConfirmation"}
+    response = signed_post(client, SES, json.dumps(envelope).encode())
+    assert response.status_code == 200 and response.get_json()["type"] == "UnsubscribeConfirmation"
