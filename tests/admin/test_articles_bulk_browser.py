@@ -33,6 +33,10 @@ def test_bulk_retire(sqlite_app: Flask, live_server: LiveServer, page: Any) -> N
     page.get_by_role("button", name="Continue").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Retire: 2 articles"
     save_screenshot(page, "admin-articles-bulk-confirm-1280", full_page=True)
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    save_screenshot(page, "admin-articles-bulk-confirm-375", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert related(client, "clinic-a", url_of("runners-knee")).status_code == 200  # nothing yet
     page.get_by_role("button", name="Retire (2)").click()
     assert page.locator(".flash-success").inner_text() == "Retire: 2 of 2 articles changed."

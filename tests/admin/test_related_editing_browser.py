@@ -111,6 +111,9 @@ def test_pin_by_title_without_javascript(workbench: Flask, live_server: LiveServ
     page.get_by_role("button", name="Pin article").click()
     assert "Several articles match “knee”." in page.locator(".pin-choices").inner_text()
     save_screenshot(page, "admin-related-pin-choices-1280", full_page=True)
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    save_screenshot(page, "admin-related-pin-choices-375", full_page=True)
     page.locator(".pin-choices").get_by_role("button", name="Pin Knee braces").click()
     assert related_titles(page)[0] == "Knee braces"
     context.close()
