@@ -104,7 +104,7 @@ def test_bad_settings_show_plain_messages_beside_their_fields(
     sign_in(page, base, "dana@clinic-a.example")
     page.goto(f"{base}/admin/clinic-a/settings")
     page.get_by_label("Lowest similarity shown").fill("high")
-    page.get_by_label("Title").fill("0.5")
+    page.locator("#weight_title").fill("0.5")
     page.get_by_label("Articles per digest").fill("100")
     with page.expect_navigation():
         page.get_by_role("button", name="Save settings").click()
