@@ -9,4 +9,4 @@ RUN useradd --system --home-dir /app --shell /usr/sbin/nologin clinicreads \
     && mkdir -p /var/lib/clinicreads && chown clinicreads /var/lib/clinicreads
 USER clinicreads
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-", "wsgi:app"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "wsgi:app"]

@@ -4,8 +4,8 @@ SQLite is copied with SQLite's online backup (``sqlite3.Connection.backup``): a 
 includes what is still in the WAL file, taken while the service keeps running. PostgreSQL is dumped with
 ``pg_dump --format=custom`` and restored with ``pg_restore --clean``, found on ``PATH`` or under
 ``/usr/lib/postgresql/<version>/bin`` (the newest). The secret key goes with the database: without it every
-link in mail already sent (unsubscribe, preferences: valid for a year) stops working. Saved TF-IDF indexes are
-left out: they are rebuilt from the database (a restore removes the target's stale ones).
+link in mail already sent (unsubscribe, preferences: valid for a year) stops working. The fitted TF-IDF indexes
+are rows of the database (signed with that key), so they travel with it.
 
 An archive holds the secret key: keep it as secret as the key (it is written with mode 600).
 """
@@ -212,7 +212,6 @@ def restore_backup(config: Mapping[str, Any], source: Path, force: bool = False)
                 env,
             )
     var_dir = Path(config["VAR_DIR"])
-    shutil.rmtree(var_dir / "indexes", ignore_errors=True)  # fitted on another database state
     if key_from_environment:
         return manifest, False
     var_dir.mkdir(parents=True, exist_ok=True)
