@@ -78,9 +78,9 @@ def test_article_search_hears_lay_words_and_synonyms(client: FlaskClient, app: F
         html = client.get(search + q).get_data(as_text=True)
         return re.findall(r'<th scope="row"><a [^>]*>([^<]+)</a>', html)
 
-    assert set(found("Back")) == {"Back Pain", "Back Injuries"}  # titles holding the search: no index matches
+    assert set(found("Back")[:2]) == {"Back Pain", "Back Injuries"}  # titles holding the search come first
     assert found("glycohemoglobin")[0] == "A1C"
-    assert found("sciatica") == ["Sciatica"]
+    assert found("sciatica")[0] == "Sciatica"
     assert found("hay fever")[0] == "Hay Fever"
     assert found("creaky ladder") == []
     post_form(client, "/admin/digest-clinic/synonyms", {"phrase": "creaky ladder", "means": "Spinal Stenosis"})
