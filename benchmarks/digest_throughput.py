@@ -77,6 +77,13 @@ def _postgres_database() -> str:
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+def _drop_postgres_database(url: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def _flush_redis() -> None:
     with socket.create_connection(("127.0.0.1", 6379), timeout=5) as sock:
         sock.sendall(b"SELECT 13\r\nFLUSHDB\r\n")
@@ -212,6 +219,8 @@ def main() -> None:
     finally:
         sink.terminate()
         sink.wait(timeout=10)
+        if args.db == "postgres":
+            _drop_postgres_database(database_url)
 
 
 if __name__ == "__main__":
