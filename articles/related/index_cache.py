@@ -239,7 +239,8 @@ def fit_site_index(
     first and the state row locked only to store and record it, so writers are not held up while it fits.
     The index is stored in the caller's transaction: other processes see it once that commits. With
     ``keep_private`` the answer is the caller's alone (not this process's cached index, which other threads
-    update in place once the transaction commits): a caller that commits and then keeps using it passes it.
+    update in place once the transaction commits; the copy shares the fitted matrices, so it costs little): a
+    caller that commits and then keeps using it passes it.
     """
     store = store_of(db)
     docs = published_documents(db, site.id)
@@ -258,13 +259,10 @@ def fit_site_index(
     state.changed_since_fit, state.fitted_at = 0, utcnow()
     db.execute(delete(RelatedIndexLog).where(RelatedIndexLog.site_id == site.id, RelatedIndexLog.id <= mark))
     db.flush()
-    key = _key(store, site.id)
-    if keep_private:
-        _in_transaction(db).pop(key, None)
-        with _cache_lock:
-            _cache.pop(key, None)  # the next user here loads the stored copy
-    else:
-        _in_transaction(db)[key] = CachedIndex(index, token, mark)  # cached once committed
+    cached = CachedIndex(index, token, mark)
+    if keep_private:  # a copy sharing the fitted matrices, made before any other thread can see ``cached``
+        index = _own_copy(cached).index
+    _in_transaction(db)[_key(store, site.id)] = cached  # cached once committed
     store.remove_others(db, site.id, token)
     log.info("fitted related index of site %s on %d articles", site.slug, len(docs))
     return index
