@@ -19,7 +19,7 @@ from service import db as database
 from service.auth import require_api_key
 from service.errors import ApiError
 from service.http import json_body
-from service.site_options import OPTIONS, options_view
+from service.site_options import option_help, options_view
 
 bp = Blueprint("site_api", __name__, url_prefix="/api/v1")
 
@@ -29,7 +29,7 @@ def _answer(changed: set[str] | None = None) -> Any:
     body: dict[str, Any] = {
         "site": g.site.slug,
         "settings": options_view(g.site),
-        "help": {name: option.help for name, option in OPTIONS.items()},
+        "help": option_help(),
         "lists": state,
         "pending": waiting,
     }

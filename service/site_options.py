@@ -324,7 +324,20 @@ WIDGET_CHECKS: dict[str, Callable[[Any], Any]] = {
     "widget_limit": check_widget_limit,
 }
 
+#: the help text of the widget's options
+WIDGET_HELP: dict[str, str] = {
+    "host_aliases": 'Alias host to canonical host, e.g. {"staging.clinic.example": "www.clinic.example"}: widget'
+    " pages on an alias host find the articles imported with the canonical host.",
+    "widget_limit": "Links a widget shows when the page does not say (1 to 20, default 4); the related pages draw"
+    " their cut-off line there.",
+}
+
 CHECKS: dict[str, Callable[[Any], Any]] = {name: option.check for name, option in OPTIONS.items()} | WIDGET_CHECKS
+
+
+def option_help() -> dict[str, str]:
+    """One sentence of help for every option :data:`CHECKS` accepts."""
+    return {name: option.help for name, option in OPTIONS.items()} | WIDGET_HELP
 
 
 def validate_options(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from articles.related import index_cache
 from service import db as database
-from service.site_options import OPTIONS
+from service.site_options import CHECKS, OPTIONS
 from service.sites import DEFAULT_FIELD_WEIGHTS, Site, site_by_slug
 from tests.articles.test_related_index import load_demo_topics
 from tests.articles.test_related_pending import backlog, drain_all, lists_of, refit
@@ -29,8 +29,8 @@ def _site(app: Flask, slug: str) -> Site:
 
 def test_get_lists_every_option_with_help_and_the_lists_state(client: FlaskClient, site_a: SiteWithKey) -> None:
     body = client.get(SETTINGS, headers=site_a.headers).get_json()
-    assert set(body["settings"]) == set(OPTIONS)
-    assert set(body["help"]) == set(OPTIONS) and all(body["help"].values())
+    assert set(body["settings"]) == set(CHECKS) and set(OPTIONS) < set(CHECKS)
+    assert set(body["help"]) == set(CHECKS) and all(body["help"].values())
     assert body["settings"]["field_weights"] == DEFAULT_FIELD_WEIGHTS
     assert body["lists"] == "current" and body["pending"] == 0
 
@@ -81,6 +81,8 @@ def test_every_option_is_saved_and_read_back(app: Flask, client: FlaskClient, si
         "medical_disclaimer": "Ask your nurse.",
         "privacy_url": "https://clinic-a.example/privacy",
         "default_time_zone": "Europe/Dublin",
+        "widget_limit": "6",
+        "host_aliases": {"staging.clinic-a.example": "clinic-a.example"},
     }
     answer = client.patch(SETTINGS, json=values, headers=site_a.headers)
     assert answer.status_code == 200, answer.get_json()
@@ -102,6 +104,8 @@ def test_every_option_is_saved_and_read_back(app: Flask, client: FlaskClient, si
         "medical_disclaimer": "Ask your nurse.",
         "privacy_url": "https://clinic-a.example/privacy",
         "default_time_zone": "Europe/Dublin",
+        "widget_limit": 6,
+        "host_aliases": {"staging.clinic-a.example": "clinic-a.example"},
     }
     title_only = client.patch(SETTINGS, json={"field_weights": {"body": 2}}, headers=site_a.headers).get_json()
     assert title_only["settings"]["field_weights"] == {**DEFAULT_FIELD_WEIGHTS, "title": 3.0, "tags": 0.5, "body": 2.0}
