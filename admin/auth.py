@@ -22,6 +22,7 @@ import functools
 import hashlib
 import logging
 import math
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -94,6 +95,22 @@ def set_password(db: Session, editor: Editor, password: str) -> None:
     editor.session_version += 1
     db.flush()
     audit.record(db, editor.site_id, "editor", "password set", editor.email, editor.id)
+
+
+def invite_editor(db: Session, site: Site, email: str, role: str, name: str, acting: Editor) -> Editor:
+    """An editor of ``site`` who chooses their own password through an invitation link. Until then the account
+    has a random password nobody knows. Flushes, does not commit."""
+    editor = create_editor(db, site, email, secrets.token_urlsafe(32), role, name)
+    audit.record(db, site.id, "editor", "invited", f"{editor.email} ({role})", editor.id)
+    log.info("editor %s invited by editor %s", editor.id, acting.id)
+    return editor
+
+
+def set_password_from_link(db: Session, editor: Editor, password: str, purpose: str) -> None:
+    """The password chosen through an invitation or reset link; the link and every session end with it."""
+    set_password(db, editor, password)
+    what = "invitation accepted" if purpose == "invitation" else "password reset by email"
+    audit.record(db, editor.site_id, "editor", what, editor.email, editor.id)
 
 
 def set_disabled(db: Session, site: Site, editor_id: int, disabled: bool, acting: Editor) -> Editor:

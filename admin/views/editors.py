@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, url_for
 
-from admin import auth
+from admin import account_mail, auth
+from admin.account_links import make_link_token
 from admin.blueprint import bp
-from admin.forms import EditorForm, OwnPasswordForm, RoleForm, required_text
+from admin.forms import EditorForm, InviteForm, OwnPasswordForm, RoleForm, required_text
 from admin.models import ROLES
 from admin.views.common import apply_api_error
 from service import db as database
@@ -17,9 +18,11 @@ from service.errors import ApiError
 from service.sites import Site
 
 
-def _page(site: Site, form: EditorForm, status: int = 200) -> Any:
+def _page(site: Site, form: EditorForm, status: int = 200, invite: InviteForm | None = None) -> Any:
     editors = auth.site_editors(database.session(), site)
-    return render_template("admin/editors.html", form=form, editors=editors, roles=ROLES), status
+    invite = invite or InviteForm(formdata=None, prefix="invite")
+    page = render_template("admin/editors.html", form=form, invite=invite, editors=editors, roles=ROLES)
+    return page, status
 
 
 @bp.route("/<site>/editors", methods=["GET", "POST"])
@@ -39,6 +42,36 @@ def editors(site: Site) -> Any:
         return _page(site, form, err.status)
     db.commit()
     flash(f"{editor.email} can now sign in as {editor.role}. Give them the password in person or by phone.", "success")
+    return redirect(url_for("admin.editors", site=site.slug))
+
+
+@bp.post("/<site>/editors/invite")
+@auth.require_editor("admin")
+def editor_invite(site: Site) -> Any:
+    form = InviteForm(prefix="invite")
+    if not form.validate_on_submit():
+        return _page(site, EditorForm(formdata=None), 422, invite=form)
+    db = database.session()
+    try:
+        editor = auth.invite_editor(
+            db, site, required_text(form.email), form.role.data or "", form.name.data or "", g.editor
+        )
+    except ApiError as err:
+        db.rollback()
+        apply_api_error(form, err, fallback="email")
+        return _page(site, EditorForm(formdata=None), err.status, invite=form)
+    db.commit()
+    config = current_app.config
+    link = f"{config['PUBLIC_BASE_URL'].rstrip('/')}" + url_for(
+        "admin.accept_link", purpose="invitation", token=make_link_token(config["SECRET_KEY"], "invitation", editor)
+    )
+    invited_by = g.editor.name or g.editor.email
+    text = account_mail.invitation_text(site, link, invited_by)
+    message = account_mail.build_account_message(
+        site, config["PUBLIC_BASE_URL"], editor.email, f"You are invited to edit {site.name} in Clinic Reads", text
+    )
+    account_mail.send_in_background(config, message, "invitation")
+    flash(f"An invitation is on its way to {editor.email}. Its link works once, for 7 days.", "success")
     return redirect(url_for("admin.editors", site=site.slug))
 
 
