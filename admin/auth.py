@@ -34,6 +34,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from admin import totp
 from admin.models import ROLES, Editor, LoginFailure
 from service import audit
 from service import db as database
@@ -241,11 +242,37 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> Editor | No
             log.warning("sign-in throttled: an address failed on too many unknown accounts")
             raise Throttled(_seconds(blocked))
         return None
-    db.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    if editor.uses_totp:  # failures stay counted until the code is right too
+        log.info("editor %s gave the right password; a code is asked for", editor.id)
+        return editor
+    _signed_in(db, editor)
+    return editor
+
+
+def _signed_in(db: Session, editor: Editor) -> None:
+    db.execute(delete(LoginFailure).where(LoginFailure.email == editor.email))
     editor.last_login_at = utcnow()
     db.commit()
     log.info("editor %s signed in", editor.id)
-    return editor
+
+
+def authenticate_code(db: Session, editor: Editor, code: str, ip: str) -> bool:
+    """The second step of sign-in for an editor who uses TOTP: whether ``code`` is right. Commits.
+
+    A wrong code is a failed sign-in of the account (it counts toward the back-off, like a wrong password);
+    ``Throttled`` is raised before checking while the account is in back-off.
+    """
+    wait = account_wait(db, editor.email)
+    if wait is not None:
+        log.warning("sign-in throttled: an account is in back-off after repeated failures")
+        raise Throttled(_seconds(wait))
+    if editor.disabled_at is None and totp.accept_code(editor, code):
+        _signed_in(db, editor)
+        return True
+    db.add(LoginFailure(email=editor.email, ip=ip[:64], at=utcnow()))
+    db.commit()
+    log.info("failed sign-in: wrong code")
+    return False
 
 
 # --- sessions ---------------------------------------------------------------------------------------------
@@ -253,6 +280,28 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> Editor | No
 
 def _fingerprint(editor: Editor) -> str:
     return hashlib.sha256(editor.password_hash.encode()).hexdigest()[:16]
+
+
+PENDING_SECONDS = 300  # between the right password and the code
+
+
+def start_pending(editor: Editor) -> None:
+    """Remember, for a few minutes, that this browser gave ``editor``'s password and owes a code."""
+    session.clear()
+    session["pending_editor_id"] = editor.id
+    session["pending_fp"] = _fingerprint(editor)
+    session["pending_at"] = int(utcnow().timestamp())
+
+
+def pending_editor() -> Editor | None:
+    """The editor whose password this browser gave within ``PENDING_SECONDS`` and who owes a code, or None."""
+    editor_id, at = session.get("pending_editor_id"), session.get("pending_at")
+    if not isinstance(editor_id, int) or not isinstance(at, int) or utcnow().timestamp() - at > PENDING_SECONDS:
+        return None
+    editor = database.session().get(Editor, editor_id)
+    if editor is None or editor.disabled_at is not None or session.get("pending_fp") != _fingerprint(editor):
+        return None
+    return editor if editor.uses_totp else None
 
 
 def start_session(editor: Editor) -> None:

@@ -235,6 +235,14 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
 
 
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired("Enter the 6-digit code.")],
+        description="The 6 digits the app shows now.",
+    )
+
+
 class NewSiteForm(FlaskForm):
     slug = StringField(
         "Short name (in addresses)",

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import current_app, flash, g, redirect, render_template, url_for
 
-from admin import account_mail, auth
+from admin import account_mail, auth, totp
 from admin.account_links import make_link_token
 from admin.blueprint import bp
-from admin.forms import EditorForm, InviteForm, OwnPasswordForm, RoleForm, required_text
+from admin.forms import CodeForm, EditorForm, InviteForm, OwnPasswordForm, RoleForm, required_text
 from admin.models import ROLES
 from admin.views.common import apply_api_error
 from service import db as database
@@ -121,4 +121,72 @@ def account(site: Site) -> Any:
             flash("Your password is changed. Other devices where you were signed in are signed out.", "success")
             return redirect(url_for("admin.account", site=site.slug))
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/account.html", form=form), status
+    return _account_page(form, CodeForm(formdata=None, prefix="totp"), status)
+
+
+def _account_page(form: OwnPasswordForm, code_form: CodeForm, status: int = 200) -> Any:
+    editor = g.editor
+    pending = bool(editor.totp_secret) and not editor.uses_totp
+    page = render_template(
+        "admin/account.html",
+        form=form,
+        code_form=code_form,
+        totp_pending=pending,
+        totp_secret=editor.totp_secret if pending else None,
+        totp_uri=totp.provisioning_uri(editor) if pending else None,
+    )
+    return page, status
+
+
+@bp.post("/<site>/account/two-step/<any(start,confirm,off):step>")
+@auth.require_editor()
+def account_totp(site: Site, step: str) -> Any:
+    """Turn two-step sign-in on (start, then confirm with a code) or off (with a code)."""
+    db = database.session()
+    if step == "start":  # CSRFProtect has checked the form's token
+        try:
+            totp.start(db, g.editor)
+        except ApiError as err:
+            db.rollback()
+            flash(err.message, "error")
+            return redirect(url_for("admin.account", site=site.slug))
+        db.commit()
+        return redirect(url_for("admin.account", site=site.slug, _anchor="two-step-heading"))
+    code_form = CodeForm(prefix="totp")
+    if not code_form.validate_on_submit():
+        return _account_page(OwnPasswordForm(formdata=None), code_form, 422)
+    try:
+        if step == "confirm":
+            totp.confirm(db, g.editor, required_text(code_form.code))
+        else:
+            totp.turn_off_own(db, g.editor, required_text(code_form.code))
+    except ApiError as err:
+        db.rollback()
+        apply_api_error(code_form, err, fallback="code")
+        return _account_page(OwnPasswordForm(formdata=None), code_form, err.status)
+    db.commit()
+    message = (
+        "Two-step sign-in is on: from now on, sign-in asks for a code from your app."
+        if step == "confirm"
+        else "Two-step sign-in is off: sign-in asks for your password only."
+    )
+    flash(message, "success")
+    return redirect(url_for("admin.account", site=site.slug))
+
+
+@bp.post("/<site>/editors/<int:editor_id>/two-step-off")
+@auth.require_editor("admin")
+def editor_totp_off(site: Site, editor_id: int) -> Any:
+    db = database.session()
+    try:
+        editor = totp.turn_off_for(db, site, editor_id)
+    except ApiError as err:
+        db.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("admin.editors", site=site.slug))
+    db.commit()
+    flash(
+        f"Two-step sign-in is off for {editor.email}; they sign in with their password and can turn it on again.",
+        "success",
+    )
+    return redirect(url_for("admin.editors", site=site.slug))
