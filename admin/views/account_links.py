@@ -41,6 +41,10 @@ def accept_link(purpose: str, token: str) -> Any:
             apply_api_error(form, err, fallback="password")
         else:
             db.commit()
+            if editor.uses_totp:  # an email link is no second factor: the code is still asked for
+                auth.start_pending(editor)
+                flash("Your new password is set. Enter the code from your authenticator app to sign in.", "success")
+                return redirect(url_for("admin.login_code"))
             auth.start_session(editor)
             welcome = "Welcome! Your password is set." if purpose == "invitation" else "Your new password is set."
             flash(f"{welcome} You are signed in.", "success")

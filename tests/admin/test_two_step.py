@@ -13,6 +13,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from admin.account_links import make_link_token
+from admin.auth import editor_by_email
+from service import db as database
 from tests.admin.conftest import Account, csrf_token, sign_in
 from tests.admin.test_audit import _entries
 
@@ -132,3 +135,17 @@ def test_an_editor_turns_it_off_with_a_current_code(app: Flask, client: FlaskCli
     assert off.status_code == 302
     assert "Two-step sign-in is off" in client.get(ACCOUNT).get_data(as_text=True)
     assert sign_in(app.test_client(), editor_a).headers["Location"].endswith("/admin/clinic-a/")
+
+
+def test_a_password_reset_by_email_still_asks_for_the_code(app: Flask, client: FlaskClient, editor_a: Account) -> None:
+    totp = _turn_on(client, editor_a)
+    with app.app_context(), database.new_session() as db:
+        editor = editor_by_email(db, editor_a.email)
+        assert editor is not None
+        link = f"/admin/account-link/reset/{make_link_token(app.config['SECRET_KEY'], 'reset', editor)}"
+    browser = app.test_client()
+    done = _post(browser, link, {"password": "a brand new passphrase", "confirm": "a brand new passphrase"}, link)
+    assert done.status_code == 302 and done.headers["Location"].endswith("/admin/login/code")
+    assert browser.get("/admin/clinic-a/").status_code == 302, "not signed in by the email link alone"
+    assert _code_step(browser, totp.at(time.time() + 30)).status_code == 302
+    assert browser.get("/admin/clinic-a/").status_code == 200
