@@ -52,7 +52,7 @@ def test_an_editor_turns_two_step_sign_in_on(
     page = client.get(ACCOUNT).get_data(as_text=True)
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page)
     assert secret
-    uri = re.search(r'<code id="totp-uri" [^>]*>([^<]+)</code>', page)
+    uri = re.search(r'<code id="totp-uri">([^<]+)</code>', page)
     assert uri
     parsed = pyotp.parse_uri(uri.group(1).replace("&amp;", "&"))
     assert parsed.secret == secret.group(1) and parsed.name == editor_a.email
