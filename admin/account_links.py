@@ -64,5 +64,6 @@ def read_link_token(db: Session, secret: str, purpose: str, token: str, now: dat
     if editor is None or editor.disabled_at is not None:
         raise LinkError(410, "gone", "This link no longer works: the account it was for is closed.")
     if payload.get("f") != _fingerprint(editor):
-        raise LinkError(410, "used", "This link has been used already. Each link works once.")
+        message = "This link has been used already, or a newer one replaced it. Each link works once."
+        raise LinkError(410, "used", message)
     return editor

@@ -107,9 +107,26 @@ def invite_editor(db: Session, site: Site, email: str, role: str, name: str, act
     return editor
 
 
+def reinvite_editor(db: Session, site: Site, editor_id: int) -> Editor:
+    """A new invitation for an editor of ``site`` who has never signed in: a new random password, so the links
+    of earlier invitations stop working. Flushes, does not commit."""
+    editor = db.get(Editor, editor_id)
+    if editor is None or editor.site_id != site.id:
+        raise ApiError(404, "unknown_editor", f"No editor {editor_id} on this site.")
+    if editor.last_login_at is not None or editor.disabled_at is not None:
+        raise ApiError(409, "not_invited", f"{editor.email} has signed in already or is disabled: no invitation.")
+    editor.password_hash = generate_password_hash(secrets.token_urlsafe(32))
+    db.flush()
+    audit.record(db, site.id, "editor", "invited again", editor.email, editor.id)
+    return editor
+
+
 def set_password_from_link(db: Session, editor: Editor, password: str, purpose: str) -> None:
-    """The password chosen through an invitation or reset link; the link and every session end with it."""
+    """The password chosen through an invitation or reset link; the link and every session end with it, and the
+    editor is signed in (unless a code is still owed)."""
     set_password(db, editor, password)
+    if not editor.uses_totp:  # signed in by the link; with a second factor, only once the code is right
+        editor.last_login_at = utcnow()
     what = "invitation accepted" if purpose == "invitation" else "password reset by email"
     audit.record(db, editor.site_id, "editor", what, editor.email, editor.id)
 

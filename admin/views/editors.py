@@ -11,7 +11,7 @@ from admin import account_mail, auth, totp
 from admin.account_links import make_link_token
 from admin.blueprint import bp
 from admin.forms import CodeForm, EditorForm, InviteForm, OwnPasswordForm, RoleForm, required_text
-from admin.models import ROLES
+from admin.models import ROLES, Editor
 from admin.views.common import apply_api_error
 from service import db as database
 from service.errors import ApiError
@@ -61,17 +61,34 @@ def editor_invite(site: Site) -> Any:
         apply_api_error(form, err, fallback="email")
         return _page(site, EditorForm(formdata=None), err.status, invite=form)
     db.commit()
-    config = current_app.config
-    link = f"{config['PUBLIC_BASE_URL'].rstrip('/')}" + url_for(
-        "admin.accept_link", purpose="invitation", token=make_link_token(config["SECRET_KEY"], "invitation", editor)
-    )
-    invited_by = g.editor.name or g.editor.email
-    text = account_mail.invitation_text(site, link, invited_by)
-    message = account_mail.build_account_message(
-        site, config["PUBLIC_BASE_URL"], editor.email, f"You are invited to edit {site.name} in Clinic Reads", text
-    )
-    account_mail.send_in_background(config, message, "invitation")
+    _send_invitation(site, editor)
     flash(f"An invitation is on its way to {editor.email}. Its link works once, for 7 days.", "success")
+    return redirect(url_for("admin.editors", site=site.slug))
+
+
+def _send_invitation(site: Site, editor: Editor) -> None:
+    config = current_app.config
+    token = make_link_token(config["SECRET_KEY"], "invitation", editor)
+    link = config["PUBLIC_BASE_URL"].rstrip("/") + url_for("admin.accept_link", purpose="invitation", token=token)
+    text = account_mail.invitation_text(site, link, g.editor.name or g.editor.email)
+    subject = f"You are invited to edit {site.name} in Clinic Reads"
+    message = account_mail.build_account_message(site, config["PUBLIC_BASE_URL"], editor.email, subject, text)
+    account_mail.send_in_background(config, message, "invitation")
+
+
+@bp.post("/<site>/editors/<int:editor_id>/invite-again")
+@auth.require_editor("admin")
+def editor_reinvite(site: Site, editor_id: int) -> Any:
+    db = database.session()
+    try:
+        editor = auth.reinvite_editor(db, site, editor_id)
+    except ApiError as err:
+        db.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("admin.editors", site=site.slug))
+    db.commit()
+    _send_invitation(site, editor)
+    flash(f"A new invitation is on its way to {editor.email}; earlier invitation links no longer work.", "success")
     return redirect(url_for("admin.editors", site=site.slug))
 
 

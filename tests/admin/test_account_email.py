@@ -94,7 +94,7 @@ def test_an_invited_editor_chooses_a_password_once(
 
     again = app.test_client().get(link)
     assert again.status_code == 410
-    assert "This link has been used already." in again.get_data(as_text=True)
+    assert "This link has been used already" in again.get_data(as_text=True)
     lee = Account("lee@clinic-a.example", "clinic-a", "editor")
     relogin = sign_in(app.test_client(), lee, "a passphrase of my own")
     assert relogin.status_code == 302
@@ -197,3 +197,27 @@ def test_reset_requests_are_limited_per_email_and_per_client_address(
     assert answers[:12] == [200] * 12 and answers[12] == 429, "20 requests from one address per hour"
     empty = post_form(client, "/admin/forgot-password", {"email": ""})
     assert empty.status_code == 422 and "Enter your email address." in empty.get_data(as_text=True)
+
+
+def test_an_invitation_sent_again_replaces_the_earlier_link(
+    app: Flask, client: FlaskClient, admin_a: Account, sink: SmtpSink
+) -> None:
+    sign_in(client, admin_a)
+    _invite(client, "kim@clinic-a.example")
+    first = _link(_wait_for_mail(sink)[0].message)
+    page = client.get(EDITORS).get_data(as_text=True)
+    label = 'aria-label="Send the invitation again to kim@clinic-a.example"'
+    assert label in page
+    editor_id = page.split(label)[0].rsplit("/editors/", 1)[1].split("/")[0]
+    again = post_form(client, f"{EDITORS}/{editor_id}/invite-again", {}, EDITORS)
+    assert again.status_code == 302
+    assert "A new invitation is on its way to kim@clinic-a.example" in client.get(EDITORS).get_data(as_text=True)
+    second = _link(_wait_for_mail(sink, 2)[1].message)
+    assert second != first
+    assert app.test_client().get(first).status_code == 410, "the earlier link no longer works"
+    assert _set_password(app.test_client(), second, "kim's own passphrase").status_code == 302
+    assert label not in client.get(EDITORS).get_data(as_text=True), "signed in: nothing to send again"
+    refused = post_form(client, f"{EDITORS}/{editor_id}/invite-again", {}, EDITORS)
+    assert refused.status_code == 302
+    assert "has signed in already" in client.get(EDITORS).get_data(as_text=True)
+    assert any(e[2] == "invited again" for e in _entries(app))
