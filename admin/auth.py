@@ -22,6 +22,7 @@ import functools
 import hashlib
 import logging
 import math
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,6 +34,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from admin import totp
 from admin.models import ROLES, Editor, LoginFailure
 from service import audit
 from service import db as database
@@ -94,6 +96,39 @@ def set_password(db: Session, editor: Editor, password: str) -> None:
     editor.session_version += 1
     db.flush()
     audit.record(db, editor.site_id, "editor", "password set", editor.email, editor.id)
+
+
+def invite_editor(db: Session, site: Site, email: str, role: str, name: str, acting: Editor) -> Editor:
+    """An editor of ``site`` who chooses their own password through an invitation link. Until then the account
+    has a random password nobody knows. Flushes, does not commit."""
+    editor = create_editor(db, site, email, secrets.token_urlsafe(32), role, name)
+    audit.record(db, site.id, "editor", "invited", f"{editor.email} ({role})", editor.id)
+    log.info("editor %s invited by editor %s", editor.id, acting.id)
+    return editor
+
+
+def reinvite_editor(db: Session, site: Site, editor_id: int) -> Editor:
+    """A new invitation for an editor of ``site`` who has never signed in: a new random password, so the links
+    of earlier invitations stop working. Flushes, does not commit."""
+    editor = db.get(Editor, editor_id)
+    if editor is None or editor.site_id != site.id:
+        raise ApiError(404, "unknown_editor", f"No editor {editor_id} on this site.")
+    if editor.last_login_at is not None or editor.disabled_at is not None:
+        raise ApiError(409, "not_invited", f"{editor.email} has signed in already or is disabled: no invitation.")
+    editor.password_hash = generate_password_hash(secrets.token_urlsafe(32))
+    db.flush()
+    audit.record(db, site.id, "editor", "invited again", editor.email, editor.id)
+    return editor
+
+
+def set_password_from_link(db: Session, editor: Editor, password: str, purpose: str) -> None:
+    """The password chosen through an invitation or reset link; the link and every session end with it, and the
+    editor is signed in (unless a code is still owed)."""
+    set_password(db, editor, password)
+    if not editor.uses_totp:  # signed in by the link; with a second factor, only once the code is right
+        editor.last_login_at = utcnow()
+    what = "invitation accepted" if purpose == "invitation" else "password reset by email"
+    audit.record(db, editor.site_id, "editor", what, editor.email, editor.id)
 
 
 def set_disabled(db: Session, site: Site, editor_id: int, disabled: bool, acting: Editor) -> Editor:
@@ -224,11 +259,37 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> Editor | No
             log.warning("sign-in throttled: an address failed on too many unknown accounts")
             raise Throttled(_seconds(blocked))
         return None
-    db.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    if editor.uses_totp:  # failures stay counted until the code is right too
+        log.info("editor %s gave the right password; a code is asked for", editor.id)
+        return editor
+    _signed_in(db, editor)
+    return editor
+
+
+def _signed_in(db: Session, editor: Editor) -> None:
+    db.execute(delete(LoginFailure).where(LoginFailure.email == editor.email))
     editor.last_login_at = utcnow()
     db.commit()
     log.info("editor %s signed in", editor.id)
-    return editor
+
+
+def authenticate_code(db: Session, editor: Editor, code: str, ip: str) -> bool:
+    """The second step of sign-in for an editor who uses TOTP: whether ``code`` is right. Commits.
+
+    A wrong code is a failed sign-in of the account (it counts toward the back-off, like a wrong password);
+    ``Throttled`` is raised before checking while the account is in back-off.
+    """
+    wait = account_wait(db, editor.email)
+    if wait is not None:
+        log.warning("sign-in throttled: an account is in back-off after repeated failures")
+        raise Throttled(_seconds(wait))
+    if editor.disabled_at is None and totp.accept_code(editor, code):
+        _signed_in(db, editor)
+        return True
+    db.add(LoginFailure(email=editor.email, ip=ip[:64], at=utcnow()))
+    db.commit()
+    log.info("failed sign-in: wrong code")
+    return False
 
 
 # --- sessions ---------------------------------------------------------------------------------------------
@@ -236,6 +297,28 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> Editor | No
 
 def _fingerprint(editor: Editor) -> str:
     return hashlib.sha256(editor.password_hash.encode()).hexdigest()[:16]
+
+
+PENDING_SECONDS = 300  # between the right password and the code
+
+
+def start_pending(editor: Editor) -> None:
+    """Remember, for a few minutes, that this browser gave ``editor``'s password and owes a code."""
+    session.clear()
+    session["pending_editor_id"] = editor.id
+    session["pending_fp"] = _fingerprint(editor)
+    session["pending_at"] = int(utcnow().timestamp())
+
+
+def pending_editor() -> Editor | None:
+    """The editor whose password this browser gave within ``PENDING_SECONDS`` and who owes a code, or None."""
+    editor_id, at = session.get("pending_editor_id"), session.get("pending_at")
+    if not isinstance(editor_id, int) or not isinstance(at, int) or utcnow().timestamp() - at > PENDING_SECONDS:
+        return None
+    editor = database.session().get(Editor, editor_id)
+    if editor is None or editor.disabled_at is not None or session.get("pending_fp") != _fingerprint(editor):
+        return None
+    return editor if editor.uses_totp else None
 
 
 def start_session(editor: Editor) -> None:

@@ -213,6 +213,36 @@ class EditorForm(FlaskForm):
     confirm = PasswordField("Repeat the password", validators=[EqualTo("password", "The passwords differ.")])
 
 
+class InviteForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter an email address."), Email("Enter a valid email.")])
+    name = StringField("Name", validators=[Length(max=200, message="Use at most 200 characters.")])
+    role = SelectField("Role", choices=[SelectChoice(r, r.title()) for r in ROLES])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password."),
+            Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+    )
+    confirm = PasswordField("Repeat the new password", validators=[EqualTo("password", "The passwords differ.")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired("Enter the 6-digit code.")],
+        description="The 6 digits the app shows now.",
+    )
+
+
 class NewSiteForm(FlaskForm):
     slug = StringField(
         "Short name (in addresses)",

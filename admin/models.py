@@ -30,12 +30,22 @@ class Editor(Base):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: bumped when the editor signs out or changes password; a session cookie holding another value is void
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: base32 TOTP secret: set while being turned on (not yet confirmed) and while on; never shown once confirmed
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: when the second factor was confirmed; None means sign-in asks for a password only
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the time step of the last accepted code, so one code cannot sign in twice
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     site: Mapped[Site] = relationship(lazy="joined")
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def uses_totp(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
 
 class LoginFailure(Base):

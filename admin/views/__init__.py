@@ -2,6 +2,7 @@
 
 from admin.blueprint import bp
 from admin.views import (
+    account_links,
     articles,
     audit,
     clicks,
@@ -23,6 +24,7 @@ from admin.views import (
 
 __all__ = [
     "bp",
+    "account_links",
     "articles",
     "audit",
     "clicks",

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from admin import auth
 from admin.blueprint import bp
-from admin.forms import LoginForm, required_text
+from admin.forms import CodeForm, LoginForm, required_text
 from service import db as database
 
 
@@ -36,6 +36,9 @@ def login() -> Any:
         except auth.Throttled as throttled:
             page = render_template("admin/throttled.html", minutes=throttled.minutes)
             return page, 429, {"Retry-After": str(throttled.seconds)}
+        if editor is not None and editor.uses_totp:
+            auth.start_pending(editor)
+            return redirect(url_for("admin.login_code", next=auth.safe_next(request.args.get("next"))))
         if editor is not None:
             auth.start_session(editor)
             return redirect(auth.safe_next(request.args.get("next")) or _home(editor))
@@ -44,6 +47,30 @@ def login() -> Any:
         return redirect(_home(auth.current_editor()))
     status = 401 if request.method == "POST" else 200
     return render_template("admin/login.html", form=form), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code() -> Any:
+    """The second step of sign-in for editors who turned two-step sign-in on."""
+    editor = auth.pending_editor()
+    if editor is None:
+        flash("Sign in with your email and password first (the code is asked for within 5 minutes).", "error")
+        return redirect(url_for("admin.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            right = auth.authenticate_code(
+                database.session(), editor, required_text(form.code), request.remote_addr or "unknown"
+            )
+        except auth.Throttled as throttled:
+            page = render_template("admin/throttled.html", minutes=throttled.minutes)
+            return page, 429, {"Retry-After": str(throttled.seconds)}
+        if right:
+            auth.start_session(editor)
+            return redirect(auth.safe_next(request.args.get("next")) or _home(editor))
+        form.code.errors = ["That code is not right. Enter the 6 digits your authenticator app shows now."]
+    status = 401 if request.method == "POST" else 200
+    return render_template("admin/login_code.html", form=form), status
 
 
 @bp.post("/logout")

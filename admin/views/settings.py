@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from admin.auth import require_editor
 from admin.blueprint import bp
 from admin.forms import SettingsForm
+from admin.queries import search_articles
 from admin.site_settings import update_site
 from admin.views.common import apply_api_error
 from articles.models import Article
@@ -42,6 +43,13 @@ FLAG_OPTIONS = (
 )
 
 PREVIEW_CHOICES = 200
+PREVIEW_FOUND = 50  # search results offered in the preview's picker
+
+
+class PreviewChoice(NamedTuple):
+    id: int
+    title: str
+    canonical_url: str
 
 
 def _shown(value: Any) -> Any:
@@ -89,22 +97,45 @@ def _snippet(site: Site) -> str:
 
 
 def _preview(site: Site) -> dict[str, Any]:
-    """Articles to choose from for the live preview, and the chosen one's widget address."""
+    """Articles to choose from for the live preview, and the chosen one's widget address.
+
+    Without a search the first ``PREVIEW_CHOICES`` titles are offered; ``preview_q`` searches every published
+    article the way the articles list does (title, summary and body); ``preview`` may name any published article.
+    """
     db = database.session()
-    choices = list(
-        db.execute(
-            select(Article.id, Article.title, Article.canonical_url)
+    q = (request.args.get("preview_q") or "").strip()[:200]
+    columns = (Article.id, Article.title, Article.canonical_url)
+    if q:
+        found = search_articles(db, site, q, status="published", page_size=PREVIEW_FOUND).items
+        choices = [PreviewChoice(a.id, a.title, a.canonical_url) for a in found]
+    else:
+        rows = db.execute(
+            select(*columns)
             .where(Article.site_id == site.id, Article.status == "published")
             .order_by(Article.title)
             .limit(PREVIEW_CHOICES)
         )
-    )
+        choices = [PreviewChoice(*row) for row in rows]
     chosen = request.args.get("preview", type=int)
-    current = next((c for c in choices if c.id == chosen), choices[0] if choices else None)
+    current = next((c for c in choices if c.id == chosen), None)
+    if current is None and chosen is not None:
+        row = db.execute(
+            select(*columns).where(Article.id == chosen, Article.site_id == site.id, Article.status == "published")
+        ).first()
+        if row is not None:
+            current = PreviewChoice(*row)
+            choices.insert(0, current)
+    if current is None and not q:
+        current = choices[0] if choices else None
     src = None
     if current is not None and "widget" in current_app.blueprints:
         src = url_for("widget.fragment", slug=site.slug, url=current.canonical_url)
-    return {"choices": choices, "current": current, "src": src}
+    has_articles = (
+        bool(choices)
+        or db.scalar(select(Article.id).where(Article.site_id == site.id, Article.status == "published").limit(1))
+        is not None
+    )
+    return {"choices": choices, "current": current, "src": src, "q": q, "has_articles": has_articles}
 
 
 def _weights_trial(site: Site, choices: list[Any]) -> dict[str, Any]:
