@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from clinicreads import __version__
 from tests.conftest import SiteWithKey, article_payload
 
 
@@ -281,7 +282,7 @@ def test_unexpected_error_is_json_500(app: Any, site_a: SiteWithKey) -> None:
 def test_healthz(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "version": __version__}
 
 
 def test_page_404_is_html_for_people(client: FlaskClient) -> None:
