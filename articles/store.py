@@ -114,21 +114,8 @@ def _values_of(article: Article) -> dict[str, Any]:
     return values
 
 
-#: the fields an audit entry keeps of an article's previous version (enough to restore it)
-RESTORABLE_FIELDS = (
-    "url",
-    "title",
-    "summary",
-    "body_html",
-    "author",
-    "credit",
-    "image_url",
-    "tags",
-    "categories",
-    "published_at",
-    "medically_reviewed_at",
-    "status",
-)
+#: the fields an audit entry keeps of an article's previous version (enough to restore it; the guid stays)
+RESTORABLE_FIELDS = tuple(name for name in HASHED_FIELDS if name != "guid")
 
 
 def version_of(article: Article) -> dict[str, Any]:
