@@ -11,6 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import clinicreads.models
+from admin.account_links import make_link_token
+from admin.models import Editor
 from newsletter.inputs import Preferences, Signup
 from newsletter.models import Subscriber
 from newsletter.subscriptions import confirm, request_subscription, token_for
@@ -63,6 +65,13 @@ def _path(app: Flask, rule: Any, values: dict[str, Any]) -> str:
         return str(adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments}, method=method))
 
 
+def _editor_link(app: Flask, email: str) -> str:
+    """A password-reset link token of the editor with ``email``."""
+    with app.app_context(), database.new_session() as db:
+        editor = db.scalars(select(Editor).where(Editor.email == email)).one()
+        return make_link_token(app.config["SECRET_KEY"], "reset", editor)
+
+
 def test_head_and_get_change_nothing_on_any_route_that_changes_state(
     app: Flask, client: FlaskClient, site_a: SiteWithKey
 ) -> None:
@@ -87,7 +96,9 @@ def test_head_and_get_change_nothing_on_any_route_that_changes_state(
         values: dict[str, Any] = {name: _sample(rule, name) for name in rule.arguments} | {
             k: v for k, v in generic.items() if k in rule.arguments
         }
-        if "token" in rule.arguments:
+        if rule.endpoint == "admin.accept_link":  # an editor's emailed link, not a subscriber's
+            values |= {"purpose": "reset", "token": _editor_link(app, admin.email)}
+        elif "token" in rule.arguments:
             name = rule.endpoint.rsplit(".", 1)[-1]
             purpose = TOKEN_PURPOSE.get(name, name)
             person = pending if purpose == "confirm" else confirmed
