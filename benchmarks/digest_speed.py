@@ -135,13 +135,14 @@ def bench_compose(n_subscribers: int, n_articles: int, baseline_subscribers: int
         )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _start_sink(port: int) -> subprocess.Popen:
+def start_sink(port: int) -> subprocess.Popen[bytes]:
+    """An aiosmtpd sink in its own process on ``port``, once it accepts connections."""
     process = subprocess.Popen(
         [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{port}"]
     )
@@ -187,8 +188,8 @@ def _messages(count: int) -> list:
 
 def bench_send(count: int) -> None:
     messages = _messages(count)
-    port = _free_port()
-    sink = _start_sink(port)
+    port = free_port()
+    sink = start_sink(port)
     try:
         started = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", port) as raw:

@@ -32,6 +32,7 @@ from sqlalchemy import create_engine, delete, func, select, text, update
 from articles import store
 from articles.demo import DEMO_TOPICS, topic_to_article
 from articles.related import pending, updates
+from benchmarks.digest_speed import free_port, start_sink
 from clinicreads.app import create_app
 from jobs.tasks import enqueue_digest_batches
 from newsletter.digests.ledger import DigestSend, SentArticle
@@ -47,25 +48,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = "redis://127.0.0.1:6379/13"
 TITLES = ("Back Pain", "Sciatica", "Food Allergy", "Allergy", "Hay Fever", "Asthma", "Acne", "Burns", "Anemia")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_sink(port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{port}"]
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the aiosmtpd sink did not start")
 
 
 def _postgres_database() -> str:
@@ -175,8 +157,8 @@ def main() -> None:
         _flush_redis()
     else:
         database_url, broker = f"sqlite:///{folder / 'bench.db'}", f"filesystem://{folder / 'broker'}"
-    port = _free_port()
-    sink = _start_sink(port)
+    port = free_port()
+    sink = start_sink(port)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
