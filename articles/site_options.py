@@ -2,9 +2,10 @@
 
 Options that shape related lists (minimum score, variety, review age, the fallback) queue every article of
 the site in ``related_pending``; the drainer recomputes their lists within seconds (a site with more queued
-articles than ``pending.REFIT_PENDING`` is handled by one refit). New field weights also drop the site's
-index state, so the drainer fits a fresh index with them before it recomputes the lists. While the site's
-queue is not empty its lists are "updating" (:func:`lists_state`).
+articles than ``pending.REFIT_PENDING`` is handled by one refit). New field weights also mark the site's
+index state ``refit_wanted``, so the drainer fits a fresh index with them before it recomputes the lists;
+until it has, readers (search, previews, digests) keep the stored index rather than fitting one themselves.
+While the site's queue is not empty its lists are "updating" (:func:`lists_state`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from articles.models import Article
@@ -52,7 +53,7 @@ def apply_checked(db: Session, site: Site, clean: Mapping[str, Any]) -> set[str]
         )
     effects = {OPTIONS[name].lists for name in changed if name in OPTIONS}
     if "refit" in effects:
-        db.execute(delete(RelatedIndexState).where(RelatedIndexState.site_id == site.id))
+        db.execute(update(RelatedIndexState).where(RelatedIndexState.site_id == site.id).values(refit_wanted=True))
     if effects & {"refit", "recompute"}:
         queue_whole_site(db, site)
     db.flush()

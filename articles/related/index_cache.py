@@ -174,7 +174,13 @@ def site_field_weights(site: Site) -> dict[str, float]:
     return {name: float(weight) for name, weight in site.setting("field_weights").items()}
 
 
+#: how many times this process fitted an index (operators' logs and tests read it)
+fits = 0
+
+
 def _fit(docs: list[Document], site: Site) -> RelatedIndex | None:
+    global fits
+    fits += 1
     if len(docs) < 2:
         return None
     try:
@@ -211,7 +217,7 @@ class LockedIndex:
 
     def needs_refit(self) -> bool:
         state = self.state
-        if state is None or state.fitted_count < SMALL_SITE:
+        if state is None or state.refit_wanted or state.fitted_count < SMALL_SITE:
             return True
         return state.fitted_count <= LARGE_SITE and state.changed_since_fit > REFIT_SHARE * state.fitted_count
 
@@ -256,7 +262,7 @@ def fit_site_index(
         state = locked.state = RelatedIndexState(site_id=site.id)
         db.add(state)
     state.token, state.log_mark, state.fitted_count = token, mark, len(docs)
-    state.changed_since_fit, state.fitted_at = 0, utcnow()
+    state.changed_since_fit, state.fitted_at, state.refit_wanted = 0, utcnow(), False
     db.execute(delete(RelatedIndexLog).where(RelatedIndexLog.site_id == site.id, RelatedIndexLog.id <= mark))
     db.flush()
     cached = CachedIndex(index, token, mark)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, UTCDateTime, utcnow
@@ -76,6 +76,9 @@ class RelatedIndexState(Base):
     fitted_count: Mapped[int] = mapped_column(Integer, default=0)
     changed_since_fit: Mapped[int] = mapped_column(Integer, default=0)
     fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the site's field weights changed: the worker refits whatever the site's size, and readers keep using
+    #: the stored index (fitted with the old weights) until then instead of fitting one themselves
+    refit_wanted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RelatedIndexBlob(Base):

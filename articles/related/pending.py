@@ -106,7 +106,7 @@ def _done(db: Session, rows: list[Any]) -> None:
 
 def _refit_due(state: RelatedIndexState | None, more: int) -> bool:
     """Whether ``more`` changes on top of those already applied call for a refit (as ``needs_refit`` decides)."""
-    if state is None or state.fitted_count < index_cache.SMALL_SITE:
+    if state is None or state.refit_wanted or state.fitted_count < index_cache.SMALL_SITE:
         return True
     drifted = state.changed_since_fit + more > index_cache.REFIT_SHARE * state.fitted_count
     return state.fitted_count <= index_cache.LARGE_SITE and drifted
@@ -202,7 +202,7 @@ def drain_site(db: Session, site: Site, batch: int = BATCH) -> int:
     if not waiting:
         db.commit()
         return 0
-    large = locked.state is not None and locked.state.fitted_count > index_cache.LARGE_SITE
+    large = _large(locked.state)
     if not large and (waiting > REFIT_PENDING or _refit_due(locked.state, min(waiting, batch))):
         if _is_sqlite(db):  # never hold SQLite's one writer lock for a whole refit
             db.commit()
@@ -217,11 +217,16 @@ def drain_site(db: Session, site: Site, batch: int = BATCH) -> int:
     return len(rows)
 
 
+def _large(state: RelatedIndexState | None) -> bool:
+    """A site too large to refit for drift alone (the nightly refit does); new field weights still refit it."""
+    return state is not None and not state.refit_wanted and state.fitted_count > index_cache.LARGE_SITE
+
+
 def _refit_first(db: Session, site: Site) -> bool:
     """Whether the site's queue is handled by a refit (read without a lock; the locked path decides again)."""
     state = db.get(RelatedIndexState, site.id, populate_existing=True)
     waiting = backlog(db, site)
-    large = state is not None and state.fitted_count > index_cache.LARGE_SITE
+    large = _large(state)
     return bool(waiting) and not large and (waiting > REFIT_PENDING or _refit_due(state, min(waiting, BATCH)))
 
 

@@ -154,7 +154,14 @@ def test_new_field_weights_refit_the_index_in_the_background(
     answer = client.patch(SETTINGS, json={"field_weights": weights}, headers=site_a.headers).get_json()
     assert answer["lists"] == "updating" and answer["pending"] == TOPICS
 
+    fits = index_cache.fits  # until the worker refits, readers use the stored index instead of fitting one
+    with app.app_context(), database.new_session() as db:
+        stale = index_cache.read_index(db, site_by_slug(db, site_a.slug))
+        assert stale is not None and stale.weights_ == DEFAULT_FIELD_WEIGHTS
+        assert stale.related(int(stale.ids_[0]), 3) and index_cache.fits == fits
+
     drain_all(app)
+    assert index_cache.fits == fits + 1
     after = lists_of(app, site_a.slug)
     with app.app_context(), database.new_session() as db:
         index = index_cache.read_index(db, site_by_slug(db, site_a.slug))
