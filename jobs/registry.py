@@ -145,7 +145,10 @@ DECLARED: tuple[JobSpec, ...] = (
         {"hours": 1},
         misfire_grace_time=30 * 60,
         coalesce=True,
-        description="Delete sign-ups never confirmed within the confirmation window.",
+        description=(
+            "Delete sign-ups never confirmed within the confirmation window, stale rate-limit counters and job runs"
+            " older than 30 days."
+        ),
         on_worker=True,
     ),
     JobSpec(

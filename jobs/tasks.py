@@ -17,6 +17,7 @@ from articles.related.pending import drain as drain_pending
 from articles.related.scheduled import queue_due
 from articles.related.updates import refit_all_sites
 from jobs import queue
+from jobs.history import prune_job_runs
 from newsletter.confirmations import send_all_owed_confirmations
 from newsletter.digests import run as digest_run
 from newsletter.import_jobs import run_queued_imports
@@ -77,7 +78,11 @@ def refit_indexes(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
 
 def purge_pending_subscribers(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     purged = purge_expired_pending(db, now, config["PENDING_EXPIRY_DAYS"])
-    return {"purged": purged, "stale_rate_counters": purge_stale_counters(db, now)}
+    return {
+        "purged": purged,
+        "stale_rate_counters": purge_stale_counters(db, now),
+        "old_job_runs": prune_job_runs(db, now),
+    }
 
 
 def drain_related(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:
