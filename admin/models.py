@@ -31,7 +31,7 @@ class Editor(Base):
     #: bumped when the editor signs out or changes password; a session cookie holding another value is void
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: base32 TOTP secret: set while being turned on (not yet confirmed) and while on; never shown once confirmed
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # sealed: service.sealed
     #: when the second factor was confirmed; None means sign-in asks for a password only
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the time step of the last accepted code, so one code cannot sign in twice

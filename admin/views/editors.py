@@ -149,7 +149,7 @@ def _account_page(form: OwnPasswordForm, code_form: CodeForm, status: int = 200)
         form=form,
         code_form=code_form,
         totp_pending=pending,
-        totp_secret=editor.totp_secret if pending else None,
+        totp_secret=totp.plain_secret(editor) if pending else None,
         totp_uri=totp.provisioning_uri(editor) if pending else None,
     )
     return page, status

@@ -12,6 +12,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from admin.account_links import make_link_token
 from admin.auth import editor_by_email
@@ -149,3 +150,39 @@ def test_a_password_reset_by_email_still_asks_for_the_code(app: Flask, client: F
     assert browser.get("/admin/clinic-a/").status_code == 302, "not signed in by the email link alone"
     assert _code_step(browser, totp.at(time.time() + 30)).status_code == 302
     assert browser.get("/admin/clinic-a/").status_code == 200
+
+
+def _stored_secret(app: Flask, email: str) -> str:
+    with app.app_context(), database.new_session() as db:
+        editor = editor_by_email(db, email)
+        assert editor is not None and editor.totp_secret
+        return editor.totp_secret
+
+
+def test_the_secret_is_stored_sealed_and_an_older_plain_one_is_sealed_at_its_next_use(
+    app: Flask, client: FlaskClient, editor_a: Account
+) -> None:
+    totp = _turn_on(client, editor_a)
+    stored = _stored_secret(app, editor_a.email)
+    assert totp.secret not in stored and stored.startswith("sealed1:"), "a database copy alone gives no codes"
+
+    key = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "another key"  # a key that cannot open it: no code signs in
+    other = app.test_client()
+    sign_in(other, editor_a)
+    assert _code_step(other, totp.at(time.time() + 30)).status_code == 401
+    app.config["SECRET_KEY"] = key
+    again = app.test_client()
+    sign_in(again, editor_a)
+    assert _code_step(again, totp.at(time.time() + 30)).status_code == 302
+
+    with app.app_context(), database.new_session() as db:  # as stored before secrets were sealed
+        db.execute(
+            text("UPDATE editors SET totp_secret = :s, totp_last_step = NULL WHERE email = :e"),
+            {"s": totp.secret, "e": editor_a.email},
+        )
+        db.commit()
+    browser = app.test_client()
+    sign_in(browser, editor_a)
+    assert _code_step(browser, totp.now()).status_code == 302, "the plain secret still works"
+    assert _stored_secret(app, editor_a.email).startswith("sealed1:")
