@@ -7,7 +7,8 @@
 - ``/newsletter/<site>/confirm/<token>``: GET shows a button, POST confirms. A button rather than confirming on
   GET because mail scanners and link previews open links by themselves.
 - ``/newsletter/<site>/preferences/<token>``: the preferences form (CSRF-protected).
-- ``GET /newsletter/<site>/suggest?q=``: at most 10 reader topics and article titles containing ``q`` (JSON),
+- ``GET /newsletter/<site>/suggest?q=``: at most 10 reader topics and article titles containing ``q`` or what it
+  means as lay words (JSON),
   for the sign-up search box (``newsletter/static/signup.js``; the forms work without it).
 - ``/newsletter/<site>/unsubscribe/<token>`` and ``.../one-click``: GET shows a button, POST unsubscribes at once
   (the one-click URL is the ``List-Unsubscribe`` target: RFC 8058 POST, no cookie or CSRF token).

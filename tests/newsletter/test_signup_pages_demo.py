@@ -96,6 +96,20 @@ def test_suggestions_offer_topics_then_titles_at_most_ten(demo_app: Flask) -> No
     assert client.get("/newsletter/nowhere/suggest?q=back").status_code == 404
 
 
+def test_suggestions_hear_lay_words_and_the_sites_synonyms(demo_app: Flask) -> None:
+    client: FlaskClient = demo_app.test_client()
+
+    def labels(q: str) -> list[str]:
+        return [item["label"] for item in client.get("/newsletter/demo/suggest", query_string={"q": q}).json["items"]]
+
+    assert "Gastroenteritis" in labels("stomach flu")  # the lay lexicon
+    assert "Abdominal Pain" in labels("Bellyache")
+    assert "Transient Ischemic Attack" in labels("mini stroke")
+    assert "Bile Duct Cancer" in labels("cholangiocarcinoma")  # a synonym seeded from an "Also called" name
+    assert labels("back pain")[:2] == ["Back and neck pain", "Back Pain"]  # what was typed still comes first
+    assert labels("bellyac") == []  # a word being typed is not a phrase yet
+
+
 def test_the_demo_topics_reach_most_of_the_catalogue(demo_app: Flask) -> None:
     """Share of the demo articles scoring at least the digest minimum (0.05) against some reader topic."""
     with demo_app.app_context(), database.new_session() as db:

@@ -77,7 +77,7 @@ def test_high_blood_pressure_prefers_hypertension_to_pulmonary_hypertension(inde
 @pytest.mark.parametrize(
     ("lay", "means"),
     [
-        ("pinched nerve", "radiculopathy nerve compression"),
+        ("pinched nerve", "radiculopathy compressed nerve"),
         ("water pills", "diuretics"),
         ("sugar diabetes", "diabetes"),
         ("mini stroke", "transient ischemic attack"),
