@@ -30,6 +30,8 @@ class Evidence:
     contributions ``c`` (1.0 when one word carries it all, n for n words sharing it equally).
     ``mentions``: 0, 1 or 2, how many of the two articles name the other: every word of one's title is
     among the other's text terms. ``peak``: the largest single shared text term's part of ``text``.
+    ``latent``: the two articles' cosine in the index's latent-semantic space (:mod:`recommender.latent`),
+    None when the index has none.
     """
 
     text: float
@@ -37,6 +39,7 @@ class Evidence:
     terms: float
     mentions: int = 0
     peak: float = 0.0
+    latent: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class MinimumEvidence:
     ``label_min_peak``: the labels' part counts only when one shared text term alone carries at least this
     much of the cosine, or one article names the other: a spread of everyday words is not a shared topic.
     ``mention_bonus``: added per direction in which one article names the other (see :class:`Evidence`).
+    ``latent_weight``: the share of the link's latent cosine in its score, ``(1 - w) * score + w * latent``
+    (left out when the index has no latent space). It re-orders the links that passed, never admits one.
     """
 
     min_text: float = 0.0
@@ -59,6 +64,7 @@ class MinimumEvidence:
     label_gate: float = 0.0
     label_min_peak: float = 0.0
     mention_bonus: float = 0.0
+    latent_weight: float = 0.0
 
     def score(self, evidence: Evidence) -> float | None:
         """The link's score under the rule, or None when it is too weak to show."""
@@ -66,7 +72,10 @@ class MinimumEvidence:
             return None
         if evidence.terms < self.min_terms and evidence.text < self.few_terms_min_text:
             return None
-        return evidence.text + evidence.labels * self.label_weight(evidence) + self.mention_bonus * evidence.mentions
+        score = evidence.text + evidence.labels * self.label_weight(evidence) + self.mention_bonus * evidence.mentions
+        if evidence.latent is None or not self.latent_weight:
+            return score
+        return (1 - self.latent_weight) * score + self.latent_weight * evidence.latent
 
     def label_weight(self, evidence: Evidence) -> float:
         """How much of the labels' part counts for this link, from 0 to 1."""
@@ -98,7 +107,7 @@ class MinimumEvidence:
 
 
 #: the rule tuned on the MedlinePlus development links (docs/relevance-tuning.md has the per-fold figures)
-DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(label_min_peak=0.02, mention_bonus=0.04)
+DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(label_min_peak=0.02, mention_bonus=0.04, latent_weight=0.05)
 
 
 def text_width(index: RelatedIndex) -> int:
@@ -163,12 +172,21 @@ def evidence_many(
     peaks = np.zeros(n)
     np.maximum.at(peaks, rows[in_text], values[in_text])
     terms = np.divide(texts * texts, squares, out=np.zeros(n), where=squares > 0)
+    latent = getattr(index, "latent_", None)
+    latents: list[float | None] = [None] * n if latent is None else latent.cosines(source, others).tolist()
     mentions = [0] * len(other_ids)
     if titles:
         mentions = _mentions(index, source, others, [titles.get(doc_id)] + [titles.get(o) for o in other_ids])
     return [
-        Evidence(text=float(text), labels=float(label), terms=float(spread), mentions=int(named), peak=float(peak))
-        for text, label, spread, named, peak in zip(texts, labels, terms, mentions, peaks, strict=True)
+        Evidence(
+            text=float(text),
+            labels=float(label),
+            terms=float(spread),
+            mentions=int(named),
+            peak=float(peak),
+            latent=None if near is None else float(near),
+        )
+        for text, label, spread, named, peak, near in zip(texts, labels, terms, mentions, peaks, latents, strict=True)
     ]
 
 

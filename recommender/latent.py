@@ -1,0 +1,54 @@
+"""A latent-semantic space over the index's vectors (LSA: truncated SVD of the TF-IDF matrix).
+
+Two articles about one subject often share few exact words ("cytomegalovirus" and "viral infections"), yet
+the words each uses keep company with the same others across the corpus. The leading singular vectors of the
+article-by-term matrix capture that company, so the cosine of two articles in this space tells a shared
+subject where the exact-word cosine sees little. The minimum-evidence rule (:mod:`recommender.evidence`)
+blends a small share of it into the scores of the candidates the exact cosine found; it never finds
+candidates of its own, so a link still needs shared text.
+
+Projecting a vector is one sparse product with the components, so an article added after the fit gets its
+latent vector from the fitted components like any other (no refit), and nothing per article is stored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
+
+#: fixed so a refit of the same articles gives the same space (and the same lists)
+RANDOM_STATE = 0
+
+
+class LatentSpace:
+    """The top ``n_components`` right singular vectors of a fitted matrix (rows: articles)."""
+
+    def __init__(self, components: np.ndarray) -> None:
+        self.components_ = components.astype(np.float32)
+
+    @classmethod
+    def fit(cls, matrix: sp.csr_matrix, n_components: int) -> LatentSpace | None:
+        """The space of ``matrix``'s leading ``n_components`` dimensions, fewer on a small corpus (at most one
+        less than its rows and its columns); None when not even one is left."""
+        k = min(n_components, matrix.shape[0] - 1, matrix.shape[1] - 1)
+        if k < 1:
+            return None
+        svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=7, random_state=RANDOM_STATE)
+        svd.fit(matrix)
+        return cls(svd.components_)
+
+    @property
+    def n_components(self) -> int:
+        return int(self.components_.shape[0])
+
+    def project(self, vectors: sp.csr_matrix) -> np.ndarray:
+        """Each row of ``vectors`` in the latent space, L2-normalised (a zero row stays zero)."""
+        width = self.components_.shape[1]
+        dense = np.asarray(vectors[:, :width] @ self.components_.T, dtype=np.float32)
+        norms = np.linalg.norm(dense, axis=1, keepdims=True)
+        return np.divide(dense, norms, out=np.zeros_like(dense), where=norms > 0)
+
+    def cosines(self, source: sp.csr_matrix, others: sp.csr_matrix) -> np.ndarray:
+        """The latent cosine of the single row ``source`` with each row of ``others``."""
+        return self.project(others) @ self.project(source)[0]
