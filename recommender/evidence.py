@@ -107,7 +107,7 @@ class MinimumEvidence:
 
 
 #: the rule tuned on the MedlinePlus development links (docs/relevance-tuning.md has the per-fold figures)
-DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(label_min_peak=0.02, mention_bonus=0.04, latent_weight=0.05)
+DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(label_min_peak=0.02, mention_bonus=0.04, latent_weight=0.03)
 
 
 def text_width(index: RelatedIndex) -> int:
