@@ -10,8 +10,8 @@ overlap is one word needs a stronger overlap than one of several words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,8 @@ class Evidence:
     ``mentions``: 0, 1 or 2, how many of the two articles name the other: every word of one's title is
     among the other's text terms. ``peak``: the largest single shared text term's part of ``text``.
     ``latent``: the two articles' cosine in the index's latent-semantic space (:mod:`recommender.latent`),
-    None when the index has none.
+    None when the index has none. ``feedback``: the candidate's mean cosine to the source's first
+    :data:`FEEDBACK_LINKS` links by the rule (its own counts 1), set by :func:`with_feedback`.
     """
 
     text: float
@@ -40,6 +41,7 @@ class Evidence:
     mentions: int = 0
     peak: float = 0.0
     latent: float | None = None
+    feedback: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class MinimumEvidence:
     ``mention_bonus``: added per direction in which one article names the other (see :class:`Evidence`).
     ``latent_weight``: the share of the link's latent cosine in its score, ``(1 - w) * score + w * latent``
     (left out when the index has no latent space). It re-orders the links that passed, never admits one.
+    ``feedback_weight``: added times the link's ``feedback`` (pseudo-relevance feedback, Rocchio's: the
+    source's first links stand for its subject, and a candidate close to them is more likely on it).
     """
 
     min_text: float = 0.0
@@ -65,6 +69,7 @@ class MinimumEvidence:
     label_min_peak: float = 0.0
     mention_bonus: float = 0.0
     latent_weight: float = 0.0
+    feedback_weight: float = 0.0
 
     def score(self, evidence: Evidence) -> float | None:
         """The link's score under the rule, or None when it is too weak to show."""
@@ -73,9 +78,9 @@ class MinimumEvidence:
         if evidence.terms < self.min_terms and evidence.text < self.few_terms_min_text:
             return None
         score = evidence.text + evidence.labels * self.label_weight(evidence) + self.mention_bonus * evidence.mentions
-        if evidence.latent is None or not self.latent_weight:
-            return score
-        return (1 - self.latent_weight) * score + self.latent_weight * evidence.latent
+        if evidence.latent is not None and self.latent_weight:
+            score = (1 - self.latent_weight) * score + self.latent_weight * evidence.latent
+        return score + self.feedback_weight * evidence.feedback
 
     def label_weight(self, evidence: Evidence) -> float:
         """How much of the labels' part counts for this link, from 0 to 1."""
@@ -107,7 +112,11 @@ class MinimumEvidence:
 
 
 #: the rule tuned on the MedlinePlus development links (docs/relevance-tuning.md has the per-fold figures)
-DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(label_min_peak=0.02, mention_bonus=0.04, latent_weight=0.03)
+DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(
+    label_min_peak=0.02, mention_bonus=0.04, latent_weight=0.03, feedback_weight=0.03
+)
+#: how many of the source's first links (by the rule without feedback) stand for its subject in ``feedback``
+FEEDBACK_LINKS = 5
 
 
 def text_width(index: RelatedIndex) -> int:
@@ -188,6 +197,37 @@ def evidence_many(
         )
         for text, label, spread, named, peak, near in zip(texts, labels, terms, mentions, peaks, latents, strict=True)
     ]
+
+
+def with_feedback(
+    index: RelatedIndex, other_ids: Sequence[int], evidence: Sequence[Evidence], rule: MinimumEvidence | None
+) -> list[Evidence]:
+    """``evidence`` (of the links from one source to ``other_ids``, in order) with ``feedback`` set for ``rule``:
+    each candidate's mean cosine to the :data:`FEEDBACK_LINKS` best of them by the rule. Unchanged when the
+    rule gives feedback no weight or passes none of them."""
+    evidence = list(evidence)
+    if rule is None or not rule.feedback_weight:
+        return evidence
+    scores = [rule.score(e) for e in evidence]
+    passing = [i for i, score in enumerate(scores) if score is not None]
+    firsts = sorted(passing, key=lambda i: -(scores[i] or 0.0))[:FEEDBACK_LINKS]
+    if not firsts:
+        return evidence
+    vectors = index.vectors(other_ids)
+    closeness = np.asarray((vectors[firsts] @ vectors.T).mean(axis=0)).ravel()
+    return [replace(e, feedback=float(near)) for e, near in zip(evidence, closeness, strict=True)]
+
+
+def scored_evidence(
+    index: RelatedIndex,
+    doc_id: int,
+    other_ids: Sequence[int],
+    titles: Mapping[int, str] | None,
+    rule: MinimumEvidence | None,
+) -> list[Evidence]:
+    """What ``rule`` scores the links from ``doc_id`` to ``other_ids`` by: :func:`evidence_many`, then
+    :func:`with_feedback`."""
+    return with_feedback(index, other_ids, evidence_many(index, doc_id, other_ids, titles), rule)
 
 
 def text_terms(index: RelatedIndex, doc_id: int, other_ids: Iterable[int], n: int) -> list[list[str]]:

@@ -6,9 +6,9 @@ Greedy, one setting at a time in the order below: each value is scored overall a
 a hash of their id); a value is kept only when it beats the settings kept so far on every fold, and among such
 values the one with the best overall nDCG@5 wins.
 
-After the rule come the latent-semantic blend (each dimension count refits the index), the field weights again
-under the final rule, and re-scorings of each article's candidates that are measured here and not shipped:
-a reciprocal-neighbour bonus, Rocchio feedback from an article's own first links, and title phrases.
+After the rule come the latent-semantic blend (each dimension count refits the index), the feedback from an
+article's own first links (Rocchio's), the field weights again under the final rule, and re-scorings of each
+article's candidates that are measured here and not shipped: a reciprocal-neighbour bonus and title phrases.
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from articles.demo import DEMO_TOPICS, DEV_GOLD  # noqa: E402
+from recommender import evidence as evidence_module  # noqa: E402
 from recommender.document import Document  # noqa: E402
 from recommender.evaluate import read_gold_tsv  # noqa: E402
-from recommender.evidence import MinimumEvidence, evidence_many  # noqa: E402
+from recommender.evidence import MinimumEvidence, scored_evidence  # noqa: E402
 from recommender.index import DEFAULT_FIELD_WEIGHTS, RelatedIndex  # noqa: E402
 from recommender.medlineplus import read_topics  # noqa: E402
 from recommender.text import words  # noqa: E402
@@ -52,6 +51,9 @@ RULE_STEPS: list[tuple[str, list[dict]]] = [
 
 LATENT_COMPONENTS = (50, 100, 200)
 LATENT_WEIGHTS = (0.03, 0.05, 0.1, 0.2)
+FEEDBACK_LINK_COUNTS = (3, 5)
+FEEDBACK_WEIGHTS = (0.03, 0.05, 0.1)
+SHIPPED_FEEDBACK_LINKS = evidence_module.FEEDBACK_LINKS
 WEIGHT_STEPS = [{"tags": 0.1}, {"tags": 0.3}, {"categories": 0.05}, {"categories": 0.2}, {"title": 1.0}, {"title": 3.0}]
 
 #: an article's candidates re-scored by the rule, best first: (id, score)
@@ -126,6 +128,30 @@ def main() -> None:
         params["latent_components"], rule, best = latent_winner
         print(row("latent", f"**kept** {params['latent_components']} dimensions, {rule.as_dict()}", best, "yes"))
     index = RelatedIndex(**params).fit(docs)
+    feedback_winner: tuple[int, MinimumEvidence, FoldScores] | None = None
+    for links in FEEDBACK_LINK_COUNTS:
+        evidence_module.FEEDBACK_LINKS = links
+        for weight in FEEDBACK_WEIGHTS:
+            candidate = replace(rule, feedback_weight=weight)
+            scores = score_folds(index_predictions(index, topics, 5, candidate, titles=titles), gold, N_FOLDS)
+            ok = helps_on_every_fold(scores, best)
+            print(
+                row(
+                    "feedback",
+                    f"{{'links': {links}, 'feedback_weight': {weight}}}",
+                    scores,
+                    "candidate" if ok else "no",
+                )
+            )
+            if ok and (feedback_winner is None or scores.overall["ndcg@5"] > feedback_winner[2].overall["ndcg@5"]):
+                feedback_winner = (links, candidate, scores)
+    evidence_module.FEEDBACK_LINKS = SHIPPED_FEEDBACK_LINKS
+    if feedback_winner:
+        links, rule, best = feedback_winner
+        print(row("feedback", f"**kept** first {links} links, {rule.as_dict()}", best, "yes"))
+        if links != SHIPPED_FEEDBACK_LINKS:
+            print(f"(recommender.evidence.FEEDBACK_LINKS is {SHIPPED_FEEDBACK_LINKS}; the measurements below use it)")
+    index = RelatedIndex(**params).fit(docs)
     for option in WEIGHT_STEPS:
         trial = {**params, "field_weights": {**params["field_weights"], **option}}
         scores = score_folds(
@@ -148,7 +174,7 @@ def scored_candidates(index: RelatedIndex, rule: MinimumEvidence, titles: dict[i
         neighbours = [n.id for n in index.related(doc_id, 30)]
         scored = [
             (n, rule.score(e))
-            for n, e in zip(neighbours, evidence_many(index, doc_id, neighbours, titles), strict=True)
+            for n, e in zip(neighbours, scored_evidence(index, doc_id, neighbours, titles, rule), strict=True)
         ]
         out[doc_id] = sorted(((n, s) for n, s in scored if s is not None), key=lambda pair: -pair[1])
     return out
@@ -193,19 +219,6 @@ def rescorings(
             out.append(
                 ("reciprocal neighbour", value, score_folds(rescored(scored, topics, reciprocal), gold, N_FOLDS))
             )
-    ids = list(titles)
-    vectors = index.vectors(ids)
-    row_of = {doc_id: i for i, doc_id in enumerate(ids)}
-    similarity = (vectors @ vectors.T).toarray()
-    for n in (3, 5):
-        for beta in (0.03, 0.05, 0.1):
-
-            def rocchio(a: int, b: int, s: float, n: int = n, beta: float = beta) -> float:
-                feedback = [row_of[f] for f in firsts[a][:n]]
-                return s + beta * float(np.mean(similarity[feedback, row_of[b]]))
-
-            value = f"+{beta} x mean cosine to the first {n}"
-            out.append(("Rocchio feedback", value, score_folds(rescored(scored, topics, rocchio), gold, N_FOLDS)))
     phrases = {d.id: phrases_in(d) for d in docs}
     names = {d.id: names_of(d) for d in docs}
 
