@@ -19,6 +19,9 @@ from sklearn.decomposition import TruncatedSVD
 
 #: fixed so a refit of the same articles gives the same space (and the same lists)
 RANDOM_STATE = 0
+#: the space is fitted on at most this many articles, evenly spread over the rows: a few thousand articles
+#: show which words keep company, and the fit's cost stays bounded however large the site grows
+MAX_ROWS = 2000
 
 
 class LatentSpace:
@@ -28,9 +31,12 @@ class LatentSpace:
         self.components_ = components.astype(np.float32)
 
     @classmethod
-    def fit(cls, matrix: sp.csr_matrix, n_components: int) -> LatentSpace | None:
+    def fit(cls, matrix: sp.csr_matrix, n_components: int, max_rows: int = MAX_ROWS) -> LatentSpace | None:
         """The space of ``matrix``'s leading ``n_components`` dimensions, fewer on a small corpus (at most one
-        less than its rows and its columns); None when not even one is left."""
+        less than its rows and its columns); None when not even one is left. Fitted on ``max_rows`` rows
+        evenly spread over the matrix when it has more."""
+        if matrix.shape[0] > max_rows:
+            matrix = matrix[np.linspace(0, matrix.shape[0] - 1, max_rows).astype(np.int64)]
         k = min(n_components, matrix.shape[0] - 1, matrix.shape[1] - 1)
         if k < 1:
             return None

@@ -7,6 +7,7 @@ import pytest
 from recommender.document import Document
 from recommender.evidence import DEFAULT_MINIMUM_EVIDENCE, Evidence, MinimumEvidence, evidence_many
 from recommender.index import RelatedIndex
+from recommender.latent import LatentSpace
 from recommender.tuning import index_predictions
 
 # Two subjects, each told in its own words. "Swelling" is the one word that crosses between them: the knee
@@ -82,6 +83,8 @@ def test_no_space_when_turned_off_or_too_small_and_the_space_is_saved(index: Rel
     one = RelatedIndex(min_df=1).fit(DOCS[:1])
     assert one.latent_ is None
     assert RelatedIndex(min_df=1).fit(DOCS[:3]).latent_.n_components == 2  # at most one less than the articles
+    sampled = LatentSpace.fit(index.vectors([d.id for d in DOCS]), 10, max_rows=4)
+    assert sampled is not None and sampled.n_components == 3  # fitted on 4 of the 8 articles
     path = tmp_path / "index.joblib"
     index.save(path)
     loaded = RelatedIndex.load(path)
