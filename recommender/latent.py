@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.decomposition import TruncatedSVD
+from threadpoolctl import threadpool_limits
 
-#: fixed so a refit of the same articles gives the same space (and the same lists)
-RANDOM_STATE = 0
-#: the space is fitted on at most this many articles, evenly spread over the rows: a few thousand articles
-#: show which words keep company, and the fit's cost stays bounded however large the site grows
-MAX_ROWS = 2000
+#: the space is fitted on at most this many articles, evenly spread over the rows: a thousand articles show
+#: which words keep company, and the fit's cost stays bounded however large the site grows
+MAX_ROWS = 1000
 
 
 class LatentSpace:
@@ -34,15 +32,26 @@ class LatentSpace:
     def fit(cls, matrix: sp.csr_matrix, n_components: int, max_rows: int = MAX_ROWS) -> LatentSpace | None:
         """The space of ``matrix``'s leading ``n_components`` dimensions, fewer on a small corpus (at most one
         less than its rows and its columns); None when not even one is left. Fitted on ``max_rows`` rows
-        evenly spread over the matrix when it has more."""
+        evenly spread over the matrix when it has more.
+
+        Exact and deterministic: the eigenvectors ``U`` of the rows' Gram matrix ``X X^T`` (a small dense
+        matrix) give the right singular vectors ``X^T U / sigma``. One BLAS thread: the matrices are small,
+        and more threads only spin on a shared machine.
+        """
         if matrix.shape[0] > max_rows:
             matrix = matrix[np.linspace(0, matrix.shape[0] - 1, max_rows).astype(np.int64)]
         k = min(n_components, matrix.shape[0] - 1, matrix.shape[1] - 1)
         if k < 1:
             return None
-        svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=7, random_state=RANDOM_STATE)
-        svd.fit(matrix)
-        return cls(svd.components_)
+        rows = sp.csr_matrix(matrix, dtype=np.float64)
+        with threadpool_limits(1):
+            values, vectors = np.linalg.eigh((rows @ rows.T).toarray())
+        keep = np.argsort(values)[::-1][:k]
+        keep = keep[values[keep] > 1e-9]
+        if not len(keep):
+            return None
+        components = np.asarray(rows.T @ vectors[:, keep]).T / np.sqrt(values[keep])[:, None]
+        return cls(components)
 
     @property
     def n_components(self) -> int:
