@@ -113,7 +113,7 @@ class MinimumEvidence:
 
 #: the rule tuned on the MedlinePlus development links (docs/relevance-tuning.md has the per-fold figures)
 DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(
-    label_min_peak=0.02, mention_bonus=0.04, latent_weight=0.03, feedback_weight=0.03
+    label_min_peak=0.02, mention_bonus=0.04, latent_weight=0.03, feedback_weight=0.05
 )
 #: how many of the source's first links (by the rule without feedback) stand for its subject in ``feedback``
 FEEDBACK_LINKS = 5

@@ -39,7 +39,7 @@ DEFAULT_SITE_SETTINGS: dict[str, Any] = {
         "label_min_peak": 0.02,
         "mention_bonus": 0.04,
         "latent_weight": 0.03,
-        "feedback_weight": 0.03,
+        "feedback_weight": 0.05,
     },
     "related_diversity": None,  # MMR lambda (e.g. 0.8) or None for pure similarity order
     "related_reviewed_within_months": None,
