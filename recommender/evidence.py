@@ -10,8 +10,8 @@ overlap is one word needs a stronger overlap than one of several words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,9 @@ class Evidence:
     contributions ``c`` (1.0 when one word carries it all, n for n words sharing it equally).
     ``mentions``: 0, 1 or 2, how many of the two articles name the other: every word of one's title is
     among the other's text terms. ``peak``: the largest single shared text term's part of ``text``.
+    ``latent``: the two articles' cosine in the index's latent-semantic space (:mod:`recommender.latent`),
+    None when the index has none. ``feedback``: the candidate's mean cosine to the source's first
+    :data:`FEEDBACK_LINKS` links by the rule (its own counts 1), set by :func:`with_feedback`.
     """
 
     text: float
@@ -37,6 +40,8 @@ class Evidence:
     terms: float
     mentions: int = 0
     peak: float = 0.0
+    latent: float | None = None
+    feedback: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,10 @@ class MinimumEvidence:
     ``label_min_peak``: the labels' part counts only when one shared text term alone carries at least this
     much of the cosine, or one article names the other: a spread of everyday words is not a shared topic.
     ``mention_bonus``: added per direction in which one article names the other (see :class:`Evidence`).
+    ``latent_weight``: the share of the link's latent cosine in its score, ``(1 - w) * score + w * latent``
+    (left out when the index has no latent space). It re-orders the links that passed, never admits one.
+    ``feedback_weight``: added times the link's ``feedback`` (pseudo-relevance feedback, Rocchio's: the
+    source's first links stand for its subject, and a candidate close to them is more likely on it).
     """
 
     min_text: float = 0.0
@@ -59,6 +68,8 @@ class MinimumEvidence:
     label_gate: float = 0.0
     label_min_peak: float = 0.0
     mention_bonus: float = 0.0
+    latent_weight: float = 0.0
+    feedback_weight: float = 0.0
 
     def score(self, evidence: Evidence) -> float | None:
         """The link's score under the rule, or None when it is too weak to show."""
@@ -66,7 +77,10 @@ class MinimumEvidence:
             return None
         if evidence.terms < self.min_terms and evidence.text < self.few_terms_min_text:
             return None
-        return evidence.text + evidence.labels * self.label_weight(evidence) + self.mention_bonus * evidence.mentions
+        score = evidence.text + evidence.labels * self.label_weight(evidence) + self.mention_bonus * evidence.mentions
+        if evidence.latent is not None and self.latent_weight:
+            score = (1 - self.latent_weight) * score + self.latent_weight * evidence.latent
+        return score + self.feedback_weight * evidence.feedback
 
     def label_weight(self, evidence: Evidence) -> float:
         """How much of the labels' part counts for this link, from 0 to 1."""
@@ -98,7 +112,11 @@ class MinimumEvidence:
 
 
 #: the rule tuned on the MedlinePlus development links (docs/relevance-tuning.md has the per-fold figures)
-DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(label_min_peak=0.02, mention_bonus=0.04)
+DEFAULT_MINIMUM_EVIDENCE = MinimumEvidence(
+    label_min_peak=0.02, mention_bonus=0.04, latent_weight=0.03, feedback_weight=0.05
+)
+#: how many of the source's first links (by the rule without feedback) stand for its subject in ``feedback``
+FEEDBACK_LINKS = 5
 
 
 def text_width(index: RelatedIndex) -> int:
@@ -163,13 +181,53 @@ def evidence_many(
     peaks = np.zeros(n)
     np.maximum.at(peaks, rows[in_text], values[in_text])
     terms = np.divide(texts * texts, squares, out=np.zeros(n), where=squares > 0)
+    latent = getattr(index, "latent_", None)
+    latents: list[float | None] = [None] * n if latent is None else latent.cosines(source, others).tolist()
     mentions = [0] * len(other_ids)
     if titles:
         mentions = _mentions(index, source, others, [titles.get(doc_id)] + [titles.get(o) for o in other_ids])
     return [
-        Evidence(text=float(text), labels=float(label), terms=float(spread), mentions=int(named), peak=float(peak))
-        for text, label, spread, named, peak in zip(texts, labels, terms, mentions, peaks, strict=True)
+        Evidence(
+            text=float(text),
+            labels=float(label),
+            terms=float(spread),
+            mentions=int(named),
+            peak=float(peak),
+            latent=None if near is None else float(near),
+        )
+        for text, label, spread, named, peak, near in zip(texts, labels, terms, mentions, peaks, latents, strict=True)
     ]
+
+
+def with_feedback(
+    index: RelatedIndex, other_ids: Sequence[int], evidence: Sequence[Evidence], rule: MinimumEvidence | None
+) -> list[Evidence]:
+    """``evidence`` (of the links from one source to ``other_ids``, in order) with ``feedback`` set for ``rule``:
+    each candidate's mean cosine to the :data:`FEEDBACK_LINKS` best of them by the rule. Unchanged when the
+    rule gives feedback no weight or passes none of them."""
+    evidence = list(evidence)
+    if rule is None or not rule.feedback_weight:
+        return evidence
+    scores = [rule.score(e) for e in evidence]
+    passing = [i for i, score in enumerate(scores) if score is not None]
+    firsts = sorted(passing, key=lambda i: -(scores[i] or 0.0))[:FEEDBACK_LINKS]
+    if not firsts:
+        return evidence
+    vectors = index.vectors(other_ids)
+    closeness = np.asarray((vectors[firsts] @ vectors.T).mean(axis=0)).ravel()
+    return [replace(e, feedback=float(near)) for e, near in zip(evidence, closeness, strict=True)]
+
+
+def scored_evidence(
+    index: RelatedIndex,
+    doc_id: int,
+    other_ids: Sequence[int],
+    titles: Mapping[int, str] | None,
+    rule: MinimumEvidence | None,
+) -> list[Evidence]:
+    """What ``rule`` scores the links from ``doc_id`` to ``other_ids`` by: :func:`evidence_many`, then
+    :func:`with_feedback`."""
+    return with_feedback(index, other_ids, evidence_many(index, doc_id, other_ids, titles), rule)
 
 
 def text_terms(index: RelatedIndex, doc_id: int, other_ids: Iterable[int], n: int) -> list[list[str]]:

@@ -30,12 +30,13 @@ from sklearn.utils.validation import check_is_fitted
 from recommender import explain as _explain
 from recommender.document import Document
 from recommender.fields import FieldVectorizer
+from recommender.latent import LatentSpace
 from recommender.phrases import EMPTY as EMPTY_PHRASES
 from recommender.phrases import PhraseMap, lay_lexicon
 from recommender.rows import RowStore
 from recommender.topk import Neighbour, TopK, chunked_top_k, pruned_top_k, top_k_1d, top_k_rows
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: corpora smaller than this take the exact full all-pairs product (it is quick, and pruning would not pay)
 PRUNE_FROM = 20_000
 #: title/summary/body multiply term counts in the shared text vector; tags and
@@ -81,6 +82,9 @@ class RelatedIndex(BaseEstimator):
         probe on the dev links (``python -m benchmarks.lay_language``).
     lay_lexicon : rewrite queries with the shipped lay-medical lexicon
         (:mod:`recommender.phrases`); :meth:`use_synonyms` lays a site's own over it.
+    latent_components : dimensions of the latent-semantic space fitted beside the vectors
+        (:mod:`recommender.latent`; 0: none). The minimum-evidence rule blends its cosine into the
+        candidates' scores. 100 by nDCG@5 per fold on the dev links (docs/relevance-tuning.md).
     pairs_max_df, pairs_candidates : how :meth:`all_pairs_topk` prunes its product on corpora of
         :data:`PRUNE_FROM` documents or more (None: never). 0.05 and 40 by the cost on the MedlinePlus dev
         links and the time at 100k articles (``benchmarks/recommender_speed.py``, docs/relevance-tuning.md).
@@ -98,7 +102,9 @@ class RelatedIndex(BaseEstimator):
         lay_lexicon: bool = True,
         pairs_max_df: float | None = 0.05,
         pairs_candidates: int = 40,
+        latent_components: int = 100,
     ) -> None:
+        self.latent_components = latent_components
         self.pairs_max_df = pairs_max_df
         self.pairs_candidates = pairs_candidates
         self.names_weight = names_weight
@@ -128,7 +134,15 @@ class RelatedIndex(BaseEstimator):
         self.surface_ = _explain.surface_forms(self._names)
         self._set_base_phrases()
         self._set_main(matrix, np.array([d.id for d in docs], dtype=np.int64))
+        self.latent_ = self._fit_latent()
         return self
+
+    def _fit_latent(self) -> LatentSpace | None:
+        """The latent space of the shared blocks (text and labels; queries' block left out), if asked for."""
+        if self.latent_components < 1:
+            return None
+        shared = self.n_features_ - self.vectorizer_.n_query_only_
+        return LatentSpace.fit(self.main_[:, :shared], self.latent_components)
 
     def _set_main(self, matrix: sp.csr_matrix, ids: np.ndarray) -> None:
         self.n_features_ = matrix.shape[1]
@@ -423,6 +437,7 @@ class RelatedIndex(BaseEstimator):
             "surface": self.surface_,
             "matrix": self.main_,
             "ids": self.ids_,
+            "latent": self.latent_,
         }
         joblib.dump({"format_version": FORMAT_VERSION, "params": self.get_params(), "state": state}, path)
 
@@ -442,6 +457,7 @@ class RelatedIndex(BaseEstimator):
         index.surface_, index._names = state["surface"], index.vectorizer_.feature_names()
         index._set_base_phrases()
         index._set_main(state["matrix"], state["ids"])
+        index.latent_ = state["latent"]
         return index
 
 

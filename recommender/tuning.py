@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from recommender.evaluate import evaluate
-from recommender.evidence import MinimumEvidence, evidence_many
+from recommender.evidence import MinimumEvidence, scored_evidence
 from recommender.index import RelatedIndex
 
 #: ranked ids per topic, given the topics to predict for
@@ -80,7 +80,7 @@ def index_predictions(
             continue
         scored = []
         for neighbour, evidence in zip(
-            neighbours, evidence_many(index, topic, [n.id for n in neighbours], titles), strict=True
+            neighbours, scored_evidence(index, topic, [n.id for n in neighbours], titles, rule), strict=True
         ):
             score = rule.score(evidence)
             if score is not None:

@@ -35,7 +35,12 @@ DEFAULT_SITE_SETTINGS: dict[str, Any] = {
     "related_min_score": 0.05,
     # the minimum-evidence rule (recommender.evidence.MinimumEvidence): keys left out keep these values;
     # min_text, label_gate, min_terms and few_terms_min_text are off here (they did not help on every fold)
-    "related_min_evidence": {"label_min_peak": 0.02, "mention_bonus": 0.04},
+    "related_min_evidence": {
+        "label_min_peak": 0.02,
+        "mention_bonus": 0.04,
+        "latent_weight": 0.03,
+        "feedback_weight": 0.05,
+    },
     "related_diversity": None,  # MMR lambda (e.g. 0.8) or None for pure similarity order
     "related_reviewed_within_months": None,
     "field_weights": DEFAULT_FIELD_WEIGHTS,  # recommender.fields: how much each part of an article counts

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from articles.models import Article, ArticleLabel
 from articles.related.models import EditorRule, NeverPairRule, RelatedLink, RelatedList
-from recommender.evidence import MinimumEvidence, evidence_many
+from recommender.evidence import MinimumEvidence, scored_evidence
 from recommender.index import RelatedIndex
 from recommender.pair_reasons import PairReason, pair_reasons
 from recommender.ranking import Candidate, Link, Rules, apply_rules
@@ -330,8 +330,9 @@ def _items_for(
     if index is not None and source.id in index:
         indexed = [c for c in ranked if c.id in index]
         titles = {source.id: source.title} | {c.id: metas[c.id].title for c in indexed}
-        for c, evidence in zip(indexed, evidence_many(index, source.id, [c.id for c in indexed], titles), strict=True):
-            c.evidence = evidence
+        evidence = scored_evidence(index, source.id, [c.id for c in indexed], titles, rules.min_evidence)
+        for c, found in zip(indexed, evidence, strict=True):
+            c.evidence = found
     pins = [metas[t].candidate() for t in editor["pin"] if t in metas]
     article_rules = Rules(**{**rules.__dict__, "pins": editor["pin"], "blocks": set(editor["block"])})
     links = apply_rules(source.candidate(), ranked, article_rules, SERVED, pins, _pair_similarity(index))
