@@ -238,6 +238,46 @@ def test_fast_lane_answers_exactly_like_the_flask_view(app: Any, client: FlaskCl
     assert huge.status_code == 404 and huge.get_json()["error"]["code"] == "not_found"
 
 
+def test_fast_lane_reads_query_strings_like_the_flask_view(app: Any, corpus: dict[str, int]) -> None:
+    """Repeated, blank, ``+``-spaced and percent-encoded parameters mean the same in front of Flask and in it."""
+    lane = app.wsgi_app.wsgi_app
+
+    def refuse(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("599 PASSED ON", [])
+        return [b""]
+
+    fast, view = Client(FastLane(app, refuse)), Client(lane.wsgi_app)
+    knee = url_of("knee-pain").replace(":", "%3A").replace("/", "%2F")
+    queries = (
+        f"limit=2&limit=5&url={knee}",  # the first of each counts
+        f"url={knee}&url={url_of('sleep')}&limit=1",
+        f"&&%6Cimit=3&&u%72l={knee}&",  # blank fields; names percent-encoded
+        f"url=++{knee}+&limit=+2+",  # '+' is a space: the address is trimmed, the limit is not a number
+        f"url={knee}&limit",  # a field without '=' is blank: the site's own limit
+        f"url={knee}%3Futm_source%3Dnews+letter&limit=%32",
+        f"limit=3&url={knee};limit=9",  # ';' separates nothing: it is part of the address, not found
+    )
+    for query in queries:
+        path = f"/api/v1/sites/clinic-a/related?{query}"
+        quick, full = fast.get(path), view.get(path)
+        if full.status_code != 200:  # not an ordinary answer: the fast lane leaves it to the view
+            assert quick.status_code == 599, query
+            continue
+        assert quick.status_code == 200, query
+        assert quick.get_data() == full.get_data(), query
+        assert quick.headers.get("ETag") == full.headers.get("ETag"), query
+    answered = [view.get(f"/api/v1/sites/clinic-a/related?{query}") for query in queries]
+    assert [len(r.get_json()["items"]) if r.status_code == 200 else r.status_code for r in answered] == [
+        2,
+        1,
+        3,
+        400,
+        4,
+        2,
+        404,
+    ]
+
+
 def widget_cache_counts(client: FlaskClient) -> dict[tuple[str, str], float]:
     text = client.get("/metrics").get_data(as_text=True)
     return {
