@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine, text
 from werkzeug.test import Client
 
 from articles.widget.fast_lane import FastLane
@@ -320,3 +321,30 @@ def test_micro_cache_reuses_an_answer_briefly(
     fresh = related(client, "clinic-a", url_of("knee-pain"))
     assert fresh.get_json()["items"][0]["id"] == corpus["sleep"]
     assert fresh.headers["ETag"] != first.headers["ETag"]
+
+
+def test_reads_survive_their_postgres_connections_being_dropped(
+    app: Any, client: FlaskClient, corpus: dict[str, int]
+) -> None:
+    """On PostgreSQL the reads run statements prepared per connection: a dropped connection is replaced, the
+    statements are prepared again on the new one, and the answer is the same."""
+    url = app.config["DATABASE_URL"]
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's prepared statements only")
+    paths = [f"/api/v1/sites/clinic-a/articles/{corpus[slug]}/related" for slug in ("sleep", "knee-pain")]
+    before = [client.get(path) for path in paths] + [related(client, "clinic-a", url_of("knee-pain"))]
+    assert [r.status_code for r in before] == [200, 200, 200]
+    admin = create_engine(url)
+    with admin.connect() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    admin.dispose()
+    assert ended >= 1
+    for _ in range(2):  # the first read after the drop retries on a new connection; the next reuses it
+        after = [client.get(path) for path in paths] + [related(client, "clinic-a", url_of("knee-pain"))]
+        assert [r.status_code for r in after] == [200, 200, 200]
+        assert [r.get_data() for r in after] == [r.get_data() for r in before]
