@@ -37,7 +37,8 @@ from sqlalchemy.sql import Select
 _lock = threading.Lock()
 EXTENSION = "public_read_engine"
 #: where a pooled PostgreSQL connection's record keeps the names of the statements prepared on it (and its
-#: row decoder); SQLAlchemy empties a record's ``info`` whenever its DB-API connection is closed or replaced
+#: row decoder and client encoding); SQLAlchemy empties a record's ``info`` whenever its DB-API connection is
+#: closed or replaced
 PREPARED_INFO = "public_reads_prepared"
 DECODER_INFO = "public_reads_decoder"
 _PYFORMAT = re.compile(r"%\((\w+)\)s|%%")
@@ -90,13 +91,13 @@ def compiled(dialect: Dialect, statement: Select) -> Compiled:
     return Compiled(result.string, names, dict(result.params), server)
 
 
-def _text_param(value: Any) -> bytes | None:
+def _text_param(value: Any, encoding: str) -> bytes | None:
     """A parameter in PostgreSQL's text format (the statement's casts give its type)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return b"t" if value else b"f"
-    return str(value).encode()
+    return str(value).encode(encoding)
 
 
 def json_value(value: Any) -> Any:
@@ -165,11 +166,12 @@ class Reader:
         if statement.name not in prepared:
             _check(pgconn.prepare(statement.name, statement.sql), connection)
             prepared.add(statement.name)
-        result = pgconn.exec_prepared(statement.name, [_text_param(values[name]) for name in statement.names])
+        codec = info.get(DECODER_INFO)
+        if codec is None:
+            codec = info[DECODER_INFO] = (Transformer(connection), connection.info.encoding)
+        decoder, encoding = codec
+        result = pgconn.exec_prepared(statement.name, [_text_param(values[n], encoding) for n in statement.names])
         _check(result, connection)
-        decoder = info.get(DECODER_INFO)
-        if decoder is None:
-            decoder = info[DECODER_INFO] = Transformer(connection)
         decoder.set_pgresult(result)
         try:
             return list(decoder.load_rows(0, result.ntuples, tuple))
