@@ -1,6 +1,6 @@
 """Throughput of the public related-list API under gunicorn, next to a bare Flask ceiling.
 
-    .venv/bin/python -m benchmarks.widget_throughput [--db sqlite|postgres|both] [--duration 15]
+    .venv/bin/python -m benchmarks.widget_throughput [--db sqlite|postgres|both] [--duration 15] [--rounds 1]
 
 For each database: migrate a fresh one, seed ``--articles`` published articles WITH THEIR RelatedList rows
 written directly (20 ready-to-serve items each; this measures the read path, not the recommender), start
@@ -25,6 +25,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -289,7 +290,8 @@ def _load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count() or 0} cores"
 
 
-def measure(name: str, url: str, articles: int, duration: int, work: Path) -> dict[str, Any]:
+def measure(name: str, url: str, articles: int, duration: int, work: Path, rounds: int = 1) -> list[dict[str, Any]]:
+    """``rounds`` times: the service, then the ceiling, each on a fresh gunicorn (empty per-process caches)."""
     started = time.monotonic()
     urls = seed(url, articles)
     print(
@@ -304,21 +306,25 @@ def measure(name: str, url: str, articles: int, duration: int, work: Path) -> di
     script.write_text(LUA % {"urls": work / "urls.txt", "site": SITE})
     env = {"DATABASE_URL": url, "VAR_DIR": str(work / "var"), "SECRET_KEY": "bench-secret", "LOG_LEVEL": "WARNING"}
     first = f"/api/v1/sites/{SITE}/related?limit=4&url={urllib.parse.quote(urls[0], safe='')}"
-    results: dict[str, Any] = {}
-    with Gunicorn("wsgi:app", env) as service:
-        _wait_ready(service.base + first)
-        with urllib.request.urlopen(service.base + first) as response:
-            answer = json.loads(response.read())
-        assert len(answer["items"]) == 4, answer
-        (work / "answer.json").write_text(json.dumps(answer))
-        wrk(service.base, script, 2)  # warm-up
-        results["service"] = measured_wrk(service, url, script, duration)
-    with Gunicorn("benchmarks.widget_throughput:bare_app()", {"BENCH_ANSWER": str(work / "answer.json")}) as bare:
-        _wait_ready(bare.base + first)
-        wrk(bare.base, script, 2)
-        results["bare"] = measured_wrk(bare, url, script, duration)
-    results["ratio"] = results["service"]["rps"] / results["bare"]["rps"]
-    return results
+    all_results = []
+    for _ in range(rounds):
+        results: dict[str, Any] = {}
+        with Gunicorn("wsgi:app", env) as service:
+            _wait_ready(service.base + first)
+            with urllib.request.urlopen(service.base + first) as response:
+                answer = json.loads(response.read())
+            assert len(answer["items"]) == 4, answer
+            (work / "answer.json").write_text(json.dumps(answer))
+            wrk(service.base, script, 2)  # warm-up
+            results["service"] = measured_wrk(service, url, script, duration)
+        with Gunicorn("benchmarks.widget_throughput:bare_app()", {"BENCH_ANSWER": str(work / "answer.json")}) as bare:
+            _wait_ready(bare.base + first)
+            wrk(bare.base, script, 2)
+            results["bare"] = measured_wrk(bare, url, script, duration)
+        results["ratio"] = results["service"]["rps"] / results["bare"]["rps"]
+        _report(name, results)
+        all_results.append(results)
+    return all_results
 
 
 def _cpu_total(result: dict[str, float]) -> float:
@@ -348,6 +354,20 @@ def _report(name: str, results: dict[str, Any]) -> None:
     )
 
 
+def _summary(name: str, rounds: list[dict[str, Any]]) -> None:
+    """With several rounds: the median of each ratio (the rounds' spread shows how far one run can be trusted)."""
+    if len(rounds) < 2:
+        return
+    ratios = sorted(r["ratio"] for r in rounds)
+    cpu = sorted(_cpu_total(r["bare"]) / _cpu_total(r["service"]) for r in rounds)
+    print(
+        f"[{name}] {len(rounds)} rounds: service/ceiling median {statistics.median(ratios):.0%} "
+        f"(range {ratios[0]:.0%}-{ratios[-1]:.0%}); CPU ceiling/service median {statistics.median(cpu):.0%} "
+        f"(range {cpu[0]:.0%}-{cpu[-1]:.0%})",
+        flush=True,
+    )
+
+
 @contextmanager
 def database(kind: str, work: Path) -> Iterator[str]:
     """A fresh, empty database of ``kind``; a PostgreSQL one is dropped afterwards."""
@@ -371,12 +391,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--duration", type=int, default=15, help="seconds of each wrk run")
     parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=1, help="service-then-ceiling rounds, each on fresh servers")
     args = parser.parse_args(argv)
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
     print(f"wrk -t2 -c32 -d{args.duration}s against gunicorn -w 2 (sync); {_load()}", flush=True)
     for kind in kinds:
         with tempfile.TemporaryDirectory(prefix=f"widget-bench-{kind}-") as tmp, database(kind, Path(tmp)) as url:
-            _report(kind, measure(kind, url, args.articles, args.duration, Path(tmp)))
+            _summary(kind, measure(kind, url, args.articles, args.duration, Path(tmp), args.rounds))
     print(f"after: {_load()}")
     return 0
 
