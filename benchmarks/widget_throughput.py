@@ -1,6 +1,6 @@
 """Throughput of the public related-list API under gunicorn, next to a bare Flask ceiling.
 
-    .venv/bin/python -m benchmarks.widget_throughput [--db sqlite|postgres|both] [--duration 15]
+    .venv/bin/python -m benchmarks.widget_throughput [--db sqlite|postgres|both] [--duration 15] [--rounds 1]
 
 For each database: migrate a fresh one, seed ``--articles`` published articles WITH THEIR RelatedList rows
 written directly (20 ready-to-serve items each; this measures the read path, not the recommender), start
@@ -8,6 +8,10 @@ gunicorn (2 sync workers) on ``wsgi:app``, and drive it with ``wrk -t2 -c32`` ro
 page address (a Lua request generator). Then the same for a bare Flask app that answers one captured answer
 from a Python dict (json.dumps per request), served the same way in the same run: the ceiling.
 Goal: the service reaches >= 70% of the ceiling's requests/s with p99 <= 25 ms.
+
+Each run also prints the CPU time a request cost, read from ``/proc`` over the measured wrk run: the gunicorn
+workers, the PostgreSQL backends of the benchmark's database, and wrk. On a saturated machine requests/s follow
+the whole CPU a request costs, and these figures move much less with other processes' load than requests/s do.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import argparse
 import json
 import os
 import random
+import resource
 import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -214,6 +220,54 @@ class Gunicorn:
         self._proc.wait(timeout=30)
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of the processes ``pids`` so far (those gone since count nothing)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / TICKS
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _backends(url: str) -> list[int]:
+    """The server processes of the PostgreSQL database at ``url`` (none for SQLite)."""
+    if not url.startswith("postgresql"):
+        return []
+    admin = create_engine(PG_ADMIN_URL)
+    try:
+        with admin.connect() as conn:
+            rows = conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = :name"), {"name": make_url(url).database}
+            )
+            return [int(row[0]) for row in rows]
+    finally:
+        admin.dispose()
+
+
+def measured_wrk(server: Gunicorn, url: str, script: Path, duration: int) -> dict[str, float]:
+    """``wrk`` against ``server``, with the CPU microseconds a request cost its workers, the database and wrk."""
+    assert server._proc is not None
+    workers, backends = _children(server._proc.pid), _backends(url)
+    before = (_cpu_seconds(workers), _cpu_seconds(backends), resource.getrusage(resource.RUSAGE_CHILDREN))
+    result = wrk(server.base, script, duration)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    per_request = 1e6 / max(result["requests"], 1)
+    result["cpu_workers_us"] = (_cpu_seconds(workers) - before[0]) * per_request
+    result["cpu_database_us"] = (_cpu_seconds(backends) - before[1]) * per_request
+    result["cpu_wrk_us"] = (after.ru_utime + after.ru_stime - before[2].ru_utime - before[2].ru_stime) * per_request
+    return result
+
+
 def wrk(base: str, script: Path, duration: int) -> dict[str, float]:
     out = subprocess.run(
         [WRK, "-t2", "-c32", f"-d{duration}s", "-s", str(script), base], capture_output=True, text=True, check=True
@@ -236,7 +290,8 @@ def _load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count() or 0} cores"
 
 
-def measure(name: str, url: str, articles: int, duration: int, work: Path) -> dict[str, Any]:
+def measure(name: str, url: str, articles: int, duration: int, work: Path, rounds: int = 1) -> list[dict[str, Any]]:
+    """``rounds`` times: the service, then the ceiling, each on a fresh gunicorn (empty per-process caches)."""
     started = time.monotonic()
     urls = seed(url, articles)
     print(
@@ -251,21 +306,29 @@ def measure(name: str, url: str, articles: int, duration: int, work: Path) -> di
     script.write_text(LUA % {"urls": work / "urls.txt", "site": SITE})
     env = {"DATABASE_URL": url, "VAR_DIR": str(work / "var"), "SECRET_KEY": "bench-secret", "LOG_LEVEL": "WARNING"}
     first = f"/api/v1/sites/{SITE}/related?limit=4&url={urllib.parse.quote(urls[0], safe='')}"
-    results: dict[str, Any] = {}
-    with Gunicorn("wsgi:app", env) as service:
-        _wait_ready(service.base + first)
-        with urllib.request.urlopen(service.base + first) as response:
-            answer = json.loads(response.read())
-        assert len(answer["items"]) == 4, answer
-        (work / "answer.json").write_text(json.dumps(answer))
-        wrk(service.base, script, 2)  # warm-up
-        results["service"] = wrk(service.base, script, duration)
-    with Gunicorn("benchmarks.widget_throughput:bare_app()", {"BENCH_ANSWER": str(work / "answer.json")}) as bare:
-        _wait_ready(bare.base + first)
-        wrk(bare.base, script, 2)
-        results["bare"] = wrk(bare.base, script, duration)
-    results["ratio"] = results["service"]["rps"] / results["bare"]["rps"]
-    return results
+    all_results = []
+    for _ in range(rounds):
+        results: dict[str, Any] = {}
+        with Gunicorn("wsgi:app", env) as service:
+            _wait_ready(service.base + first)
+            with urllib.request.urlopen(service.base + first) as response:
+                answer = json.loads(response.read())
+            assert len(answer["items"]) == 4, answer
+            (work / "answer.json").write_text(json.dumps(answer))
+            wrk(service.base, script, 2)  # warm-up
+            results["service"] = measured_wrk(service, url, script, duration)
+        with Gunicorn("benchmarks.widget_throughput:bare_app()", {"BENCH_ANSWER": str(work / "answer.json")}) as bare:
+            _wait_ready(bare.base + first)
+            wrk(bare.base, script, 2)
+            results["bare"] = measured_wrk(bare, url, script, duration)
+        results["ratio"] = results["service"]["rps"] / results["bare"]["rps"]
+        _report(name, results)
+        all_results.append(results)
+    return all_results
+
+
+def _cpu_total(result: dict[str, float]) -> float:
+    return result["cpu_workers_us"] + result["cpu_database_us"] + result["cpu_wrk_us"]
 
 
 def _report(name: str, results: dict[str, Any]) -> None:
@@ -275,10 +338,32 @@ def _report(name: str, results: dict[str, Any]) -> None:
             f"[{name}] {kind:8} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
             f"non-2xx {r['non_2xx']}  socket errors {r['socket_errors']}"
         )
+    cpu = {kind: _cpu_total(results[kind]) for kind in ("bare", "service")}
+    for kind in ("bare", "service"):
+        r = results[kind]
+        print(
+            f"[{name}] {kind:8} CPU a request: workers {r['cpu_workers_us']:.0f} us + database "
+            f"{r['cpu_database_us']:.0f} us + wrk {r['cpu_wrk_us']:.0f} us = {cpu[kind]:.0f} us"
+        )
+    print(f"[{name}] CPU a request, ceiling/service {cpu['bare'] / cpu['service']:.0%}")
     ok = results["ratio"] >= 0.70 and results["service"]["p99_ms"] <= 25
     print(
         f"[{name}] service/ceiling {results['ratio']:.0%}  (goal >= 70% and p99 <= 25 ms: "
         f"{'met' if ok else 'NOT met'})",
+        flush=True,
+    )
+
+
+def _summary(name: str, rounds: list[dict[str, Any]]) -> None:
+    """With several rounds: the median of each ratio (the rounds' spread shows how far one run can be trusted)."""
+    if len(rounds) < 2:
+        return
+    ratios = sorted(r["ratio"] for r in rounds)
+    cpu = sorted(_cpu_total(r["bare"]) / _cpu_total(r["service"]) for r in rounds)
+    print(
+        f"[{name}] {len(rounds)} rounds: service/ceiling median {statistics.median(ratios):.0%} "
+        f"(range {ratios[0]:.0%}-{ratios[-1]:.0%}); CPU ceiling/service median {statistics.median(cpu):.0%} "
+        f"(range {cpu[0]:.0%}-{cpu[-1]:.0%})",
         flush=True,
     )
 
@@ -306,12 +391,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--duration", type=int, default=15, help="seconds of each wrk run")
     parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=1, help="service-then-ceiling rounds, each on fresh servers")
     args = parser.parse_args(argv)
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
     print(f"wrk -t2 -c32 -d{args.duration}s against gunicorn -w 2 (sync); {_load()}", flush=True)
     for kind in kinds:
         with tempfile.TemporaryDirectory(prefix=f"widget-bench-{kind}-") as tmp, database(kind, Path(tmp)) as url:
-            _report(kind, measure(kind, url, args.articles, args.duration, Path(tmp)))
+            _summary(kind, measure(kind, url, args.articles, args.duration, Path(tmp), args.rounds))
     print(f"after: {_load()}")
     return 0
 

@@ -11,10 +11,13 @@ Nothing here needs Flask, so domain modules (digest runs, feed polls, the job ru
 
 from __future__ import annotations
 
+import functools
 import os
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client import multiprocess as prometheus_multiprocess
+from prometheus_client.metrics import MetricWrapperBase
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -56,6 +59,13 @@ JOB_DURATION = Histogram(
     ["job"],
     buckets=(0.1, 0.5, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 1800.0, 3600.0),
 )
+
+
+@functools.lru_cache(maxsize=1024)
+def labelled(metric: MetricWrapperBase, *values: str) -> Any:
+    """``metric.labels(*values)``, looked up once per label set: ``labels()`` checks and locks on every call,
+    which the per-request paths (request counts, widget caches) need not pay each time."""
+    return metric.labels(*values)
 
 
 def multiprocess_dir() -> str | None:

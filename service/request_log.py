@@ -22,7 +22,7 @@ from typing import Any
 
 from werkzeug.wsgi import ClosingIterator
 
-from service.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from service.metrics import HTTP_LATENCY, HTTP_REQUESTS, labelled
 
 log = logging.getLogger("service.requests")
 
@@ -107,8 +107,10 @@ def _record(environ: dict[str, Any], status: str, seconds: float, request_id: st
     method = environ.get("REQUEST_METHOD", "")
     code = status.split(" ", 1)[0]
     group = route_group(path)
-    HTTP_REQUESTS.labels(group, method, f"{code[:1]}xx").inc()
-    HTTP_LATENCY.labels(group).observe(seconds)
+    labelled(HTTP_REQUESTS, group, method, f"{code[:1]}xx").inc()
+    labelled(HTTP_LATENCY, group).observe(seconds)
+    if not log.isEnabledFor(logging.INFO):
+        return
     shown = loggable_path(path)
     log.info(
         "%s %s %s %.1fms",

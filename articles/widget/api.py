@@ -30,7 +30,7 @@ from articles.widget.raw_reads import Reader
 from service.cors import apply_cors
 from service.errors import ApiError
 from service.http import int_arg
-from service.metrics import WIDGET_CACHE
+from service.metrics import WIDGET_CACHE, labelled
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1/sites/<slug>")
 
@@ -118,7 +118,7 @@ def rendered(
     config = current_app.config if config is None else config
     key = cache_key(kind, source, limit, config)
     body = body_cache.get(key)
-    WIDGET_CACHE.labels("rendered", "miss" if body is None else "hit").inc()
+    labelled(WIDGET_CACHE, "rendered", "miss" if body is None else "hit").inc()
     if body is None:
         body = render(public_items(stored_items(reader, source), limit, click_linker(source, config))).encode()
         body_cache.put(key, body)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import unquote
 
 from flask import Flask
 from werkzeug.http import parse_etags
@@ -25,16 +25,35 @@ from articles.widget.api import CACHE_CONTROL, json_renderer, rendered
 from articles.widget.lookup import find_source
 from articles.widget.raw_reads import Reader, read_engine
 from service.http import whole_number
-from service.metrics import WIDGET_CACHE
+from service.metrics import WIDGET_CACHE, labelled
 
 PATH = re.compile(r"^/api/v1/sites/([^/]+)/(?:related|articles/([0-9]{1,18})/related)$")
 Answer = tuple[str, list[tuple[str, str]], bytes]
 
 
+def _unquote_plus(text: str) -> str:
+    return unquote(text.replace("+", " ")) if "%" in text or "+" in text else text
+
+
+def _first_values(query: str) -> dict[str, str]:
+    """The first ``limit`` and ``url`` of a query string, decoded as ``parse_qs(..., keep_blank_values=True)`` does."""
+    found: dict[str, str] = {}
+    for field in query.split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        name = _unquote_plus(name)
+        if name in ("limit", "url") and name not in found:
+            found[name] = _unquote_plus(value)
+            if len(found) == 2:
+                break
+    return found
+
+
 def _args(environ: dict[str, Any]) -> tuple[str | None, int] | None:
     """(url, limit) as the Flask view reads them (limit 0: none asked for), or None where the view answers 400."""
-    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    raw_limit = (query.get("limit") or [""])[0]
+    query = _first_values(environ.get("QUERY_STRING", ""))
+    raw_limit = query.get("limit", "")
     number = whole_number(raw_limit)
     if raw_limit == "":
         limit = 0  # the site's widget_limit
@@ -42,7 +61,7 @@ def _args(environ: dict[str, Any]) -> tuple[str | None, int] | None:
         limit = number
     else:
         return None
-    url = (query.get("url") or [""])[0].strip()
+    url = query.get("url", "").strip()
     return url or None, limit
 
 
@@ -111,7 +130,7 @@ class FastLane:
         now = time.monotonic()
         entry = self.micro.get(key, now) if ttl > 0 else None
         if ttl > 0:
-            WIDGET_CACHE.labels("micro", "miss" if entry is None else "hit").inc()
+            labelled(WIDGET_CACHE, "micro", "miss" if entry is None else "hit").inc()
         if entry is None:
             entry = self._read(environ, match, now + ttl)
             if entry is not None and ttl > 0:

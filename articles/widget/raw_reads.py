@@ -8,17 +8,27 @@ skips the pre-ping round trip: a connection that went stale is dropped with the 
 made them all stale) and the read retried once instead; a read that still fails raises SQLAlchemy's
 ``OperationalError`` like every other database access, which the app answers with a 503.
 It is disposed together with the app's own engine.
+
+On PostgreSQL a read goes one level lower still: psycopg's cursor (its query conversion, auto-prepare
+bookkeeping and result wrapping) cost more client time than the server spent on the query, so each statement
+is prepared on the server once per connection under a name of its own and run with libpq's
+``PQexecPrepared`` on the connection's ``pgconn``; its rows are decoded by psycopg's own ``Transformer``, so
+the values are exactly those the cursor would give.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
+from psycopg import OperationalError, errors, pq
+from psycopg.adapt import Transformer
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
@@ -26,6 +36,21 @@ from sqlalchemy.sql import Select
 
 _lock = threading.Lock()
 EXTENSION = "public_read_engine"
+#: where a pooled PostgreSQL connection's record keeps the names of the statements prepared on it (and its
+#: row decoder and client encoding); SQLAlchemy empties a record's ``info`` whenever its DB-API connection is
+#: closed or replaced
+PREPARED_INFO = "public_reads_prepared"
+DECODER_INFO = "public_reads_decoder"
+_PYFORMAT = re.compile(r"%\((\w+)\)s|%%")
+
+
+@dataclass(frozen=True)
+class ServerStatement:
+    """A statement in libpq's form: ``$n`` placeholders, the parameter names in that order, a stable name."""
+
+    name: bytes
+    sql: bytes
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -33,10 +58,28 @@ class Compiled:
     sql: str
     names: tuple[str, ...] | None  # parameter order for positional drivers (SQLite); None: named (psycopg)
     defaults: dict[str, Any]
+    server: ServerStatement | None = None  # psycopg: the same statement for a server-side prepare
 
     def params(self, values: dict[str, Any]) -> Any:
         merged = {**self.defaults, **values}
         return tuple(merged[name] for name in self.names) if self.names is not None else merged
+
+
+def server_statement(pyformat_sql: str) -> ServerStatement:
+    """``pyformat_sql`` (psycopg's ``%(name)s`` placeholders) rewritten with libpq's ``$1``, ``$2``, ..."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return "%"
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    sql = _PYFORMAT.sub(number, pyformat_sql)
+    name = "public_read_" + hashlib.sha1(sql.encode()).hexdigest()[:16]
+    return ServerStatement(name.encode(), sql.encode(), tuple(names))
 
 
 @functools.lru_cache(maxsize=32)
@@ -44,7 +87,17 @@ def compiled(dialect: Dialect, statement: Select) -> Compiled:
     """``statement`` compiled for ``dialect`` (once; statements are module-level constants)."""
     result = statement.compile(dialect=dialect)
     names = tuple(result.positiontup) if result.positional and result.positiontup is not None else None
-    return Compiled(result.string, names, dict(result.params))
+    server = server_statement(result.string) if dialect.driver == "psycopg" else None
+    return Compiled(result.string, names, dict(result.params), server)
+
+
+def _text_param(value: Any, encoding: str) -> bytes | None:
+    """A parameter in PostgreSQL's text format (the statement's casts give its type)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return b"t" if value else b"f"
+    return str(value).encode(encoding)
 
 
 def json_value(value: Any) -> Any:
@@ -95,12 +148,35 @@ class Reader:
     def _execute(self, statement: Compiled, values: dict[str, Any]) -> list[Any]:
         if self._connection is None:
             self._connection = self._engine.raw_connection()
+        if statement.server is not None:
+            return self._execute_prepared(statement.server, {**statement.defaults, **values})
         cursor = self._connection.cursor()
         try:
             cursor.execute(statement.sql, statement.params(values))
             return list(cursor.fetchall())
         finally:
             cursor.close()
+
+    def _execute_prepared(self, statement: ServerStatement, values: dict[str, Any]) -> list[Any]:
+        """Runs ``statement`` as a server-side prepared statement on the psycopg connection's libpq handle."""
+        info = self._connection.info
+        connection = self._connection.dbapi_connection
+        pgconn = connection.pgconn
+        prepared: set[bytes] = info.setdefault(PREPARED_INFO, set())
+        if statement.name not in prepared:
+            _check(pgconn.prepare(statement.name, statement.sql), connection)
+            prepared.add(statement.name)
+        codec = info.get(DECODER_INFO)
+        if codec is None:
+            codec = info[DECODER_INFO] = (Transformer(connection), connection.info.encoding)
+        decoder, encoding = codec
+        result = pgconn.exec_prepared(statement.name, [_text_param(values[n], encoding) for n in statement.names])
+        _check(result, connection)
+        decoder.set_pgresult(result)
+        try:
+            return list(decoder.load_rows(0, result.ntuples, tuple))
+        finally:
+            decoder.set_pgresult(None)
 
     def rows(self, statement: Select, **values: Any) -> list[Any]:
         """All result rows (plain tuples) of ``statement`` with ``values`` bound."""
@@ -123,3 +199,12 @@ class Reader:
             raise DBAPIError.instance(
                 prepared.sql, None, exc, dbapi.Error, connection_invalidated=True, dialect=self._engine.dialect
             ) from exc
+
+
+def _check(result: pq.abc.PGresult, connection: Any) -> None:
+    """Raises psycopg's error for a failed ``result``: ``OperationalError`` when the connection is gone."""
+    if result.status in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
+        return
+    if connection.pgconn.status == pq.ConnStatus.BAD:
+        raise OperationalError(connection.pgconn.get_error_message() or "the connection to the database was lost")
+    raise errors.error_from_result(result, encoding=connection.info.encoding)

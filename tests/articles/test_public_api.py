@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine, text
 from werkzeug.test import Client
 
 from articles.widget.fast_lane import FastLane
@@ -238,6 +239,46 @@ def test_fast_lane_answers_exactly_like_the_flask_view(app: Any, client: FlaskCl
     assert huge.status_code == 404 and huge.get_json()["error"]["code"] == "not_found"
 
 
+def test_fast_lane_reads_query_strings_like_the_flask_view(app: Any, corpus: dict[str, int]) -> None:
+    """Repeated, blank, ``+``-spaced and percent-encoded parameters mean the same in front of Flask and in it."""
+    lane = app.wsgi_app.wsgi_app
+
+    def refuse(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("599 PASSED ON", [])
+        return [b""]
+
+    fast, view = Client(FastLane(app, refuse)), Client(lane.wsgi_app)
+    knee = url_of("knee-pain").replace(":", "%3A").replace("/", "%2F")
+    queries = (
+        f"limit=2&limit=5&url={knee}",  # the first of each counts
+        f"url={knee}&url={url_of('sleep')}&limit=1",
+        f"&&%6Cimit=3&&u%72l={knee}&",  # blank fields; names percent-encoded
+        f"url=++{knee}+&limit=+2+",  # '+' is a space: the address is trimmed, the limit is not a number
+        f"url={knee}&limit",  # a field without '=' is blank: the site's own limit
+        f"url={knee}%3Futm_source%3Dnews+letter&limit=%32",
+        f"limit=3&url={knee};limit=9",  # ';' separates nothing: it is part of the address, not found
+    )
+    for query in queries:
+        path = f"/api/v1/sites/clinic-a/related?{query}"
+        quick, full = fast.get(path), view.get(path)
+        if full.status_code != 200:  # not an ordinary answer: the fast lane leaves it to the view
+            assert quick.status_code == 599, query
+            continue
+        assert quick.status_code == 200, query
+        assert quick.get_data() == full.get_data(), query
+        assert quick.headers.get("ETag") == full.headers.get("ETag"), query
+    answered = [view.get(f"/api/v1/sites/clinic-a/related?{query}") for query in queries]
+    assert [len(r.get_json()["items"]) if r.status_code == 200 else r.status_code for r in answered] == [
+        2,
+        1,
+        3,
+        400,
+        4,
+        2,
+        404,
+    ]
+
+
 def widget_cache_counts(client: FlaskClient) -> dict[tuple[str, str], float]:
     text = client.get("/metrics").get_data(as_text=True)
     return {
@@ -280,3 +321,30 @@ def test_micro_cache_reuses_an_answer_briefly(
     fresh = related(client, "clinic-a", url_of("knee-pain"))
     assert fresh.get_json()["items"][0]["id"] == corpus["sleep"]
     assert fresh.headers["ETag"] != first.headers["ETag"]
+
+
+def test_reads_survive_their_postgres_connections_being_dropped(
+    app: Any, client: FlaskClient, corpus: dict[str, int]
+) -> None:
+    """On PostgreSQL the reads run statements prepared per connection: a dropped connection is replaced, the
+    statements are prepared again on the new one, and the answer is the same."""
+    url = app.config["DATABASE_URL"]
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's prepared statements only")
+    paths = [f"/api/v1/sites/clinic-a/articles/{corpus[slug]}/related" for slug in ("sleep", "knee-pain")]
+    before = [client.get(path) for path in paths] + [related(client, "clinic-a", url_of("knee-pain"))]
+    assert [r.status_code for r in before] == [200, 200, 200]
+    admin = create_engine(url)
+    with admin.connect() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    admin.dispose()
+    assert ended >= 1
+    for _ in range(2):  # the first read after the drop retries on a new connection; the next reuses it
+        after = [client.get(path) for path in paths] + [related(client, "clinic-a", url_of("knee-pain"))]
+        assert [r.status_code for r in after] == [200, 200, 200]
+        assert [r.get_data() for r in after] == [r.get_data() for r in before]
