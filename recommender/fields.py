@@ -118,7 +118,7 @@ class FieldVectorizer:
         terms.default_factory = terms.__len__  # an unseen term gets the next id (looked up in C, see _term_ids)
         counts = None
         for f in fields:
-            block = _term_counts([self.analyzer_(getattr(d, f)) for d in docs], terms) * np.float32(self.weights[f])
+            block = _term_counts([getattr(d, f) for d in docs], self.analyzer_, terms) * np.float32(self.weights[f])
             counts = block if counts is None else _widen(counts, len(terms)) + block
         if counts is None or not terms:
             return None
@@ -338,18 +338,35 @@ def _min_count(min_df: int | float, n_docs: int) -> float:
     return min_df if isinstance(min_df, int) else min_df * n_docs
 
 
-def _term_counts(token_lists: list[list[str]], terms: defaultdict[str, int]) -> sp.csr_matrix:
-    """Term counts of each token list as a CSR matrix (one row per list, ``len(terms)`` columns), adding
-    unseen terms to ``terms`` (a defaultdict handing out the next id).
+#: texts tokenised at once by :func:`_term_counts` (their token lists are held until counted)
+COUNT_BATCH = 2048
+
+
+def _term_counts(texts: Sequence[str], analyzer: TextAnalyzer, terms: defaultdict[str, int]) -> sp.csr_matrix:
+    """Term counts of each text as a CSR matrix (one row per text, ``len(terms)`` columns), adding unseen
+    terms to ``terms`` (a defaultdict handing out the next id).
 
     Every token is looked up by ``map`` in C, then counted with one sparse conversion: scikit-learn's
-    CountVectorizer does the same with a Python loop per token, which costs more than tokenising.
+    CountVectorizer does the same with a Python loop per token, which costs more than tokenising. Texts are
+    tokenised a batch at a time, so only one batch's token lists are alive at once (holding every article's
+    list, tens of millions of references at 100,000 articles, costs memory and the garbage collector's
+    passes over them).
     """
-    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    ids = np.fromiter(map(terms.__getitem__, chain.from_iterable(token_lists)), dtype=np.int32, count=lengths.sum())
-    rows = np.repeat(np.arange(len(token_lists), dtype=np.int32), lengths)
-    shape = (len(token_lists), len(terms))
-    counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float32), (rows, ids)), shape=shape)
+    lengths, ids = [], []
+    for lo in range(0, len(texts), COUNT_BATCH):
+        token_lists = [analyzer(text) for text in texts[lo : lo + COUNT_BATCH]]
+        batch_lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        lengths.append(batch_lengths)
+        ids.append(
+            np.fromiter(
+                map(terms.__getitem__, chain.from_iterable(token_lists)), dtype=np.int32, count=batch_lengths.sum()
+            )
+        )
+    all_lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(all_lengths)])
+    all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
+    shape = (len(texts), len(terms))
+    counts = sp.csr_matrix((np.ones(len(all_ids), dtype=np.float32), all_ids, indptr), shape=shape)
     counts.sum_duplicates()
     return counts
 
