@@ -337,3 +337,18 @@ def test_pruned_all_pairs_on_a_zipf_corpus_keeps_nearly_every_exact_neighbour(mo
     assert (pruned.scores[:, -1] <= exact.scores[:, -1] + 1e-5).all()
     same = np.array([set(p) == set(e) for p, e in zip(pruned.neighbours, exact.neighbours, strict=True)])
     np.testing.assert_allclose(pruned.scores[same], exact.scores[same], atol=1e-5)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
+def test_fit_counts_the_same_terms_as_transform_with_stop_words_numbers_plurals_and_synonyms(ngram_range):
+    from benchmarks.recommender_speed import corpus as zipf_corpus
+
+    docs = zipf_corpus(300, seed=4) + [
+        Document(1000, "Heart attacks in 2024", body="The heart attack and 12 allergies; infections of the knees."),
+        Document(1001, "Allergy", summary="An allergy is not an infection", body="Knee pain, heart attack, 12 cases."),
+    ]
+    index = RelatedIndex(min_df=1, ngram_range=ngram_range).fit(docs)
+    again = index.vectorizer_.transform(docs)
+    np.testing.assert_allclose(index.main_.toarray(), again.toarray(), rtol=1e-5, atol=1e-7)
+    names = set(index.feature_names_)
+    assert {"allergy", "infection", "knee"} <= names and "12" not in names and "the" not in names
