@@ -261,11 +261,12 @@ class RelatedIndex(BaseEstimator):
 
         The product of the index with its transpose, ``chunk`` rows at a time, keeping only each row's best
         entries as it goes (:func:`recommender.topk.product_top_n`: the product itself is never written, so
-        memory stays at the index plus a few places a row). With ``pairs_max_df`` set and from
-        :data:`PRUNE_FROM` documents, the product leaves out the terms found in more than that share of the
-        documents and the query-only block (see :func:`recommender.topk.pruned_top_k`): each row's
-        ``pairs_candidates`` best by that pruned product are scored exactly, so every score is exact and
-        only the choice of candidates is approximate. Otherwise the exact product.
+        memory stays at the index plus a few places a row, and the pruned path's operands). With
+        ``pairs_max_df`` set and from :data:`PRUNE_FROM` documents, the product leaves out the terms found in
+        more than that share of the documents and the query-only block (see
+        :func:`recommender.topk.pruned_top_k`): each row's ``pairs_candidates`` best by that pruned product are
+        scored exactly, so every score is exact and only the choice of candidates is approximate. Otherwise
+        the exact product.
         """
         check_is_fitted(self)
         self.compact()
