@@ -42,7 +42,7 @@ def measure(k: int, settings: list[tuple[float, int]]) -> dict:
     out = {"articles": n, "k": k, "exact": exact, "pruned": []}
     for max_df, candidates in settings:
         keep = np.flatnonzero(df <= max_df * n)
-        cols, _ = pruned_top_k(matrix, keep, TOP_K, candidates, 256)
+        cols, _ = pruned_top_k(matrix, index.main_t_, keep, TOP_K, candidates, 256)
         result = scored(cols)
         out["pruned"].append(
             {

@@ -34,7 +34,7 @@ from recommender.latent import LatentSpace
 from recommender.phrases import EMPTY as EMPTY_PHRASES
 from recommender.phrases import PhraseMap, lay_lexicon
 from recommender.rows import RowStore
-from recommender.topk import Neighbour, TopK, chunked_top_k, pruned_top_k, top_k_1d, top_k_rows
+from recommender.topk import Neighbour, TopK, exact_top_k, pair_threads, pruned_top_k, top_k_1d, top_k_rows
 
 FORMAT_VERSION = 3
 #: corpora smaller than this take the exact full all-pairs product (it is quick, and pruning would not pay)
@@ -270,24 +270,28 @@ class RelatedIndex(BaseEstimator):
         ids, scores = self.similarities(doc_id)
         return top_k_1d(ids, scores, k, positive_only=True)
 
-    def all_pairs_topk(self, k: int = 20, chunk: int = 1024) -> TopK:
+    def all_pairs_topk(self, k: int = 20, chunk: int = 8192) -> TopK:
         """Every document's ``k`` nearest neighbours (for a full rebuild).
 
-        Chunked sparse product with argpartition per block (capped at about 16M cells to bound memory).
-        With ``pairs_max_df`` set, the product leaves out the terms found in more than that share of the
-        documents and the query-only block (see :func:`recommender.topk.pruned_top_k`): each row's
-        ``pairs_candidates`` best by that pruned product are scored exactly, so every score is exact and
-        only the choice of candidates is approximate. Without it, the exact full product.
+        The product of the index with its transpose, ``chunk`` rows at a time, keeping only each row's best
+        entries as it goes (:func:`recommender.topk.product_top_n`: the product itself is never written, so
+        memory stays at the index plus a few places a row, and the pruned path's operands). With
+        ``pairs_max_df`` set and from :data:`PRUNE_FROM` documents, the product leaves out the terms found in
+        more than that share of the documents and the query-only block (see
+        :func:`recommender.topk.pruned_top_k`): each row's ``pairs_candidates`` best by that pruned product are
+        scored exactly, so every score is exact and only the choice of candidates is approximate. Otherwise
+        the exact product.
         """
         check_is_fitted(self)
         self.compact()
         n = self.main_.shape[0]
-        chunk = max(1, min(chunk, (1 << 24) // max(n, 1)))
+        chunk = max(1, chunk)
+        threads = pair_threads()
         pruned = self._pair_product_columns()
         if pruned is not None:
-            cols, vals = pruned_top_k(self.main_, pruned, k, self.pairs_candidates, chunk)
+            cols, vals = pruned_top_k(self.main_, self.main_t_, pruned, k, self.pairs_candidates, chunk, threads)
         else:
-            cols, vals = chunked_top_k(self.main_, self.main_t_, k, chunk, exclude_diagonal=True)
+            cols, vals = exact_top_k(self.main_, self.main_t_, k, chunk, threads)
         ids = self._row_ids[:n]
         neighbours = np.where(cols >= 0, ids[np.maximum(cols, 0)], -1)
         return TopK(ids.copy(), neighbours, vals)

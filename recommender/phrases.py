@@ -50,18 +50,24 @@ class PhraseMap:
         self._add(pairs)
 
     def _add(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Add pairs; a later pair for a phrase already known replaces it."""
-        touched: set[str] = set()
+        """Add pairs; a later pair for a phrase already known replaces it.
+
+        Each first word's phrases are gathered in a dict while adding (a title per article shares its
+        first word with thousands of others on a large site: removing a phrase from a list each time made
+        a fit's cost grow with the square of the site), then sorted once, longest first.
+        """
+        pending: dict[str, dict[tuple[str, ...], str]] = {}
         for phrase, replacement in pairs:
             key = tuple(tokens(phrase))
             if not key:
                 continue
-            entries = self._table.setdefault(key[0], [])
-            entries[:] = [entry for entry in entries if entry[0] != key]
-            entries.append((key, replacement))
-            touched.add(key[0])
-        for first in touched:
-            self._table[first].sort(key=lambda entry: -len(entry[0]))
+            bucket = pending.get(key[0])
+            if bucket is None:
+                bucket = pending[key[0]] = dict(self._table.get(key[0], ()))
+            bucket.pop(key, None)  # a replaced phrase moves to the end, as if removed and appended
+            bucket[key] = replacement
+        for first, bucket in pending.items():
+            self._table[first] = sorted(bucket.items(), key=lambda entry: -len(entry[0]))
 
     @property
     def size(self) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sparse_dot_topn import sp_matmul_topn
 
 
 @dataclass(frozen=True)
@@ -112,16 +114,91 @@ def chunked_top_k(
     return cols, vals
 
 
+def product_top_n(left: sp.csr_matrix, right_t: sp.csr_matrix, top_n: int, threads: int | None) -> sp.csr_matrix:
+    """The ``top_n`` largest positive entries of each row of ``left @ right_t``, without the product itself.
+
+    ``sparse_dot_topn`` accumulates one row of the product at a time in C++ and keeps only its best entries,
+    so no block of the product is ever written (dense or sparse): memory stays at the inputs plus ``top_n``
+    entries a row, and the time is the multiplications alone.
+    """
+    return sp_matmul_topn(left, right_t, top_n=top_n, threshold=0.0, n_threads=threads)
+
+
+def padded_rows(result: sp.csr_matrix, k: int, own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``k`` best positive entries of a sparse result as (columns, values), best first (ties:
+    smaller column first), padded with column -1 and value 0. With ``own`` given, row ``i``'s column
+    ``own[i]`` (the row itself, in a product of rows of a matrix with its transpose) is left out."""
+    n = result.shape[0]
+    cols = np.full((n, k), -1, dtype=np.int64)
+    vals = np.zeros((n, k), dtype=np.float32)
+    rows = np.repeat(np.arange(n), np.diff(result.indptr))
+    found = result.indices.astype(np.int64)
+    scores = result.data.astype(np.float32)
+    keep = scores > 0
+    if own is not None:
+        keep &= found != own[rows]
+    rows, found, scores = rows[keep], found[keep], scores[keep]
+    order = np.lexsort((found, -scores, rows))
+    rows, found, scores = rows[order], found[order], scores[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(n))[rows]
+    keep = rank < k
+    cols[rows[keep], rank[keep]] = found[keep]
+    vals[rows[keep], rank[keep]] = scores[keep]
+    return cols, vals
+
+
+def exact_top_k(
+    matrix: sp.csr_matrix, matrix_t: sp.csr_matrix, k: int, chunk: int, threads: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k of ``matrix @ matrix.T`` per row (diagonal excluded), exact, a block of ``chunk`` rows at a time.
+
+    Two places more than ``k`` are asked for: one for the row itself and one spare, so that two equal
+    scores at the ``k``-th place go to the smaller column as in :func:`top_k_1d` (among more equal scores
+    than that, which ones ``sparse_dot_topn`` keeps is its choice).
+    """
+    n = matrix.shape[0]
+    k = min(k, max(n - 1, 0))
+    cols = np.full((n, k), -1, dtype=np.int64)
+    vals = np.zeros((n, k), dtype=np.float32)
+    if k == 0:
+        return cols, vals
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        cols[lo:hi], vals[lo:hi] = padded_rows(
+            product_top_n(matrix[lo:hi], matrix_t, k + 2, threads), k, np.arange(lo, hi)
+        )
+    return cols, vals
+
+
+def pair_threads() -> int | None:
+    """Threads for :func:`product_top_n`: one a core (None, sequential, on a single core)."""
+    cores = os.cpu_count() or 1
+    return cores if cores > 1 else None
+
+
+#: rows rescored at once by :func:`pruned_top_k` (each holds ``candidates`` row pairs in memory)
+RESCORE_ROWS = 256
+
+
 def pruned_top_k(
-    matrix: sp.csr_matrix, product_columns: np.ndarray, k: int, candidates: int, chunk: int
+    matrix: sp.csr_matrix,
+    matrix_t: sp.csr_matrix,
+    product_columns: np.ndarray,
+    k: int,
+    candidates: int,
+    chunk: int,
+    threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-k of ``matrix @ matrix.T`` per row (diagonal excluded), without the full product.
 
-    The product is taken over ``product_columns`` only (the caller leaves out the commonest terms, whose
-    postings make it dense and slow while their weight is small); each row's ``candidates`` best by that
-    pruned score are then scored exactly over every column, and the ``k`` best of those are kept. A row with
-    fewer than ``k`` positive pruned scores is scored exactly against every row. So every score returned is
-    exact; only a neighbour whose pruned score falls outside a row's candidates can be missed.
+    ``matrix_t`` is ``matrix.T`` as CSR (the index keeps it). The product is taken over ``product_columns``
+    only (the caller leaves out the commonest terms, whose postings hold many of the multiplications while
+    their weight is small), keeping each row's ``candidates`` best by that pruned score; each candidate's
+    score is then completed with the left-out columns, so it is exact, and the ``k`` best are kept. A row
+    with fewer than ``k`` positive pruned scores is scored exactly against every row. So every score
+    returned is exact; only a neighbour whose pruned score falls outside a row's candidates can be missed.
+    The operands are cut from the rows of ``matrix_t`` (kept and left-out columns): together they hold the
+    index's non-zeros once more, never a dense or sparse block of the product.
     """
     n = matrix.shape[0]
     k = min(k, max(n - 1, 0))
@@ -130,30 +207,38 @@ def pruned_top_k(
     if k == 0:
         return cols, vals
     width = min(max(candidates, k), n - 1)
-    left = matrix[:, product_columns].tocsr()
-    right_t = left.T.tocsr()
+    right_t = matrix_t[product_columns]
+    left = right_t.T.tocsr()
     rest = np.ones(matrix.shape[1], dtype=bool)
     rest[product_columns] = False
-    others = matrix[:, np.flatnonzero(rest)].tocsr()  # what the pruned product left out, to complete the scores
+    others = matrix_t[np.flatnonzero(rest)].T.tocsr()  # the left-out columns, to complete the scores
     for lo in range(0, n, chunk):
         hi = min(n, lo + chunk)
-        rows = np.arange(hi - lo)
-        block = (left[lo:hi] @ right_t).toarray()
-        block[rows, lo + rows] = -1  # never a candidate of itself
-        cand, pruned = top_positive_rows(block, width)
-        del block
-        rest_scores = _pair_scores(others, np.repeat(np.arange(lo, hi), width), np.maximum(cand, 0).ravel())
-        exact = np.where(cand >= 0, pruned + rest_scores.reshape(hi - lo, width), 0)
-        few = np.flatnonzero((cand >= 0).sum(axis=1) < k)
-        if len(few):
-            full = (matrix[lo + few] @ matrix.T).toarray()
-            full[np.arange(len(few)), lo + few] = -1
-            cand[few], exact[few] = top_positive_rows(full, width)
-        pos, best = top_positive_rows(exact, k)
-        c = np.take_along_axis(cand, np.maximum(pos, 0), axis=1)
-        c[pos < 0] = -1
-        cols[lo:hi], vals[lo:hi] = c, best
+        cand, pruned = padded_rows(product_top_n(left[lo:hi], right_t, width + 1, threads), width, np.arange(lo, hi))
+        for at in range(lo, hi, RESCORE_ROWS):
+            end = min(hi, at + RESCORE_ROWS)
+            part = slice(at - lo, end - lo)
+            cols[at:end], vals[at:end] = _completed(others, cand[part], pruned[part], at, k)
+        few = lo + np.flatnonzero((cand >= 0).sum(axis=1) < k)
+        for at in range(0, len(few), RESCORE_ROWS):
+            some = few[at : at + RESCORE_ROWS]  # rare: scipy's whole rows, so ties go to the smaller column
+            cols[some], vals[some] = padded_rows((matrix[some] @ matrix_t).tocsr(), k, some)
     return cols, vals
+
+
+def _completed(
+    others: sp.csr_matrix, cand: np.ndarray, pruned: np.ndarray, lo: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best candidates of rows ``lo...`` by their exact scores (pruned score plus the left-out
+    columns' share), best first, ties by the smaller column, padded with column -1 and score 0."""
+    n_rows, width = cand.shape
+    rows = np.repeat(np.arange(lo, lo + n_rows), width)
+    rest = _pair_scores(others, rows, np.maximum(cand, 0).ravel()).reshape(n_rows, width)
+    exact = np.where(cand >= 0, pruned + rest, 0).astype(np.float32)
+    order = np.lexsort((np.where(cand >= 0, cand, np.iinfo(np.int64).max), -exact))[:, :k]
+    best = np.take_along_axis(exact, order, axis=1)
+    cols = np.where(best > 0, np.take_along_axis(cand, order, axis=1), -1)
+    return cols, np.where(best > 0, best, 0).astype(np.float32)
 
 
 def _pair_scores(matrix: sp.csr_matrix, left_rows: np.ndarray, right_rows: np.ndarray) -> np.ndarray:

@@ -286,8 +286,69 @@ def test_a_row_sharing_only_common_terms_still_gets_its_neighbours():
     df = np.diff(index.main_t_.indptr)
     kept = np.flatnonzero(df <= 0.5 * len(docs))
     assert {index.feature_names_[j] for j in np.flatnonzero(df > 0.5 * len(docs))} >= {"health", "doctor", "care"}
-    cols, vals = pruned_top_k(index.main_, kept, 3, 5, 64)  # "Plain" has no term in the pruned product
+    cols, vals = pruned_top_k(index.main_, index.main_t_, kept, 3, 5, 64)  # "Plain" has no term in the pruned product
     row = int(np.flatnonzero(index.ids_ == 999)[0])
     expected = index.related(999, 3)
     assert [int(index.ids_[c]) for c in cols[row]] == [n.id for n in expected]
     np.testing.assert_allclose(vals[row], [n.score for n in expected], rtol=1e-5)
+
+
+def _brute_force_top_k(index: RelatedIndex, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every row's k best other rows from the dense product in float64: best first, ties by smaller column."""
+    dense = (index.main_.astype(np.float64) @ index.main_t_.astype(np.float64)).toarray()
+    np.fill_diagonal(dense, -1)
+    order = np.lexsort((np.broadcast_to(np.arange(dense.shape[1]), dense.shape), -dense))[:, :k]
+    return order, np.take_along_axis(dense, order, axis=1)
+
+
+def test_exact_all_pairs_lists_are_the_dense_products_top_20(medlineplus_index):
+    index = medlineplus_index
+    top = index.all_pairs_topk(20, chunk=300)  # several blocks; 1,017 documents: the exact path
+    cols, scores = _brute_force_top_k(index, 21)
+    np.testing.assert_allclose(top.scores, scores[:, :20], atol=1e-6)
+    clear = scores[:, 19] - scores[:, 20] > 1e-6  # rows whose 20th place is not a near-tie with the 21st
+    assert clear.mean() > 0.95
+    expected = index.ids_[cols[:, :20]]
+    for row in np.flatnonzero(clear):
+        assert set(top.neighbours[row]) == set(expected[row])
+
+
+def test_exact_top_k_breaks_a_tie_at_the_last_place_by_the_smaller_id():
+    docs = [Document(i, f"Topic {i}", body=f"unique{i} alpha beta") for i in range(6)]
+    docs += [Document(10, "Twin", body="gamma delta"), Document(11, "Twin", body="gamma delta")]
+    docs += [Document(12, "Twin", body="gamma delta"), Document(13, "Other", body="gamma epsilon")]
+    index = RelatedIndex(min_df=1).fit(docs)
+    top = index.all_pairs_topk(1).as_dict()
+    assert [n.id for n in top[12]] == [10]  # 10 and 11 are equally close; the smaller id wins, as in related()
+    assert [n.id for n in top[12]] == [n.id for n in index.related(12, 1)]
+
+
+def test_pruned_all_pairs_on_a_zipf_corpus_keeps_nearly_every_exact_neighbour(monkeypatch):
+    from benchmarks.recommender_speed import corpus
+
+    index = RelatedIndex().fit(corpus(1500, seed=3))
+    exact = index.all_pairs_topk(20)
+    monkeypatch.setattr(index_module, "PRUNE_FROM", 1000)
+    kept = index._pair_product_columns()
+    assert kept is not None and len(kept) < index.n_features_ - index.vectorizer_.n_query_only_
+    pruned = index.all_pairs_topk(20)
+    recall = np.mean([len(set(p) & set(e)) / 20 for p, e in zip(pruned.neighbours, exact.neighbours, strict=True)])
+    assert recall > 0.99
+    assert (pruned.scores[:, -1] <= exact.scores[:, -1] + 1e-5).all()
+    same = np.array([set(p) == set(e) for p, e in zip(pruned.neighbours, exact.neighbours, strict=True)])
+    np.testing.assert_allclose(pruned.scores[same], exact.scores[same], atol=1e-5)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
+def test_fit_counts_the_same_terms_as_transform_with_stop_words_numbers_plurals_and_synonyms(ngram_range):
+    from benchmarks.recommender_speed import corpus as zipf_corpus
+
+    docs = zipf_corpus(300, seed=4) + [
+        Document(1000, "Heart attacks in 2024", body="The heart attack and 12 allergies; infections of the knees."),
+        Document(1001, "Allergy", summary="An allergy is not an infection", body="Knee pain, heart attack, 12 cases."),
+    ]
+    index = RelatedIndex(min_df=1, ngram_range=ngram_range).fit(docs)
+    again = index.vectorizer_.transform(docs)
+    np.testing.assert_allclose(index.main_.toarray(), again.toarray(), rtol=1e-5, atol=1e-7)
+    names = set(index.feature_names_)
+    assert {"allergy", "infection", "knee"} <= names and "12" not in names and "the" not in names

@@ -148,3 +148,14 @@ def test_phrase_maps_match_the_longest_phrase_and_overlay_without_changing_the_b
     over = base.overlaid([("flu", "grippe"), ("flu shots", "influenza vaccines")])
     assert over.rewrite("stomach flu and flu shots, flu") == "gastroenteritis and influenza vaccines grippe"
     assert base.rewrite("flu shots") == "influenza shots" and base.size == 2 and over.size == 3
+
+
+def test_a_later_pair_for_the_same_phrase_wins_even_among_many_sharing_its_first_word():
+    from recommender.phrases import PhraseMap
+
+    pairs = [(f"heart topic{i}", f"meaning{i}") for i in range(500)]
+    pairs += [("heart topic7", "the last word"), ("heart", "cardiac")]
+    phrases = PhraseMap(pairs)
+    assert phrases.size == 501
+    assert phrases.rewrite("heart topic7 and heart") == "the last word and cardiac"
+    assert phrases.rewrite("heart topic12") == "meaning12"
