@@ -146,56 +146,70 @@ def phase(name: str, n: int, work: Callable[[], dict[str, Any]]) -> dict[str, An
     }
 
 
-def measure(n_subscribers: int, n_articles: int, batch: int, legacy_plan: bool) -> list[dict[str, Any]]:
+def measure(n_subscribers: int, n_articles: int, batch: int, phases: list[str]) -> list[dict[str, Any]]:
+    """Seed a fresh database, then run ``phases`` on it."""
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    claim_timeout = digest_run.DEFAULT_CLAIM_TIMEOUT
     with tempfile.TemporaryDirectory(prefix="digest-scale-") as folder:
         url = f"sqlite:///{Path(folder) / 'scale.db'}"
         upgrade(url)
         started = time.perf_counter()
         seed(url, Path(folder) / "var", n_subscribers, n_articles, now)
         print(f"{n_subscribers:,} subscribers seeded in {time.perf_counter() - started:.0f}s", file=sys.stderr)
-        app = create_app({"DATABASE_URL": url, "VAR_DIR": str(Path(folder) / "var"), "SECRET_KEY": "bench"})
-        with app.app_context():
+        return run_phases(url, Path(folder) / "var", n_subscribers, batch, phases, now)
 
-            def plan() -> dict[str, Any]:
-                batches = due = 0
-                with database.new_session() as db:
-                    for _, ids in digest_run.plan_batches(db, now, batch, claim_timeout):
-                        batches, due = batches + 1, due + len(ids)
-                return {"batches": batches, "due": due}
 
-            def compose_all() -> dict[str, Any]:
-                composed = filled = 0
-                with database.new_session() as planning:
-                    for site_id, ids in digest_run.plan_batches(planning, now, batch, claim_timeout):
-                        with database.new_session() as db:
-                            site = db.get(Site, site_id)
-                            assert site is not None
-                            due = digest_run.due_subscribers(db, site, now, claim_timeout, only_ids=ids)
-                            digests = digest_run.compose_for(db, site, due, now)
-                        composed += len(digests)
-                        filled += sum(1 for d in digests if d.picks)
-                        if composed % 100_000 < batch:
-                            print(f"  composed {composed:,} ({rss_mb():.0f} MB)", file=sys.stderr)
-                return {"composed": composed, "with_items": filled}
+def run_phases(
+    url: str, var_dir: Path, n_subscribers: int, batch: int, phases: list[str], now: datetime
+) -> list[dict[str, Any]]:
+    """The ``phases`` (plan, compose, legacy) on a seeded database; each result is also printed to stderr."""
+    claim_timeout = digest_run.DEFAULT_CLAIM_TIMEOUT
+    app = create_app({"DATABASE_URL": url, "VAR_DIR": str(var_dir), "SECRET_KEY": "bench"})
+    with app.app_context():
 
-            def plan_legacy() -> dict[str, Any]:
-                with database.new_session() as db:
-                    site = db.scalars(select(Site)).one()
-                    ids = [d.subscriber.id for d in digest_run.due_subscribers(db, site, now, claim_timeout)]
-                    return {"due": len(ids)}
+        def plan() -> dict[str, Any]:
+            batches = due = 0
+            with database.new_session() as db:
+                for _, ids in digest_run.plan_batches(db, now, batch, claim_timeout):
+                    batches, due = batches + 1, due + len(ids)
+            return {"batches": batches, "due": due}
 
-            results = [phase("plan", n_subscribers, plan), phase("compose", n_subscribers, compose_all)]
-            if legacy_plan:
-                results.append(phase("legacy plan (all at once)", n_subscribers, plan_legacy))
-        app.extensions["db_engine"].dispose()
+        def compose_all() -> dict[str, Any]:
+            composed = filled = 0
+            with database.new_session() as planning:
+                for site_id, ids in digest_run.plan_batches(planning, now, batch, claim_timeout):
+                    with database.new_session() as db:
+                        site = db.get(Site, site_id)
+                        assert site is not None
+                        due = digest_run.due_subscribers(db, site, now, claim_timeout, only_ids=ids)
+                        digests = digest_run.compose_for(db, site, due, now)
+                    composed += len(digests)
+                    filled += sum(1 for d in digests if d.picks)
+                    if composed % 100_000 < batch:
+                        cpu = time.process_time()
+                        print(f"  composed {composed:,} ({rss_mb():.0f} MB, CPU {cpu:.0f}s)", file=sys.stderr)
+            return {"composed": composed, "with_items": filled}
+
+        def plan_legacy() -> dict[str, Any]:
+            with database.new_session() as db:
+                site = db.scalars(select(Site)).one()
+                ids = [d.subscriber.id for d in digest_run.due_subscribers(db, site, now, claim_timeout)]
+                return {"due": len(ids)}
+
+        named = {"plan": ("plan", plan), "compose": ("compose", compose_all)}
+        named["legacy"] = ("legacy plan (all at once)", plan_legacy)
+        results = []
+        for which in phases:
+            label, work = named[which]
+            results.append(phase(label, n_subscribers, work))
+            print(json.dumps(results[-1]), file=sys.stderr)
+    app.extensions["db_engine"].dispose()
     return results
 
 
 def _measured(n_subscribers: int, n_articles: int, batch: int, legacy_plan: bool) -> list[dict[str, Any]]:
     argv = [sys.executable, "-m", "benchmarks.digest_scale", "--child", str(n_subscribers)]
-    argv += ["--articles", str(n_articles), "--batch", str(batch)] + (["--legacy-plan"] if legacy_plan else [])
+    phases = "plan,compose,legacy" if legacy_plan else "plan,compose"
+    argv += ["--articles", str(n_articles), "--batch", str(batch), "--phases", phases]
     done = subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -208,10 +222,22 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=200, help="subscribers per batch (DIGEST_BATCH_SIZE)")
     parser.add_argument("--no-legacy-plan", action="store_true", help="skip the old planning at the baseline size")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--legacy-plan", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--phases", default="plan,compose", help="with --database: which phases, comma-separated")
+    parser.add_argument(
+        "--database",
+        help="measure --phases (plan, compose, legacy) on a database this benchmark seeded before, "
+        "with --subscribers as its size (no seeding, no baseline)",
+    )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.articles, args.batch, args.legacy_plan)))
+        print(json.dumps(measure(args.child, args.articles, args.batch, args.phases.split(","))))
+        return
+    if args.database:
+        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        with tempfile.TemporaryDirectory(prefix="digest-scale-var-") as var_dir:
+            phases = args.phases.split(",")
+            for r in run_phases(args.database, Path(var_dir), args.subscribers, args.batch, phases, now):
+                print(json.dumps(r))
         return
     sizes = [(args.baseline_subscribers, not args.no_legacy_plan), (args.subscribers, False)]
     print(
