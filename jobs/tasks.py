@@ -55,9 +55,13 @@ def fan_out_digests(db: Session, now: datetime, config: Mapping[str, Any]) -> An
 def enqueue_digest_batches(
     db: Session, now: datetime, config: Mapping[str, Any], claim_timeout: timedelta = digest_run.DEFAULT_CLAIM_TIMEOUT
 ) -> dict[str, int]:
-    """Enqueue one ``send_digest_batch`` task per batch of due subscribers; returns how many of each."""
-    batches = digest_run.plan_batches(db, now, int(config["DIGEST_BATCH_SIZE"]), claim_timeout)
-    for site_id, subscriber_ids in batches:
+    """Enqueue one ``send_digest_batch`` task per batch of due subscribers as the planning reads them (a batch
+    is on the broker before the next page of subscribers is read); returns how many of each."""
+    batches = due = 0
+    planned = digest_run.plan_batches(
+        db, now, int(config["DIGEST_BATCH_SIZE"]), claim_timeout, int(config["DIGEST_PLAN_PAGE_SIZE"])
+    )
+    for site_id, subscriber_ids in planned:
         queue.enqueue(
             queue.SEND_DIGEST_BATCH,
             site_id=site_id,
@@ -65,7 +69,8 @@ def enqueue_digest_batches(
             now=now.isoformat(),
             claim_timeout_seconds=claim_timeout.total_seconds(),
         )
-    return {"batches": len(batches), "due": sum(len(ids) for _, ids in batches)}
+        batches, due = batches + 1, due + len(subscriber_ids)
+    return {"batches": batches, "due": due}
 
 
 def poll_feeds(db: Session, now: datetime, config: Mapping[str, Any]) -> Any:

@@ -311,6 +311,11 @@ class Settings(BaseSettings, MailSettings):
     DIGEST_BATCH_SIZE: int = Field(
         200, ge=1, description="Due subscribers per digest task; each batch is composed and sent by one worker."
     )
+    DIGEST_PLAN_PAGE_SIZE: int = Field(
+        5000,
+        ge=1,
+        description="Subscribers read per query while the sending job plans digest batches (bounds its memory).",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from articles.models import Article
@@ -48,20 +48,57 @@ def due_subscribers(
 ) -> list[Due]:
     """Confirmed, unpaused subscribers whose period's send time has passed and whose period is not settled
     (of ``only_ids`` when given: a batch checks again what was due when it was planned)."""
-    query = (
-        select(Subscriber)
-        .where(Subscriber.site_id == site.id, Subscriber.status == "confirmed", Subscriber.paused.is_(False))
-        .order_by(Subscriber.id)
-    )
+    query = select(Subscriber).where(*_active(site)).order_by(Subscriber.id)
     if only_ids is not None:
         query = query.where(Subscriber.id.in_(list(only_ids)))
     due = []
     for subscriber in db.scalars(query):
-        period = due_period(subscriber.frequency, subscriber.weekday, subscriber.hour, subscriber.time_zone, now)
-        if period is not None and (subscriber.confirmed_at is None or subscriber.confirmed_at <= now):
+        period = _due_period(subscriber, now)
+        if period is not None:
             due.append(Due(subscriber, period))
     settled = ledger.settled_subscribers(db, site.id, {d.subscriber.id: d.period.key for d in due}, claim_timeout)
     return [d for d in due if d.subscriber.id not in settled]
+
+
+def _active(site: Site) -> tuple[ColumnElement[bool], ...]:
+    return Subscriber.site_id == site.id, Subscriber.status == "confirmed", Subscriber.paused.is_(False)
+
+
+def _due_period(row: Any, now: datetime) -> Period | None:
+    """The period ``row`` (a subscriber, or a row of its schedule columns) is due for at ``now``, else None."""
+    if row.confirmed_at is not None and row.confirmed_at > now:
+        return None
+    return due_period(row.frequency, row.weekday, row.hour, row.time_zone, now)
+
+
+def due_ids_page(
+    db: Session, site: Site, now: datetime, claim_timeout: timedelta, after_id: int, limit: int
+) -> tuple[list[int], int | None]:
+    """The due subscribers among the site's next ``limit`` active subscribers by id after ``after_id`` (keyset
+    pagination), and the last id looked at (None when there were none): only the schedule columns are read, so
+    planning holds one page at a time whatever the number of subscribers."""
+    rows = db.execute(
+        select(
+            Subscriber.id,
+            Subscriber.frequency,
+            Subscriber.weekday,
+            Subscriber.hour,
+            Subscriber.time_zone,
+            Subscriber.confirmed_at,
+        )
+        .where(*_active(site), Subscriber.id > after_id)
+        .order_by(Subscriber.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return [], None
+    periods: dict[int, str] = {}
+    for row in rows:
+        period = _due_period(row, now)
+        if period is not None:
+            periods[row.id] = period.key
+    settled = ledger.settled_subscribers(db, site.id, periods, claim_timeout)
+    return [i for i in periods if i not in settled], rows[-1].id
 
 
 def digest_settings(site: Site) -> compose.Settings:
@@ -376,16 +413,31 @@ def _record_sent(db: Session, subscriber: Subscriber, digest: compose.Composed, 
     db.add_all(sent(subscriber_id=subscriber.id, article_id=i, sent_at=now) for i in ids if i not in known)
 
 
+#: active subscribers read per query while planning batches
+PLAN_PAGE_SIZE = 5000
+
+
 def plan_batches(
-    db: Session, now: datetime, batch_size: int, claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT
-) -> list[tuple[int, list[int]]]:
-    """The due subscribers of every site, split into batches of at most ``batch_size``: (site id, subscriber
-    ids) each. Nothing is claimed: each batch claims its own messages when it sends them."""
-    batches: list[tuple[int, list[int]]] = []
+    db: Session,
+    now: datetime,
+    batch_size: int,
+    claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+    page_size: int = PLAN_PAGE_SIZE,
+) -> Iterator[tuple[int, list[int]]]:
+    """The due subscribers of every site in batches of at most ``batch_size``: (site id, subscriber ids) each,
+    yielded as the subscribers are read (``page_size`` at a time), so memory does not grow with their number.
+    Nothing is claimed: each batch claims its own messages when it sends them."""
     for site in db.scalars(select(Site).order_by(Site.id)).all():
-        ids = [d.subscriber.id for d in due_subscribers(db, site, now, claim_timeout)]
-        batches.extend((site.id, ids[start : start + batch_size]) for start in range(0, len(ids), batch_size))
-    return batches
+        waiting: list[int] = []
+        after: int | None = 0
+        while after is not None:
+            ids, after = due_ids_page(db, site, now, claim_timeout, after, page_size)
+            waiting.extend(ids)
+            while len(waiting) >= batch_size:
+                yield site.id, waiting[:batch_size]
+                del waiting[:batch_size]
+        if waiting:
+            yield site.id, waiting
 
 
 def send_due_digests(
