@@ -83,13 +83,19 @@ def top_positive_rows(dense: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray
     threshold = np.maximum(threshold, np.finfo(dense.dtype).tiny)
     rows, found = np.nonzero(dense >= threshold[:, None])
     scores = dense[rows, found]
-    order = np.lexsort((-scores, rows))
+    _place_first(cols, vals, rows, found, scores, np.lexsort((-scores, rows)))
+    return cols, vals
+
+
+def _place_first(
+    cols: np.ndarray, vals: np.ndarray, rows: np.ndarray, found: np.ndarray, scores: np.ndarray, order: np.ndarray
+) -> None:
+    """Write each row's first ``cols.shape[1]`` entries, taken in ``order`` (sorted by row first), into place."""
     rows, found, scores = rows[order], found[order], scores[order]
-    rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(n_rows))[rows]
-    keep = rank < k
+    rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(cols.shape[0]))[rows]
+    keep = rank < cols.shape[1]
     cols[rows[keep], rank[keep]] = found[keep]
     vals[rows[keep], rank[keep]] = scores[keep]
-    return cols, vals
 
 
 def chunked_top_k(
@@ -138,12 +144,7 @@ def padded_rows(result: sp.csr_matrix, k: int, own: np.ndarray | None = None) ->
     if own is not None:
         keep &= found != own[rows]
     rows, found, scores = rows[keep], found[keep], scores[keep]
-    order = np.lexsort((found, -scores, rows))
-    rows, found, scores = rows[order], found[order], scores[order]
-    rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(n))[rows]
-    keep = rank < k
-    cols[rows[keep], rank[keep]] = found[keep]
-    vals[rows[keep], rank[keep]] = scores[keep]
+    _place_first(cols, vals, rows, found, scores, np.lexsort((found, -scores, rows)))
     return cols, vals
 
 
