@@ -44,7 +44,10 @@ INFO
 # folder under var/ unless CELERY_BROKER_URL names Redis or RabbitMQ.
 flask jobs run &
 SCHEDULER_PID=$!
-flask worker --concurrency "${WORKER_CONCURRENCY:-2}" &
+# The Celery worker gets a session of its own: a signal to run.sh's whole group (Ctrl-C, kill -- -PGID) would
+# reach its pool's children too, and billiard's pool can hang at shutdown when they die before the main
+# process stops them. Only stop_services below signals it, and it then stops its own children.
+setsid flask worker --concurrency "${WORKER_CONCURRENCY:-2}" &
 CELERY_PID=$!
 # The related worker updates the lists that writes queued (the scheduler's drain_related job is its fallback).
 flask related work &

@@ -323,14 +323,13 @@ def test_micro_cache_reuses_an_answer_briefly(
     assert fresh.headers["ETag"] != first.headers["ETag"]
 
 
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_reads_survive_their_postgres_connections_being_dropped(
     app: Any, client: FlaskClient, corpus: dict[str, int]
 ) -> None:
     """On PostgreSQL the reads run statements prepared per connection: a dropped connection is replaced, the
     statements are prepared again on the new one, and the answer is the same."""
     url = app.config["DATABASE_URL"]
-    if not url.startswith("postgresql"):
-        pytest.skip("PostgreSQL's prepared statements only")
     paths = [f"/api/v1/sites/clinic-a/articles/{corpus[slug]}/related" for slug in ("sleep", "knee-pain")]
     before = [client.get(path) for path in paths] + [related(client, "clinic-a", url_of("knee-pain"))]
     assert [r.status_code for r in before] == [200, 200, 200]
