@@ -148,6 +148,12 @@ def padded_rows(result: sp.csr_matrix, k: int, own: np.ndarray | None = None) ->
     return cols, vals
 
 
+def _padded_result(n: int, k: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """``k`` capped at the other rows there are, and the (columns, values) arrays a row-wise top-k fills."""
+    k = min(k, max(n - 1, 0))
+    return k, np.full((n, k), -1, dtype=np.int64), np.zeros((n, k), dtype=np.float32)
+
+
 def exact_top_k(
     matrix: sp.csr_matrix, matrix_t: sp.csr_matrix, k: int, chunk: int, threads: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -158,9 +164,7 @@ def exact_top_k(
     than that, which ones ``sparse_dot_topn`` keeps is its choice).
     """
     n = matrix.shape[0]
-    k = min(k, max(n - 1, 0))
-    cols = np.full((n, k), -1, dtype=np.int64)
-    vals = np.zeros((n, k), dtype=np.float32)
+    k, cols, vals = _padded_result(n, k)
     if k == 0:
         return cols, vals
     for lo in range(0, n, chunk):
@@ -202,9 +206,7 @@ def pruned_top_k(
     index's non-zeros once more, never a dense or sparse block of the product.
     """
     n = matrix.shape[0]
-    k = min(k, max(n - 1, 0))
-    cols = np.full((n, k), -1, dtype=np.int64)
-    vals = np.zeros((n, k), dtype=np.float32)
+    k, cols, vals = _padded_result(n, k)
     if k == 0:
         return cols, vals
     width = min(max(candidates, k), n - 1)
