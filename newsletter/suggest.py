@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from articles.models import Article
 from articles.synonyms.models import SiteSynonym
-from articles.synonyms.store import MAX_WORDS
+from articles.synonyms.store import MAX_WORDS, phrase_key
 from newsletter.reader_topics import site_reader_topics
 from recommender.phrases import lay_lexicon
 from recommender.text import tokens
@@ -39,7 +39,11 @@ def _like_pattern(text: str) -> str:
 
 def _site_pairs(db: Session, site: Site, words: list[str]) -> list[tuple[str, str]]:
     """The site's synonyms whose phrase is some run of ``words`` (found by key: only these rows are read)."""
-    runs = {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + MAX_WORDS) + 1)}
+    runs = {
+        phrase_key(" ".join(words[start:end]))
+        for start in range(len(words))
+        for end in range(start + 1, min(len(words), start + MAX_WORDS) + 1)
+    }
     rows = db.execute(
         select(SiteSynonym.phrase, SiteSynonym.means).where(
             SiteSynonym.site_id == site.id, SiteSynonym.phrase_key.in_(sorted(runs))
