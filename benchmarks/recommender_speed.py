@@ -2,12 +2,12 @@
 
     python -m benchmarks.recommender_speed [--sizes 1000,10000,100000] [--quick]
 
-Each size runs in its own subprocess, so the reported peak memory (ru_maxrss)
-belongs to that size alone.  Up to 10,000 articles the fit and plain scikit-learn
-``TfidfVectorizer`` on the same text run three times each, alternately, and the medians are
-compared; the fit is also timed without its latent-semantic space, a fixed cost of at most 1,000 rows.  Corpora are seeded and Zipf-distributed: the
-most frequent ranks are real English stop words (removed by the analyser, as
-in real prose), the rest made-up content words; articles have 300-1,000 words.
+Each size runs in its own subprocess, so the reported peak memory (ru_maxrss) belongs to that size alone.
+Up to 10,000 articles the fit and plain scikit-learn ``TfidfVectorizer`` on the same text run three times
+each, alternately, and the medians are compared; the fit is also timed without its latent-semantic space,
+a fixed cost of at most 1,000 rows. Corpora are seeded and Zipf-distributed: the most frequent ranks are
+real English stop words (removed by the analyser, as in real prose), the rest made-up content words;
+articles have 300-1,000 words.
 """
 
 from __future__ import annotations

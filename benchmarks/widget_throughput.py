@@ -1,6 +1,7 @@
 """Throughput of the public related-list API under gunicorn, next to a bare Flask ceiling.
 
     .venv/bin/python -m benchmarks.widget_throughput [--db sqlite|postgres|both] [--duration 15] [--rounds 1]
+        [--change-feed on|off]
 
 For each database: migrate a fresh one, seed ``--articles`` published articles WITH THEIR RelatedList rows
 written directly (20 ready-to-serve items each; this measures the read path, not the recommender), start
@@ -8,6 +9,11 @@ gunicorn (2 sync workers) on ``wsgi:app``, and drive it with ``wrk -t2 -c32`` ro
 page address (a Lua request generator). Then the same for a bare Flask app that answers one captured answer
 from a Python dict (json.dumps per request), served the same way in the same run: the ceiling.
 Goal: the service reaches >= 70% of the ceiling's requests/s with p99 <= 25 ms.
+
+The service runs with its defaults: on PostgreSQL each worker keeps an answer until the database notifies a
+change to its site (``WIDGET_CHANGE_FEED``), so a page asked for again is answered without a read; wrk cycles
+through every article, so each worker reads each page once before it can reuse it. ``--change-feed off``
+measures the read on every request instead.
 
 Each run also prints the CPU time a request cost, read from ``/proc`` over the measured wrk run: the gunicorn
 workers, the PostgreSQL backends of the benchmark's database, and wrk. On a saturated machine requests/s follow
@@ -290,7 +296,9 @@ def _load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count() or 0} cores"
 
 
-def measure(name: str, url: str, articles: int, duration: int, work: Path, rounds: int = 1) -> list[dict[str, Any]]:
+def measure(
+    name: str, url: str, articles: int, duration: int, work: Path, rounds: int = 1, change_feed: bool = True
+) -> list[dict[str, Any]]:
     """``rounds`` times: the service, then the ceiling, each on a fresh gunicorn (empty per-process caches)."""
     started = time.monotonic()
     urls = seed(url, articles)
@@ -304,7 +312,13 @@ def measure(name: str, url: str, articles: int, duration: int, work: Path, round
     )
     script = work / "rotate.lua"
     script.write_text(LUA % {"urls": work / "urls.txt", "site": SITE})
-    env = {"DATABASE_URL": url, "VAR_DIR": str(work / "var"), "SECRET_KEY": "bench-secret", "LOG_LEVEL": "WARNING"}
+    env = {
+        "DATABASE_URL": url,
+        "VAR_DIR": str(work / "var"),
+        "SECRET_KEY": "bench-secret",
+        "LOG_LEVEL": "WARNING",
+        "WIDGET_CHANGE_FEED": "true" if change_feed else "false",
+    }
     first = f"/api/v1/sites/{SITE}/related?limit=4&url={urllib.parse.quote(urls[0], safe='')}"
     all_results = []
     for _ in range(rounds):
@@ -392,12 +406,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=15, help="seconds of each wrk run")
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=1, help="service-then-ceiling rounds, each on fresh servers")
+    parser.add_argument(
+        "--change-feed",
+        choices=("on", "off"),
+        default="on",
+        help="WIDGET_CHANGE_FEED of the service (PostgreSQL: off reads the database on every request)",
+    )
     args = parser.parse_args(argv)
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    print(f"wrk -t2 -c32 -d{args.duration}s against gunicorn -w 2 (sync); {_load()}", flush=True)
+    print(
+        f"wrk -t2 -c32 -d{args.duration}s against gunicorn -w 2 (sync), change feed {args.change_feed}; {_load()}",
+        flush=True,
+    )
     for kind in kinds:
         with tempfile.TemporaryDirectory(prefix=f"widget-bench-{kind}-") as tmp, database(kind, Path(tmp)) as url:
-            _summary(kind, measure(kind, url, args.articles, args.duration, Path(tmp), args.rounds))
+            rounds = measure(kind, url, args.articles, args.duration, Path(tmp), args.rounds, args.change_feed == "on")
+            _summary(kind, rounds)
     print(f"after: {_load()}")
     return 0
 

@@ -246,6 +246,16 @@ class Settings(BaseSettings, MailSettings):
     WIDGET_MICROCACHE_SECONDS: float = Field(
         1.0, ge=0, description="How long each web process reuses a widget JSON answer (0: never)."
     )
+    WIDGET_CHANGE_FEED: bool = Field(
+        True,
+        description=(
+            "On PostgreSQL, each web process listens for changes to sites, articles and related lists (LISTEN/NOTIFY)"
+            " and reuses a widget JSON answer until its site changes, up to WIDGET_CHANGE_FEED_MAX_SECONDS."
+        ),
+    )
+    WIDGET_CHANGE_FEED_MAX_SECONDS: float = Field(
+        60.0, ge=0, description="The longest a web process reuses a widget JSON answer while its site is unchanged."
+    )
     PENDING_EXPIRY_DAYS: int = Field(7, ge=1, description="Days a sign-up may stay unconfirmed before it is purged.")
     CONFIRM_TOKEN_MAX_AGE_S: int = Field(7 * 24 * 3600, ge=1, description="Seconds a confirmation link stays valid.")
     LINK_TOKEN_MAX_AGE_S: int = Field(

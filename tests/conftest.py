@@ -113,6 +113,7 @@ def make_test_app(database_url: str, var_dir: Path, **overrides: Any) -> Flask:
         "TESTING": True,
         "PUBLIC_BASE_URL": "http://service.test",
         "WIDGET_MICROCACHE_SECONDS": 0,
+        "WIDGET_CHANGE_FEED": False,
         # the suite signs up many addresses from one client; tests of the limits set their own
         "SIGNUP_LIMIT_PER_CLIENT": 10_000,
         "SIGNUP_LIMIT_PER_SITE": 10_000,

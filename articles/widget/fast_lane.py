@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,6 +23,7 @@ from flask import Flask
 from werkzeug.http import parse_etags
 
 from articles.widget.api import CACHE_CONTROL, json_renderer, rendered
+from articles.widget.change_feed import ChangeFeed, Mark, change_feed
 from articles.widget.lookup import find_source
 from articles.widget.raw_reads import Reader, read_engine
 from service.http import whole_number
@@ -72,7 +74,12 @@ class Entry:
     etag: str
     body: bytes
     allowed_origins: frozenset[str]
+    site_id: int
+    #: kept until then in any case (``WIDGET_MICROCACHE_SECONDS`` after it was read)
     expires: float
+    #: the change feed's mark taken before the read (None: not heard), and how long the mark may keep it
+    mark: Mark | None = None
+    held_until: float = 0.0
 
 
 def _headers(entry: Entry, environ: dict[str, Any]) -> list[tuple[str, str]]:
@@ -84,26 +91,35 @@ def _headers(entry: Entry, environ: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 class MicroCache:
-    """Answers kept for a second or two per process: a burst of page views costs one database read.
+    """Answers kept per process, least recently used dropped first beyond ``max_bytes`` of bodies.
 
-    Browsers and CDNs may keep these answers for minutes anyway (Cache-Control), so a list changed
-    by an editor shows up here at most ``WIDGET_MICROCACHE_SECONDS`` later; 0 turns it off.
+    An answer is reused for ``WIDGET_MICROCACHE_SECONDS`` (a burst of page views costs one database read)
+    and, on PostgreSQL with the change feed heard, for as long as nothing of its site changed, up to
+    ``WIDGET_CHANGE_FEED_MAX_SECONDS``. Browsers and CDNs may keep these answers for minutes anyway
+    (Cache-Control).
     """
 
-    def __init__(self, size: int = 4096):
-        self.size = size
-        self._data: dict[tuple[str, str], Entry] = {}
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[tuple[str, str], Entry] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str], now: float) -> Entry | None:
-        entry = self._data.get(key)
-        return entry if entry is not None and entry.expires > now else None
+    def get(self, key: tuple[str, str]) -> Entry | None:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is not None:
+                self._data.move_to_end(key)
+            return entry
 
     def put(self, key: tuple[str, str], entry: Entry) -> None:
         with self._lock:
-            if len(self._data) >= self.size:
-                self._data.clear()
+            old = self._data.pop(key, None)
+            self._bytes += len(entry.body) - (len(old.body) if old is not None else 0)
             self._data[key] = entry
+            while self._bytes > self.max_bytes and self._data:
+                _, dropped = self._data.popitem(last=False)
+                self._bytes -= len(dropped.body)
 
 
 class FastLane:
@@ -124,20 +140,39 @@ class FastLane:
                 return [body]
         return self.wsgi_app(environ, start_response)
 
+    def _fresh(self, entry: Entry, feed: ChangeFeed | None, now: float) -> bool:
+        if entry.expires > now:
+            return True
+        return (
+            feed is not None
+            and entry.mark is not None
+            and entry.held_until > now
+            and feed.unchanged_since(entry.site_id, entry.mark)
+        )
+
     def _entry(self, environ: dict[str, Any], match: re.Match[str]) -> Entry | None:
-        ttl = float(self.app.config["WIDGET_MICROCACHE_SECONDS"])
+        config = self.app.config
+        ttl = float(config["WIDGET_MICROCACHE_SECONDS"])
+        feed = change_feed(self.app)
+        if feed is not None:
+            feed.start()
         key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
         now = time.monotonic()
-        entry = self.micro.get(key, now) if ttl > 0 else None
-        if ttl > 0:
+        caching = ttl > 0 or feed is not None
+        cached = self.micro.get(key) if caching else None
+        entry = cached if cached is not None and self._fresh(cached, feed, now) else None
+        if caching:
             labelled(WIDGET_CACHE, "micro", "miss" if entry is None else "hit").inc()
         if entry is None:
-            entry = self._read(environ, match, now + ttl)
-            if entry is not None and ttl > 0:
+            mark = feed.mark() if feed is not None else None
+            entry = self._read(environ, match)
+            if entry is not None and (ttl > 0 or mark is not None):
+                held = float(config["WIDGET_CHANGE_FEED_MAX_SECONDS"])
+                entry = replace(entry, expires=now + ttl, mark=mark, held_until=now + held)
                 self.micro.put(key, entry)
         return entry
 
-    def _read(self, environ: dict[str, Any], match: re.Match[str], expires: float) -> Entry | None:
+    def _read(self, environ: dict[str, Any], match: re.Match[str]) -> Entry | None:
         args = _args(environ)
         slug, article_id = match.group(1), match.group(2)
         if args is None or (article_id is None and args[0] is None):
@@ -155,7 +190,7 @@ class FastLane:
                 body = rendered(reader, source, limit, "j", json_renderer(source), self.app.config)
         except Exception:  # noqa: BLE001 - not an ordinary answer: Flask's view answers (and logs) it in full
             return None
-        return Entry(etag, body, frozenset(source.allowed_origins), expires)
+        return Entry(etag, body, frozenset(source.allowed_origins), source.site_id, expires=0.0)
 
 
 def _respond(entry: Entry, environ: dict[str, Any]) -> Answer:
