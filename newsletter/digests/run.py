@@ -302,9 +302,34 @@ def send_site_digests(
     config: Mapping[str, Any],
     claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
     progress: Progress | None = None,
+    page_size: int = 0,
 ) -> dict[str, Any]:
-    """Send every due digest of one site; each message is claimed, sent and recorded on its own."""
-    return send_batch(db, site, due_subscribers(db, site, now, claim_timeout), now, config, claim_timeout, progress)
+    """Send every due digest of one site, recorded as one run; each message is claimed, sent and recorded on its
+    own. The due subscribers are found by id first, then loaded, composed and sent ``page_size`` at a time
+    (``PLAN_PAGE_SIZE`` when 0), so memory does not grow with their number."""
+    page_size = page_size or PLAN_PAGE_SIZE
+    due_ids: list[int] = []
+    after: int | None = 0
+    while after is not None:
+        ids, after = due_ids_page(db, site, now, claim_timeout, after, page_size)
+        due_ids.extend(ids)
+    report = RunReport(db, site, now)
+    report.row.due = len(due_ids)
+    done = 0
+
+    def sent_one() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(due_ids)):
+            progress(site.slug, done, len(due_ids))
+
+    for start in range(0, len(due_ids), page_size):
+        page = due_subscribers(db, site, now, claim_timeout, only_ids=due_ids[start : start + page_size])
+        if not _send_all(db, site, page, now, config, claim_timeout, report, sent_one):
+            break
+    result = report.save(utcnow())
+    log.info("digests for site %s: %s", site.slug, result)
+    return result
 
 
 def send_batch(
@@ -314,25 +339,40 @@ def send_batch(
     now: datetime,
     config: Mapping[str, Any],
     claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
-    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Compose and send the digests of ``due`` (one site's subscribers), recorded as one run."""
     report = RunReport(db, site, now)
     report.row.due = len(due)
-    composed = {c.subscriber_id: c for c in compose_for(db, site, due, now)}
-    if due:
-        branding = branding_for(site, config["PUBLIC_BASE_URL"])
-        with make_backend(config) as backend:
-            for done, item in enumerate(due, start=1):
-                if not _send_one(
-                    db, site, item, composed[item.subscriber.id], backend, config, now, claim_timeout, report, branding
-                ):
-                    break
-                if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(due)):
-                    progress(site.slug, done, len(due))
+    _send_all(db, site, due, now, config, claim_timeout, report)
     result = report.save(utcnow())
     log.info("digests for site %s: %s", site.slug, result)
     return result
+
+
+def _send_all(
+    db: Session,
+    site: Site,
+    due: Sequence[Due],
+    now: datetime,
+    config: Mapping[str, Any],
+    claim_timeout: timedelta,
+    report: RunReport,
+    handled: Callable[[], None] | None = None,
+) -> bool:
+    """Compose and send the digests of ``due`` into ``report``; False when the mail system is down (stop)."""
+    if not due:
+        return True
+    composed = {c.subscriber_id: c for c in compose_for(db, site, due, now)}
+    branding = branding_for(site, config["PUBLIC_BASE_URL"])
+    with make_backend(config) as backend:
+        for item in due:
+            if not _send_one(
+                db, site, item, composed[item.subscriber.id], backend, config, now, claim_timeout, report, branding
+            ):
+                return False
+            if handled is not None:
+                handled()
+    return True
 
 
 def _send_one(
@@ -451,7 +491,9 @@ def send_due_digests(
     results: dict[str, Any] = {}
     for site in db.scalars(select(Site).order_by(Site.id)).all():
         try:
-            results[site.slug] = send_site_digests(db, site, now, app_config, claim_timeout, progress)
+            results[site.slug] = send_site_digests(
+                db, site, now, app_config, claim_timeout, progress, int(app_config.get("DIGEST_PLAN_PAGE_SIZE") or 0)
+            )
         except Exception as exc:  # recorded per site; the job reports the failure
             db.rollback()
             log.exception("digests for site %s failed", site.slug)

@@ -7,7 +7,10 @@ from email import message_from_bytes, policy
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
+from newsletter.digests.ledger import DigestRun
+from service import db as database
 from tests.conftest import add_site
 from tests.newsletter.digest_fixtures import add_subscriber, build_clinic
 
@@ -147,3 +150,23 @@ def test_editors_preview_test_send_and_run_reports(app: Flask, smtp_sink: Any) -
     assert runs[0]["sent"] == 1 and runs[0]["due"] == 1
     parsed = message_from_bytes(smtp_sink.messages[-1].data, policy=policy.default)
     assert parsed["To"] == "back@example.org"
+
+
+def test_the_command_sends_a_site_page_by_page_each_subscriber_once_in_one_run(app: Flask, smtp_sink: Any) -> None:
+    """``flask digests send`` loads, composes and sends the due subscribers a page at a time (here 2), so memory
+    does not grow with their number; everyone due gets exactly one digest and the site's run is one record."""
+    smtp_app(app, smtp_sink)
+    app.config["DIGEST_PLAN_PAGE_SIZE"] = 2
+    build_clinic(app, NOW - timedelta(hours=20))
+    addresses = [f"reader{i}@example.org" for i in range(5)]
+    for address in addresses:
+        add_subscriber(app, address, ["Back Pain"], NOW)
+    result = send(app)
+    assert "digest-clinic: 5/5 due digests handled" in result.stderr
+    assert sorted(r for m in smtp_sink.messages for r in m.rcpt_tos) == sorted(addresses)
+    with app.app_context(), database.new_session() as db:
+        runs = db.execute(select(DigestRun.due, DigestRun.sent)).all()
+        assert [tuple(r) for r in runs] == [(5, 5)]
+    smtp_sink.clear()
+    send(app)
+    assert smtp_sink.messages == []
