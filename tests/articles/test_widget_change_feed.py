@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine, text
 from articles.widget.change_feed import APPLICATION_NAME, change_feed
 from tests.articles.test_public_api import widget_cache_counts
 from tests.articles.widget_corpus import load_corpus, post_article, related, url_of
-from tests.conftest import SiteWithKey
+from tests.conftest import SiteWithKey, make_test_app
 
 pytestmark = pytest.mark.parametrize(
     "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
@@ -127,3 +128,32 @@ def test_without_the_feed_nothing_is_kept_past_the_micro_cache(
     after = hits(client)
     assert after[0] - before[0] == 0  # the feed is down: every answer was read afresh
     assert eventually(lambda: feed.mark() is not None, timeout=15), "the feed did not listen again"
+
+
+def test_two_web_processes_each_hear_the_other_ones_writes(
+    feed_app: Flask, client: FlaskClient, site_a: SiteWithKey, tmp_path: Path
+) -> None:
+    """Two apps on one database, as two gunicorn workers: each keeps its own answers and listens on its own
+    connection; a pin saved through the first is shown by the second."""
+    corpus = load_corpus(client, site_a)
+    second = make_test_app(
+        feed_app.config["DATABASE_URL"], tmp_path / "second", WIDGET_CHANGE_FEED=True, WIDGET_MICROCACHE_SECONDS=0
+    )
+    try:
+        other = second.test_client()
+        listening(second, other)
+        first = related(other, "clinic-a", url_of("knee-pain")).get_json()
+        before = hits(other)
+        assert related(other, "clinic-a", url_of("knee-pain")).get_json() == first
+        assert hits(other)[0] - before[0] == 1  # the second process answers from what it kept
+        assert first["items"][0]["id"] != corpus["sleep"]
+        pinned = client.put(
+            f"/api/v1/articles/{corpus['knee-pain']}/pins", json={"ids": [corpus["sleep"]]}, headers=site_a.headers
+        )
+        assert pinned.status_code == 200, pinned.get_data(as_text=True)
+        shown = eventually(
+            lambda: related(other, "clinic-a", url_of("knee-pain")).get_json()["items"][0]["id"] == corpus["sleep"]
+        )
+        assert shown, "the second process kept the answer from before the pin"
+    finally:
+        second.extensions["db_engine"].dispose()
