@@ -16,9 +16,8 @@ def surface_forms(feature_names: np.ndarray) -> dict[str, str]:
     word as written.  A stem that was itself seen as a word stays as it is;
     otherwise the shortest word seen that folds to it is shown ("diabetes").
     """
-    stems: set[str] = set()
-    for name in feature_names:
-        stems.update(name.lstrip("=").split())
+    # a name is words, or "=" and a label's words; words never hold "=" (they are runs of \w)
+    stems = set(" ".join(feature_names.tolist()).replace("=", " ").split())
     surface: dict[str, str] = {}
     seen = dict(text._FOLD_CACHE)
     for word, stem in seen.items():

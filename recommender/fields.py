@@ -133,12 +133,13 @@ class FieldVectorizer:
         order = np.concatenate([alphabetical[common[alphabetical]], alphabetical[~common[alphabetical]]])
         column = np.empty(len(order), dtype=np.int32)
         column[order] = np.arange(len(order), dtype=np.int32)
-        self.vocabulary_ = {str(names[j]): i for i, j in enumerate(order)}
+        ordered = names[order].tolist()
+        self.vocabulary_ = dict(zip(ordered, range(len(ordered)), strict=True))
         self.n_common_ = int(common.sum())
         idf = np.log((1 + len(docs)) / (1 + df[order])) + 1  # scikit-learn's smooth idf
         self.idf_ = (idf**self.idf_power).astype(np.float32)
         if self.n_common_:
-            common_vocabulary = {t: i for t, i in self.vocabulary_.items() if i < self.n_common_}
+            common_vocabulary = dict(zip(ordered[: self.n_common_], range(self.n_common_), strict=True))
             self.text_ = CountVectorizer(analyzer=self.analyzer_, vocabulary=common_vocabulary, dtype=np.float32)
         counts.indices = column[counts.indices]
         counts.has_sorted_indices = False
