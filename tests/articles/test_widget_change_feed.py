@@ -53,6 +53,19 @@ def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
         time.sleep(0.02)
 
 
+def pin_then_shown(writer: FlaskClient, reader: FlaskClient, site: SiteWithKey, corpus: dict[str, int]) -> bool:
+    """Pins "sleep" first on knee-pain's list through ``writer``; whether ``reader``'s answers show it in time."""
+    pinned = writer.put(
+        f"/api/v1/articles/{corpus['knee-pain']}/pins", json={"ids": [corpus["sleep"]]}, headers=site.headers
+    )
+    assert pinned.status_code == 200, pinned.get_data(as_text=True)
+    return bool(
+        eventually(
+            lambda: related(reader, "clinic-a", url_of("knee-pain")).get_json()["items"][0]["id"] == corpus["sleep"]
+        )
+    )
+
+
 def test_answers_are_reused_until_their_site_changes_then_read_afresh(
     feed_app: Flask, client: FlaskClient, site_a: SiteWithKey, site_b: SiteWithKey
 ) -> None:
@@ -73,14 +86,7 @@ def test_answers_are_reused_until_their_site_changes_then_read_afresh(
     assert hits(client)[0] - before[0] == 1
 
     # a pin rewrites the list: the next answers show it without waiting for any time to pass
-    pinned = client.put(
-        f"/api/v1/articles/{corpus['knee-pain']}/pins", json={"ids": [corpus["sleep"]]}, headers=site_a.headers
-    )
-    assert pinned.status_code == 200, pinned.get_data(as_text=True)
-    changed = eventually(
-        lambda: related(client, "clinic-a", url_of("knee-pain")).get_json()["items"][0]["id"] == corpus["sleep"]
-    )
-    assert changed, "the pinned article never showed"
+    assert pin_then_shown(client, client, site_a, corpus), "the pinned article never showed"
     fresh = related(client, "clinic-a", url_of("knee-pain"))
     assert fresh.headers["ETag"] != first.headers["ETag"]
 
@@ -147,13 +153,6 @@ def test_two_web_processes_each_hear_the_other_ones_writes(
         assert related(other, "clinic-a", url_of("knee-pain")).get_json() == first
         assert hits(other)[0] - before[0] == 1  # the second process answers from what it kept
         assert first["items"][0]["id"] != corpus["sleep"]
-        pinned = client.put(
-            f"/api/v1/articles/{corpus['knee-pain']}/pins", json={"ids": [corpus["sleep"]]}, headers=site_a.headers
-        )
-        assert pinned.status_code == 200, pinned.get_data(as_text=True)
-        shown = eventually(
-            lambda: related(other, "clinic-a", url_of("knee-pain")).get_json()["items"][0]["id"] == corpus["sleep"]
-        )
-        assert shown, "the second process kept the answer from before the pin"
+        assert pin_then_shown(client, other, site_a, corpus), "the second process kept the answer from before the pin"
     finally:
         second.extensions["db_engine"].dispose()
