@@ -1,6 +1,9 @@
+import random
+import re
+
 import pytest
 
-from recommender.text import LabelAnalyzer, TextAnalyzer, fold, join_labels, words
+from recommender.text import LabelAnalyzer, TextAnalyzer, fold, join_labels, tokens, words
 
 
 @pytest.mark.parametrize(
@@ -53,3 +56,12 @@ def test_label_analyzer_emits_whole_label_and_words():
         "heart",
         "disease",
     ]
+
+
+def test_tokens_match_scikit_learns_token_pattern():
+    pattern = re.compile(r"(?u)\b\w\w+\b")
+    rng = random.Random(0)
+    alphabet = list("aZ9_ -.,'é\u0301\u200dİßΣ\u00a0\t中") + [chr(c) for c in range(0x250, 0x2B0)]
+    for _ in range(2_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        assert tokens(text) == pattern.findall(text.lower())
