@@ -49,8 +49,9 @@ class LatentSpace:
         rows = sp.csr_matrix(matrix, dtype=np.float32)
         n = rows.shape[0]
         with threadpool_limits(1):
-            gram = (rows @ rows.T).toarray()
-            values, vectors = scipy.linalg.eigh(gram, subset_by_index=[n - k, n - 1], driver="evr")
+            values, vectors = scipy.linalg.eigh(
+                _gram_lower(rows), subset_by_index=[n - k, n - 1], driver="evr", overwrite_a=True
+            )
         keep = np.argsort(values)[::-1]
         keep = keep[values[keep] > 1e-6 * values.max(initial=0.0)]  # single precision's noise floor
         if not len(keep):
@@ -72,3 +73,18 @@ class LatentSpace:
     def cosines(self, source: sp.csr_matrix, others: sp.csr_matrix) -> np.ndarray:
         """The latent cosine of the single row ``source`` with each row of ``others``."""
         return self.project(others) @ self.project(source)[0]
+
+
+def _gram_lower(rows: sp.csr_matrix, block: int = 250) -> np.ndarray:
+    """``rows @ rows.T`` as a dense array, exact in its lower triangle (all that ``eigh`` reads of a symmetric
+    matrix) and zero in most of the upper, for about four fifths of the cost of the whole product.
+
+    Each block of rows is multiplied by the rows up to its last, so every entry is the same sum, in the same
+    order, as in the whole product.
+    """
+    n = rows.shape[0]
+    gram = np.zeros((n, n), dtype=rows.dtype)
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        gram[lo:hi, :hi] = (rows[lo:hi] @ rows[:hi].T).toarray()
+    return gram

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from recommender.document import Document
 from recommender.evidence import DEFAULT_MINIMUM_EVIDENCE, Evidence, MinimumEvidence, evidence_many
 from recommender.index import RelatedIndex
-from recommender.latent import LatentSpace
+from recommender.latent import LatentSpace, _gram_lower
 from recommender.tuning import index_predictions
 
 # Two subjects, each told in its own words. "Swelling" is the one word that crosses between them: the knee
@@ -89,3 +91,10 @@ def test_no_space_when_turned_off_or_too_small_and_the_space_is_saved(index: Rel
     index.save(path)
     loaded = RelatedIndex.load(path)
     assert evidence_many(loaded, 1, [3, 5], TITLES) == evidence_many(index, 1, [3, 5], TITLES)
+
+
+def test_the_blocked_gram_matrix_holds_the_lower_triangle_of_the_whole_product() -> None:
+    rows = sp.random(23, 40, density=0.3, format="csr", dtype=np.float32, random_state=0)
+    whole = (rows @ rows.T).toarray()
+    for block in (1, 5, 23, 100):
+        assert np.array_equal(np.tril(_gram_lower(rows, block)), np.tril(whole))
