@@ -18,14 +18,8 @@ def surface_forms(feature_names: np.ndarray) -> dict[str, str]:
     """
     # a name is words, or "=" and a label's words; words never hold "=" (they are runs of \w)
     stems = set(" ".join(feature_names.tolist()).replace("=", " ").split())
-    surface: dict[str, str] = {}
-    seen = dict(text._FOLD_CACHE)
-    for word, stem in seen.items():
-        if stem in stems and word != stem and seen.get(stem) != stem:
-            best = surface.get(stem)
-            if best is None or (len(word), word) < (len(best), best):
-                surface[stem] = word
-    return surface
+    seen = text._FOLD_CACHE
+    return {stem: word for stem, word in text._SHORTEST_FOLDED.items() if stem in stems and seen.get(stem) != stem}
 
 
 def display(name: str, surface: dict[str, str]) -> str:

@@ -31,10 +31,17 @@ def fold(word: str) -> str:
         cached = _fold(word)
         if len(_FOLD_CACHE) < 1_000_000:
             _FOLD_CACHE[word] = cached
+            if cached != word:
+                shortest = _SHORTEST_FOLDED.get(cached)
+                if shortest is None or (len(word), word) < (len(shortest), shortest):
+                    _SHORTEST_FOLDED[cached] = word
     return cached
 
 
 _FOLD_CACHE: dict[str, str] = {}
+#: folded word -> the shortest (then first alphabetically) other word of ``_FOLD_CACHE`` that folds to it;
+#: folded words in the order in which the first word folding to each was cached
+_SHORTEST_FOLDED: dict[str, str] = {}
 
 
 def _fold(word: str) -> str:
