@@ -38,7 +38,7 @@ from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from recommender.document import Document
@@ -90,10 +90,9 @@ class FieldVectorizer:
         self.labels_, label_blocks = {}, []
         for field in LABEL_FIELDS:
             if self.weights.get(field, 0) > 0:
-                vec = TfidfVectorizer(analyzer=LabelAnalyzer(), sublinear_tf=self.sublinear_tf, dtype=np.float32)
-                block = _try_fit(vec, [join_labels(getattr(d, field)) for d in docs])
-                if block is not None:
-                    self.labels_[field] = vec
+                fitted = _fit_labels([join_labels(getattr(d, field)) for d in docs], self.sublinear_tf)
+                if fitted is not None:
+                    self.labels_[field], block = fitted
                     label_blocks.append(block * np.float32(np.sqrt(self.weights[field])))
         if self.text_ is None and not self.labels_:
             raise ValueError("no field of these documents has any indexable term")
@@ -281,14 +280,35 @@ class FieldVectorizer:
         return np.concatenate(parts)
 
 
-def _try_fit(vectorizer: CountVectorizer, texts: list) -> sp.csr_matrix | None:
-    """fit_transform; None when nothing survives stop words and min_df."""
-    if not any(texts):
+def _fit_labels(texts: list[str], sublinear_tf: bool) -> tuple[TfidfVectorizer, sp.csr_matrix] | None:
+    """A label block's ``TfidfVectorizer`` (over :class:`LabelAnalyzer`) fitted on ``texts``, and its tf-idf
+    rows; None when no text yields a label term.
+
+    The same fitted vocabulary (first-seen order, alphabetical columns), idf and rows as the vectorizer's own
+    ``fit_transform``, down to each row's entry order (its terms' first-seen order), but each token is
+    looked up by ``map`` in C as in :func:`_term_counts`, not in scikit-learn's Python loop per token.
+    """
+    analyzer = LabelAnalyzer()
+    token_lists = analyzer.analyse_all(texts)
+    terms: defaultdict[str, int] = defaultdict()
+    terms.default_factory = terms.__len__
+    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    found = np.fromiter(map(terms.__getitem__, chain.from_iterable(token_lists)), dtype=np.int32, count=lengths.sum())
+    if not terms:
         return None
-    try:
-        return vectorizer.fit_transform(texts)
-    except ValueError:  # "empty vocabulary" / "no terms remain"
-        return None
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    counts = sp.csr_matrix((np.ones(len(found), dtype=np.float32), found, indptr), shape=(len(texts), len(terms)))
+    counts.sum_duplicates()
+    first_seen = list(terms)
+    column = np.empty(len(first_seen), dtype=counts.indices.dtype)
+    column[sorted(range(len(first_seen)), key=first_seen.__getitem__)] = np.arange(len(first_seen))
+    counts.indices = column[counts.indices]  # entries keep their first-seen order, as scikit-learn leaves them
+    counts.has_sorted_indices = False
+    vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=sublinear_tf, dtype=np.float32)
+    vectorizer.vocabulary_ = dict(zip(first_seen, column.tolist(), strict=True))
+    transformer = TfidfTransformer(sublinear_tf=sublinear_tf).fit(counts)
+    vectorizer.idf_ = transformer.idf_
+    return vectorizer, transformer.transform(counts, copy=False)
 
 
 def _count(

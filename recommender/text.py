@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import chain
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -185,13 +186,33 @@ class LabelAnalyzer:
     def __call__(self, joined: str) -> list[str]:
         out: list[str] = []
         for label in joined.split(LABEL_SEPARATOR):
-            tokens = words(label)
-            if not tokens:
-                continue
-            out.append("=" + " ".join(tokens))
-            if self.words:
-                out.extend(tokens)
+            out.extend(self.label_features(label))
         return out
+
+    def label_features(self, label: str) -> list[str]:
+        """The features of one label: its whole-label feature, then its words (none for a label without any)."""
+        tokens = words(label)
+        if not tokens:
+            return []
+        return ["=" + " ".join(tokens), *tokens] if self.words else ["=" + " ".join(tokens)]
+
+    def analyse_all(self, texts: Iterable[str]) -> list[list[str]]:
+        """What calling the analyser on each text gives, each distinct label analysed once."""
+        features = _LabelFeatures(self)
+        lookup = features.__getitem__
+        return [list(chain.from_iterable(map(lookup, joined.split(LABEL_SEPARATOR)))) for joined in texts]
+
+
+class _LabelFeatures(dict[str, list[str]]):
+    """Label -> :meth:`LabelAnalyzer.label_features`, worked out on a miss; a hit is a lookup in C."""
+
+    def __init__(self, analyzer: LabelAnalyzer) -> None:
+        super().__init__()
+        self.analyzer = analyzer
+
+    def __missing__(self, label: str) -> list[str]:
+        features = self[label] = self.analyzer.label_features(label)
+        return features
 
 
 def join_labels(labels: Iterable[str]) -> str:
