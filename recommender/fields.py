@@ -375,27 +375,28 @@ def _term_counts(
 
     Every token is looked up by ``map`` in C, then counted with one sparse conversion: scikit-learn's
     CountVectorizer does the same with a Python loop per token, which costs more than tokenising. With
-    ``token_ids`` (unigrams) each raw token is looked up once, straight to its term id (-1: a stop word or a
-    number, dropped here). Texts are tokenised a small batch at a time, so only one batch's token lists are
-    alive at once.
+    ``token_ids`` (unigrams) each raw token is numbered by one lookup, and the numbers turned into term ids
+    by one array lookup per text field (-1: a stop word or a number, dropped here). Texts are tokenised a
+    small batch at a time, so only one batch's token lists are alive at once.
     """
     rows, ids = [], []
     for lo in range(0, len(texts), COUNT_BATCH):
         batch = texts[lo : lo + COUNT_BATCH]
         if token_ids is not None:
             token_lists = [analyzer.raw_tokens(text) for text in batch]
-            lookup = token_ids.__getitem__
+            lookup = token_ids.number
         else:
             token_lists = [analyzer(text) for text in batch]
             lookup = terms.__getitem__
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        found = np.fromiter(map(lookup, chain.from_iterable(token_lists)), dtype=np.int32, count=lengths.sum())
-        owner = np.repeat(np.arange(lo, lo + len(batch), dtype=np.int32), lengths)
-        keep = found >= 0
-        rows.append(owner[keep])
-        ids.append(found[keep])
+        ids.append(np.fromiter(map(lookup, chain.from_iterable(token_lists)), dtype=np.int32, count=lengths.sum()))
+        rows.append(np.repeat(np.arange(lo, lo + len(batch), dtype=np.int32), lengths))
     all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
     all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
+    if token_ids is not None:
+        all_ids = token_ids.ids(all_ids)
+        keep = all_ids >= 0
+        all_rows, all_ids = all_rows[keep], all_ids[keep]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(all_rows, minlength=len(texts)))])
     shape = (len(texts), len(terms))
     counts = sp.csr_matrix((np.ones(len(all_ids), dtype=np.float32), all_ids, indptr), shape=shape)

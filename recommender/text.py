@@ -7,9 +7,11 @@ index can be saved with joblib.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
-from itertools import chain
+from itertools import chain, islice
 
+import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from recommender.synonyms import SYNONYMS
@@ -124,20 +126,34 @@ def words(text: str, synonyms: bool = True, folding: bool = True) -> list[str]:
     return list(filter(None, map(_WORD_CACHE.__getitem__, tokens)))
 
 
-class TermIds(dict[str, int]):
-    """Raw token (as :meth:`TextAnalyzer.raw_tokens` gives it) -> the id in ``terms`` of the word
-    :func:`words` keeps of it, or -1 where it keeps none; ``terms`` hands out the next id to an unseen word.
-    Counting a fit's unigrams through it is one C-level lookup a token instead of two and a list."""
+class TermIds:
+    """Raw tokens (as :meth:`TextAnalyzer.raw_tokens` gives them) -> the id in ``terms`` of the word
+    :func:`words` keeps of each, or -1 where it keeps none; ``terms`` hands out the next id to an unseen word.
+
+    Counting a fit's unigrams through it costs one C-level lookup a token (:attr:`number`: the raw token's
+    number in this fit), then one array lookup (:meth:`ids`); only the raw tokens numbered since the last
+    call of :meth:`ids` are turned into words and terms, by ``map`` in C too.
+    """
 
     def __init__(self, terms: dict[str, int]) -> None:
-        super().__init__()
         self.terms = terms
+        self.numbers: defaultdict[str, int] = defaultdict()
+        self.numbers.default_factory = self.numbers.__len__
+        self.number = self.numbers.__getitem__
+        self._table = np.zeros(0, dtype=np.int32)
 
-    def __missing__(self, token: str) -> int:
-        word = _WORD_CACHE[token]
-        term = self.terms[word] if word else -1
-        self[token] = term
-        return term
+    def ids(self, numbers: np.ndarray) -> np.ndarray:
+        """The term id (or -1) of each raw token number."""
+        done = len(self._table)
+        if len(self.numbers) > done:
+            kept = list(map(_WORD_CACHE.__getitem__, islice(self.numbers, done, None)))
+            table = np.full(len(kept), -1, dtype=np.int32)
+            has_word = np.fromiter(map(bool, kept), dtype=bool, count=len(kept))
+            table[has_word] = np.fromiter(
+                map(self.terms.__getitem__, filter(None, kept)), dtype=np.int32, count=int(has_word.sum())
+            )
+            self._table = np.concatenate([self._table, table])
+        return self._table[numbers]
 
 
 def ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
