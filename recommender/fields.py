@@ -383,13 +383,12 @@ def _term_counts(
     for lo in range(0, len(texts), COUNT_BATCH):
         batch = texts[lo : lo + COUNT_BATCH]
         if token_ids is not None:
-            token_lists = [analyzer.raw_tokens(text) for text in batch]
-            lookup = token_ids.number
+            found, lengths = token_ids.numbered(batch, analyzer.synonyms)
         else:
             token_lists = [analyzer(text) for text in batch]
-            lookup = terms.__getitem__
-        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        ids.append(np.fromiter(map(lookup, chain.from_iterable(token_lists)), dtype=np.int32, count=lengths.sum()))
+            lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+            found = np.fromiter(map(terms.__getitem__, chain.from_iterable(token_lists)), np.int32, lengths.sum())
+        ids.append(found)
         rows.append(np.repeat(np.arange(lo, lo + len(batch), dtype=np.int32), lengths))
     all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
     all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from itertools import chain, islice
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -127,33 +127,65 @@ def words(text: str, synonyms: bool = True, folding: bool = True) -> list[str]:
 
 
 class TermIds:
-    """Raw tokens (as :meth:`TextAnalyzer.raw_tokens` gives them) -> the id in ``terms`` of the word
-    :func:`words` keeps of each, or -1 where it keeps none; ``terms`` hands out the next id to an unseen word.
+    """Numbers a fit's raw tokens (lower-cased, synonyms made canonical; stop words, numbers and plurals left
+    as they are) and turns the numbers into ids in ``terms`` of the words :func:`words` keeps of them (-1
+    where it keeps none); ``terms`` hands out the next id to an unseen word.
 
-    Counting a fit's unigrams through it costs one C-level lookup a token (:attr:`number`: the raw token's
-    number in this fit), then one array lookup (:meth:`ids`); only the raw tokens numbered since the last
-    call of :meth:`ids` are turned into words and terms, by ``map`` in C too.
+    Each token costs one C-level lookup (its number) and one array lookup (its term id); a number is turned
+    into a word and a term, by ``map`` in C, the first time it is counted. The first words of the synonym
+    phrases are numbered first, so a text that holds none of them (a number below theirs) is known to have
+    no phrase to rewrite without a set test per token.
     """
 
     def __init__(self, terms: dict[str, int]) -> None:
         self.terms = terms
         self.numbers: defaultdict[str, int] = defaultdict()
         self.numbers.default_factory = self.numbers.__len__
-        self.number = self.numbers.__getitem__
+        for word in _PHRASES:
+            self.numbers[word]
+        self._phrase_starts = len(self.numbers)
         self._table = np.zeros(0, dtype=np.int32)
+
+    def numbered(self, texts: Sequence[str], synonyms: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The numbers of each text's raw tokens, one after another, and each text's count of them."""
+        number = self.numbers.__getitem__
+        token_lists = [_TOKEN_RE.findall(text.lower()) for text in texts]
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        numbers = np.fromiter(map(number, chain.from_iterable(token_lists)), dtype=np.int32, count=lengths.sum())
+        if not synonyms:
+            return numbers, lengths
+        owner = np.repeat(np.arange(len(token_lists)), lengths)
+        with_phrases = np.unique(owner[numbers < self._phrase_starts]).tolist()
+        if with_phrases:
+            parts = np.split(numbers, np.cumsum(lengths)[:-1])
+            for i in with_phrases:
+                tokens = replace_phrases(token_lists[i])
+                parts[i] = np.fromiter(map(number, tokens), dtype=np.int32, count=len(tokens))
+                lengths[i] = len(tokens)
+            numbers = np.concatenate(parts)
+        return numbers, lengths
 
     def ids(self, numbers: np.ndarray) -> np.ndarray:
         """The term id (or -1) of each raw token number."""
-        done = len(self._table)
-        if len(self.numbers) > done:
-            kept = list(map(_WORD_CACHE.__getitem__, islice(self.numbers, done, None)))
-            table = np.full(len(kept), -1, dtype=np.int32)
+        unseen = -2
+        if len(self.numbers) > len(self._table):
+            grown = np.full(len(self.numbers) - len(self._table), unseen, dtype=np.int32)
+            self._table = np.concatenate([self._table, grown])
+        ids = self._table[numbers]
+        counted = np.zeros(len(self._table), dtype=bool)
+        counted[numbers[ids == unseen]] = True
+        first = np.flatnonzero(counted).tolist()
+        if first:
+            tokens = list(self.numbers)
+            kept = list(map(_WORD_CACHE.__getitem__, map(tokens.__getitem__, first)))
             has_word = np.fromiter(map(bool, kept), dtype=bool, count=len(kept))
+            table = np.full(len(kept), -1, dtype=np.int32)
             table[has_word] = np.fromiter(
                 map(self.terms.__getitem__, filter(None, kept)), dtype=np.int32, count=int(has_word.sum())
             )
-            self._table = np.concatenate([self._table, table])
-        return self._table[numbers]
+            self._table[first] = table
+            ids = self._table[numbers]
+        return ids
 
 
 def ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
@@ -180,11 +212,6 @@ class TextAnalyzer:
     def unigram_ids(self) -> bool:
         """Whether a fit may count raw tokens through :class:`TermIds` (unigrams of folded words)."""
         return self.folding and self.ngram_range == (1, 1)
-
-    def raw_tokens(self, text: str) -> list[str]:
-        """Lower-cased tokens with synonyms made canonical; stop words, numbers and plurals left as they are."""
-        tokens = _TOKEN_RE.findall(text.lower())
-        return replace_phrases(tokens) if self.synonyms else tokens
 
 
 class LabelAnalyzer:
