@@ -49,11 +49,14 @@ class ChangeFeed:
         self.epoch = 0
         self.tick = 0
         self._changed: dict[int, int] = {}
+        self._quiet = False  # a failure to listen was logged and nothing was heard since
 
     def start(self) -> None:
         """Starts listening in this process unless it already does."""
         if self._pid == os.getpid() or self._stop.is_set():
             return
+        if self._pid is not None:
+            self._lock = threading.Lock()  # forked: the parent's thread may have held the lock at the fork
         with self._lock:
             if self._pid == os.getpid():
                 return
@@ -96,14 +99,16 @@ class ChangeFeed:
                 with psycopg.connect(self._conninfo, autocommit=True, application_name=APPLICATION_NAME) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._connected(True)
+                    self._quiet = False
                     log.info("widget change feed: listening")
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=WAIT_SECONDS):
                             self._heard(notice.payload)
                         conn.execute("SELECT 1")  # a dead connection fails here rather than waiting in silence
             except Exception as exc:  # noqa: BLE001 - any failure: stop trusting, then try again
-                if self.live:
-                    log.warning("widget change feed lost (%s); widget answers are read afresh until it is back", exc)
+                if not self._quiet:
+                    log.warning("widget change feed down (%s); widget answers are read afresh until it is back", exc)
+                    self._quiet = True
                 self._connected(False)
                 self._stop.wait(RETRY_SECONDS)
         self._connected(False)
