@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,12 @@ from tests.conftest import add_site, article_payload
 from tests.live import LiveServer, save_screenshot
 
 
-def _outbox_text(app: Flask) -> str:
-    [path] = sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
+def _outbox_text(app: Flask, seconds: float = 10) -> str:
+    """The one email in the outbox; the server writes it after its answer has reached the page, so wait for it."""
+    deadline = time.monotonic() + seconds
+    while not (paths := sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [path] = paths
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     return message.get_body(("plain",)).get_content()
 
