@@ -305,8 +305,9 @@ def send_site_digests(
     page_size: int = 0,
 ) -> dict[str, Any]:
     """Send every due digest of one site, recorded as one run; each message is claimed, sent and recorded on its
-    own. The due subscribers are found by id first, then loaded, composed and sent ``page_size`` at a time
-    (``PLAN_PAGE_SIZE`` when 0), so memory does not grow with their number."""
+    own. The due subscribers are found by id first (only their ids are held), then loaded, composed and sent
+    ``page_size`` at a time (``PLAN_PAGE_SIZE`` when 0), so no more than a page of subscribers and their
+    digests is in memory at once."""
     page_size = page_size or PLAN_PAGE_SIZE
     due_ids: list[int] = []
     after: int | None = 0

@@ -156,3 +156,27 @@ def test_two_web_processes_each_hear_the_other_ones_writes(
         assert pin_then_shown(client, other, site_a, corpus), "the second process kept the answer from before the pin"
     finally:
         second.extensions["db_engine"].dispose()
+
+
+def test_a_notification_that_names_no_site_drops_every_kept_answer(
+    feed_app: Flask, client: FlaskClient, site_a: SiteWithKey
+) -> None:
+    """Anything the database's users send on the channel is heard; a payload that is not a site id (here junk sent
+    with plain SQL) is taken as "everything may have changed", never as a reason to keep an answer."""
+    load_corpus(client, site_a)
+    listening(feed_app, client)
+    related(client, "clinic-a", url_of("knee-pain"))
+    before = hits(client)
+    related(client, "clinic-a", url_of("knee-pain"))
+    assert hits(client)[0] - before[0] == 1
+    feed = change_feed(feed_app)
+    assert feed is not None
+    epoch = feed.epoch
+    other = create_engine(feed_app.config["DATABASE_URL"])
+    with other.begin() as connection:
+        connection.execute(text("SELECT pg_notify('clinicreads_widget', :junk)"), {"junk": "'; DROP TABLE sites; --"})
+    other.dispose()
+    assert eventually(lambda: feed.epoch > epoch, timeout=5), "the notification was not heard"
+    before = hits(client)
+    assert related(client, "clinic-a", url_of("knee-pain")).status_code == 200
+    assert hits(client)[1] - before[1] == 1  # read afresh
